@@ -1,0 +1,186 @@
+#include "base/strings.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+
+namespace medic {
+
+std::string_view Trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+std::vector<std::string> Split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t pos = s.find(sep, start);
+    if (pos == std::string_view::npos) {
+      out.emplace_back(s.substr(start));
+      return out;
+    }
+    out.emplace_back(s.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  // Optimal string alignment distance: typos are mostly one slip or one swap.
+  const size_t n = a.size(), m = b.size();
+  std::vector<std::vector<size_t>> d(n + 1, std::vector<size_t>(m + 1));
+  for (size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (size_t i = 1; i <= n; ++i) {
+    for (size_t j = 1; j <= m; ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[n][m];
+}
+
+std::string Suggest(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = SIZE_MAX;
+  for (const auto& c : candidates) {
+    size_t d = EditDistance(word, c);
+    // A candidate that ends with the word ("gcore" -> "process.gcore") is a likely intent.
+    if (c.size() > word.size() && EndsWith(c, std::string(".") + std::string(word))) d = 1;
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  size_t limit = std::max<size_t>(2, word.size() / 3);
+  return best_d <= limit ? best : "";
+}
+
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string s = Suggest(word, candidates);
+  return s.empty() ? "" : " (did you mean '" + s + "'?)";
+}
+
+std::string FormatTimeUtc(int64_t unix_ms) {
+  time_t secs = static_cast<time_t>(unix_ms / 1000);
+  int ms = static_cast<int>(unix_ms % 1000);
+  if (ms < 0) {
+    ms += 1000;
+    --secs;
+  }
+  struct tm tm;
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  return buf;
+}
+
+bool ParseTimeRfc3339(std::string_view text, int64_t* unix_ms) {
+  int y, mo, d, h, mi, s;
+  std::string t(Trim(text));
+  int consumed = 0;
+  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
+      6)
+    return false;
+  size_t pos = static_cast<size_t>(consumed);
+  int64_t frac_ms = 0;
+  if (pos < t.size() && t[pos] == '.') {
+    ++pos;
+    int digits = 0;
+    while (pos < t.size() && std::isdigit(static_cast<unsigned char>(t[pos]))) {
+      if (digits < 3) frac_ms = frac_ms * 10 + (t[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    for (; digits < 3; ++digits) frac_ms *= 10;
+  }
+  int64_t offset_s = 0;
+  if (pos < t.size() && (t[pos] == 'Z' || t[pos] == 'z')) {
+    ++pos;
+  } else if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
+    int oh = 0, om = 0;
+    if (std::sscanf(t.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) return false;
+    offset_s = (oh * 3600 + om * 60) * (t[pos] == '+' ? 1 : -1);
+    pos += 6;
+  } else {
+    return false;
+  }
+  if (pos != t.size()) return false;
+  struct tm tm = {};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  time_t secs = timegm(&tm);
+  *unix_ms = (static_cast<int64_t>(secs) - offset_s) * 1000 + frac_ms;
+  return true;
+}
+
+std::string FormatDurationMs(int64_t ms) {
+  char buf[32];
+  if (ms < 1000) {
+    std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
+  } else if (ms < 60'000) {
+    std::snprintf(buf, sizeof buf, "%.1fs", ms / 1000.0);
+  } else if (ms < 3'600'000) {
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(ms / 60'000),
+                  static_cast<long long>((ms / 1000) % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(ms / 3'600'000),
+                  static_cast<long long>((ms / 60'000) % 60));
+  }
+  return buf;
+}
+
+std::string QuoteArgv(const std::vector<std::string>& argv) {
+  std::string out;
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (i) out += ' ';
+    const std::string& a = argv[i];
+    bool plain = !a.empty() && std::all_of(a.begin(), a.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_./=:,@%+").find(c) !=
+                                                               std::string_view::npos;
+    });
+    if (plain) {
+      out += a;
+      continue;
+    }
+    out += '\'';
+    for (char c : a) {
+      if (c == '\'')
+        out += "'\\''";
+      else
+        out += c;
+    }
+    out += '\'';
+  }
+  return out;
+}
+
+}  // namespace medic

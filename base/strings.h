@@ -1,0 +1,41 @@
+// Small string helpers shared by every area: trimming, splitting, "did you mean"
+// suggestions, and the timestamp formats medic prints and stores.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace medic {
+
+std::string_view Trim(std::string_view s);
+std::vector<std::string> Split(std::string_view s, char sep);
+bool StartsWith(std::string_view s, std::string_view prefix);
+bool EndsWith(std::string_view s, std::string_view suffix);
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+
+/// Edit distance between a and b (insert, delete, substitute, adjacent swap).
+size_t EditDistance(std::string_view a, std::string_view b);
+
+/// The candidate closest to `word` if it is close enough to be a likely typo, else "".
+std::string Suggest(std::string_view word, const std::vector<std::string>& candidates);
+
+/// " (did you mean 'x'?)" for the closest candidate, or "" when none is close.
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
+
+/// Milliseconds since the Unix epoch as RFC 3339 UTC with milliseconds:
+/// "2026-11-22T03:04:05.123Z".
+std::string FormatTimeUtc(int64_t unix_ms);
+
+/// Parses RFC 3339 ("2026-11-22T03:04:05Z", fractional seconds and offsets allowed) into
+/// milliseconds since the epoch; returns false when `text` is not such a time.
+bool ParseTimeRfc3339(std::string_view text, int64_t* unix_ms);
+
+/// A duration for people: "850ms", "12.3s", "2m05s", "1h02m".
+std::string FormatDurationMs(int64_t ms);
+
+/// Shell-quotes an argv for display only (never executed): a b 'c d'.
+std::string QuoteArgv(const std::vector<std::string>& argv);
+
+}  // namespace medic

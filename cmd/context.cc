@@ -1,0 +1,33 @@
+#include "cmd/context.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "base/redact.h"
+
+namespace medic {
+
+void Context::Fail(const Status& status, int code) {
+  std::string msg = Redact(status.message());
+  std::fprintf(stderr, "%s %s\n", Colorize(color, "1;31", "medic: error:").c_str(), msg.c_str());
+  if (code >= 0)
+    exit_code = code;
+  else
+    exit_code = status.code() == Code::kInvalidArgument ? kExitUsage : kExitFailed;
+}
+
+std::string Context::DatabasePath() const {
+  if (!db_path.empty()) return db_path;
+  if (const char* env = std::getenv("MEDIC_DB"); env && *env) return env;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
+    return std::string(xdg) + "/medic/medic.db";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.local/share/medic/medic.db";
+}
+
+std::string Colorize(bool on, const char* code, const std::string& text) {
+  if (!on) return text;
+  return std::string("\033[") + code + "m" + text + "\033[0m";
+}
+
+}  // namespace medic

@@ -1,0 +1,2 @@
+// Placeholder; the analyzer lands here.
+namespace medic {}

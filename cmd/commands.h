@@ -3,11 +3,24 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 
 #include "cmd/context.h"
+#include "playbooks/runner.h"
 
 namespace medic {
 
+void AddRunCommand(CLI::App& app, Context& ctx);
+void AddResumeCommand(CLI::App& app, Context& ctx);
+void AddListCommand(CLI::App& app, Context& ctx);
+void AddShowCommand(CLI::App& app, Context& ctx);
+void AddValidateCommand(CLI::App& app, Context& ctx);
+void AddActionsCommand(CLI::App& app, Context& ctx);
 void AddAnalyzeCommand(CLI::App& app, Context& ctx);
+
+/// Drives run `run_id` with live progress on stderr (Ctrl-C/SIGTERM interrupt it), then
+/// prints the result (JSON or text) on stdout and sets ctx.exit_code. Shared by run and
+/// resume.
+void DriveAndReport(Context& ctx, Store& store, int64_t run_id, RunOptions options, bool json);
 
 }  // namespace medic

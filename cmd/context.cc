@@ -25,6 +25,22 @@ std::string Context::DatabasePath() const {
   return std::string(home && *home ? home : ".") + "/.local/share/medic/medic.db";
 }
 
+Result<std::unique_ptr<Store>> Context::OpenStore() const { return Store::Open(DatabasePath()); }
+
+std::string Context::WorkRoot() const {
+  std::string db = DatabasePath();
+  size_t slash = db.rfind('/');
+  return (slash == std::string::npos ? std::string(".") : db.substr(0, slash)) + "/runs";
+}
+
+const Registry& Context::registry() {
+  if (!registry_) {
+    registry_ = std::make_unique<Registry>();
+    RegisterBuiltinActions(*registry_);
+  }
+  return *registry_;
+}
+
 std::string Colorize(bool on, const char* code, const std::string& text) {
   if (!on) return text;
   return std::string("\033[") + code + "m" + text + "\033[0m";

@@ -3,9 +3,12 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <memory>
 #include <string>
 
 #include "base/status.h"
+#include "integrations/action.h"
+#include "store/store.h"
 
 namespace medic {
 
@@ -33,6 +36,18 @@ struct Context {
   /// The database path: --db, else $MEDIC_DB, else $XDG_DATA_HOME/medic/medic.db, else
   /// ~/.local/share/medic/medic.db.
   std::string DatabasePath() const;
+
+  /// Opens the record at DatabasePath() (creating and migrating it).
+  Result<std::unique_ptr<Store>> OpenStore() const;
+
+  /// Where runs keep their files: the database's directory + "/runs".
+  std::string WorkRoot() const;
+
+  /// Every action medic knows (built on first use).
+  const Registry& registry();
+
+ private:
+  std::unique_ptr<Registry> registry_;
 };
 
 /// Wraps `text` in an ANSI color when `on`; `code` is an SGR number ("31" red, "32" green).

@@ -16,6 +16,8 @@ namespace {
 using AddCommand = void (*)(CLI::App&, medic::Context&);
 
 constexpr AddCommand kCommands[] = {
+    medic::AddRunCommand,      medic::AddResumeCommand,   medic::AddListCommand,
+    medic::AddShowCommand,     medic::AddValidateCommand, medic::AddActionsCommand,
     medic::AddAnalyzeCommand,
 };
 

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <chrono>
 #include <mutex>
+#include <random>
+#include <thread>
 
 #include "base/redact.h"
 
@@ -87,8 +89,15 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req) {
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_slist* headers = nullptr;
   for (const auto& [k, v] : req.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
-  // Large bodies must not wait for "100 Continue" round trips.
-  headers = curl_slist_append(headers, "Expect:");
+  // Large bodies must not wait for "100 Continue" round trips. curl 7.88's SigV4 signer
+  // would sign that removal line as an empty "expect" header which is never sent (so S3
+  // answers SignatureDoesNotMatch); signed requests keep curl's unsigned
+  // "Expect: 100-continue" and wait for the 100 only briefly.
+  if (req.aws_sigv4.empty()) {
+    headers = curl_slist_append(headers, "Expect:");
+  } else {
+    curl_easy_setopt(curl, CURLOPT_EXPECT_100_TIMEOUT_MS, 300L);
+  }
 
   curl_easy_setopt(curl, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req.method.c_str());
@@ -140,6 +149,50 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req) {
       return Status::Invalid(what + ": bad URL (" + Redact(detail) + ")");
     default:
       return Status::Unavailable(what + ": " + Redact(detail));
+  }
+}
+
+bool IsRetryableHttpStatus(long status) {
+  return status == 408 || status == 429 || (status >= 500 && status != 501 && status != 505);
+}
+
+Result<HttpResponse> SendWithRetry(HttpClient& client, const HttpRequest& request,
+                                   const RetryPolicy& policy, const RetryPredicate& retry_if,
+                                   int* attempts) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  int max_attempts = 1 + std::max(0, policy.max_retries);
+  int attempt = 0;
+  for (;;) {
+    ++attempt;
+    if (attempts) *attempts = attempt;
+    Result<HttpResponse> result = client.Send(request);
+    bool again;
+    if (result.ok()) {
+      again = retry_if ? retry_if(*result) : IsRetryableHttpStatus(result->status);
+    } else {
+      Code code = result.status().code();
+      again = code == Code::kUnavailable || code == Code::kTimeout;
+    }
+    if (!again || attempt >= max_attempts) {
+      if (!result.ok() && attempt > 1) {
+        return Status(result.status().code(), result.status().message() + " (after " +
+                                                  std::to_string(attempt) + " attempts)");
+      }
+      return result;
+    }
+    int64_t delay = std::max<int64_t>(0, policy.base_delay_ms);
+    for (int i = 1; i < attempt && delay < policy.max_delay_ms; ++i) delay *= 2;
+    delay = std::min(delay, std::max<int64_t>(0, policy.max_delay_ms));
+    // Half fixed, half random: spreads out clients that failed together.
+    if (delay > 1) delay = delay / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(delay / 2 + 1));
+    if (request.cancel) {
+      if (!request.cancel->SleepFor(delay)) {
+        return Status::Cancelled(request.method + " " + Redact(request.url) +
+                                 ": cancelled while waiting to retry");
+      }
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,6 +58,32 @@ class CurlHttpClient : public HttpClient {
   /// A process-wide instance.
   static CurlHttpClient* Default();
 };
+
+/// How often and how patiently SendWithRetry tries again.
+struct RetryPolicy {
+  int max_retries = 3;           ///< attempts after the first one
+  int64_t base_delay_ms = 200;   ///< the wait before retry n is about base * 2^(n-1) ...
+  int64_t max_delay_ms = 5'000;  ///< ... capped here, with jitter so clients spread out
+};
+
+/// True for answers worth another try: 408, 429 and 5xx other than 501 and 505.
+bool IsRetryableHttpStatus(long status);
+
+/// Decides from an answer whether to try again; SendWithRetry uses IsRetryableHttpStatus
+/// when none is given.
+using RetryPredicate = std::function<bool(const HttpResponse&)>;
+
+/// Sends `request`, trying again (bounded, exponential backoff with jitter) when there was
+/// no answer at all (kUnavailable: refused, reset, dropped mid-transfer; kTimeout) or when
+/// `retry_if` says the answer is transient. Never retries kCancelled or a bad request. The
+/// wait between attempts wakes on request.cancel. Returns the last answer (which may still
+/// be an error status: check it) or the last failure, with "after N attempts" appended when
+/// there was more than one. `attempts`, when given, receives the number of attempts made.
+/// The request must be safe to repeat. Thread-safe when `client` is.
+Result<HttpResponse> SendWithRetry(HttpClient& client, const HttpRequest& request,
+                                   const RetryPolicy& policy,
+                                   const RetryPredicate& retry_if = nullptr,
+                                   int* attempts = nullptr);
 
 /// Percent-encodes `s` for a URL query or path segment (RFC 3986 unreserved kept).
 std::string UrlEncode(const std::string& s, bool keep_slash = false);

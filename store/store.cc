@@ -1,1 +1,572 @@
-namespace medic {}
+#include "store/store.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+namespace medic {
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit a released entry; append.
+const char* const kMigrations[] = {
+    // 1: incidents, runs, steps, events, artifacts.
+    R"sql(
+CREATE TABLE incidents (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  title TEXT NOT NULL,
+  source TEXT NOT NULL,
+  dedup_key TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  labels TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  detected_at INTEGER NOT NULL DEFAULT 0,
+  closed_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX incidents_open_by_key ON incidents(dedup_key) WHERE status = 'open';
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id INTEGER NOT NULL REFERENCES incidents(id),
+  playbook TEXT NOT NULL,
+  playbook_path TEXT NOT NULL,
+  playbook_source TEXT NOT NULL,
+  params TEXT NOT NULL DEFAULT '{}',
+  status TEXT NOT NULL,
+  trigger TEXT NOT NULL,
+  options TEXT NOT NULL DEFAULT '{}',
+  owner_pid INTEGER NOT NULL DEFAULT 0,
+  owner_start INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  ended_at INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_by_status ON runs(status);
+CREATE INDEX runs_by_incident ON runs(incident_id);
+CREATE TABLE steps (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  step_id TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  started_at INTEGER NOT NULL DEFAULT 0,
+  ended_at INTEGER NOT NULL DEFAULT 0,
+  duration_ms INTEGER NOT NULL DEFAULT 0,
+  budget_ms INTEGER NOT NULL DEFAULT 0,
+  over_budget INTEGER NOT NULL DEFAULT 0,
+  outputs TEXT NOT NULL DEFAULT '{}',
+  commands TEXT NOT NULL DEFAULT '[]',
+  error TEXT NOT NULL DEFAULT '',
+  pgid INTEGER NOT NULL DEFAULT 0,
+  pgid_start INTEGER NOT NULL DEFAULT 0,
+  approved INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (run_id, step_id)
+);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id INTEGER NOT NULL DEFAULT 0,
+  run_id INTEGER NOT NULL DEFAULT 0,
+  step_id TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  message TEXT NOT NULL DEFAULT '',
+  data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_by_incident ON events(incident_id, id);
+CREATE INDEX events_by_run ON events(run_id, id);
+CREATE TABLE artifacts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  step_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  path TEXT NOT NULL DEFAULT '',
+  url TEXT NOT NULL DEFAULT '',
+  size INTEGER NOT NULL DEFAULT -1,
+  sha256 TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX artifacts_by_run ON artifacts(run_id);
+)sql",
+};
+
+constexpr int kLatestVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
+
+// A prepared statement with positional binding; finalizes itself.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Bind(int64_t v) {
+    sqlite3_bind_int64(stmt_, ++index_, v);
+    return *this;
+  }
+  Stmt& Bind(const std::string& v) {
+    sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(const Json& v) { return Bind(v.dump()); }
+
+  /// SQLITE_ROW, SQLITE_DONE, or an error code.
+  int Step() {
+    if (rc_ != SQLITE_OK) return rc_;
+    return sqlite3_step(stmt_);
+  }
+  Status Done(const char* what) {
+    int rc = Step();
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
+    return Error(what);
+  }
+  Status Error(const char* what) const {
+    return Status::Io(std::string("database: ") + what + ": " + sqlite3_errmsg(db_));
+  }
+
+  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) {
+    const unsigned char* t = sqlite3_column_text(stmt_, col);
+    return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, col)) : "";
+  }
+  Json JsonCol(int col, Json fallback) {
+    try {
+      return Json::parse(Text(col));
+    } catch (...) {
+      return fallback;
+    }
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+  int index_ = 0;
+};
+
+constexpr const char* kRunColumns =
+    "id, incident_id, playbook, playbook_path, playbook_source, params, status, trigger, "
+    "options, owner_pid, owner_start, created_at, started_at, ended_at, error";
+
+RunRecord ReadRun(Stmt& s) {
+  RunRecord r;
+  r.id = s.Int(0);
+  r.incident_id = s.Int(1);
+  r.playbook = s.Text(2);
+  r.playbook_path = s.Text(3);
+  r.playbook_source = s.Text(4);
+  r.params = s.JsonCol(5, Json::object());
+  r.status = s.Text(6);
+  r.trigger = s.Text(7);
+  r.options = s.JsonCol(8, Json::object());
+  r.owner_pid = s.Int(9);
+  r.owner_start = static_cast<uint64_t>(s.Int(10));
+  r.created_at = s.Int(11);
+  r.started_at = s.Int(12);
+  r.ended_at = s.Int(13);
+  r.error = s.Text(14);
+  return r;
+}
+
+constexpr const char* kStepColumns =
+    "run_id, step_id, stage, position, action, status, attempts, started_at, ended_at, "
+    "duration_ms, budget_ms, over_budget, outputs, commands, error, pgid, pgid_start, approved";
+
+StepRecord ReadStep(Stmt& s) {
+  StepRecord r;
+  r.run_id = s.Int(0);
+  r.step_id = s.Text(1);
+  r.stage = s.Text(2);
+  r.position = static_cast<int>(s.Int(3));
+  r.action = s.Text(4);
+  r.status = s.Text(5);
+  r.attempts = static_cast<int>(s.Int(6));
+  r.started_at = s.Int(7);
+  r.ended_at = s.Int(8);
+  r.duration_ms = s.Int(9);
+  r.budget_ms = s.Int(10);
+  r.over_budget = s.Int(11) != 0;
+  r.outputs = s.JsonCol(12, Json::object());
+  r.commands = s.JsonCol(13, Json::array());
+  r.error = s.Text(14);
+  r.pgid = s.Int(15);
+  r.pgid_start = static_cast<uint64_t>(s.Int(16));
+  r.approved = s.Int(17) != 0;
+  return r;
+}
+
+constexpr const char* kIncidentColumns =
+    "id, title, source, dedup_key, status, labels, created_at, detected_at, closed_at";
+
+IncidentRecord ReadIncident(Stmt& s) {
+  IncidentRecord r;
+  r.id = s.Int(0);
+  r.title = s.Text(1);
+  r.source = s.Text(2);
+  r.dedup_key = s.Text(3);
+  r.status = s.Text(4);
+  r.labels = s.JsonCol(5, Json::object());
+  r.created_at = s.Int(6);
+  r.detected_at = s.Int(7);
+  r.closed_at = s.Int(8);
+  return r;
+}
+
+EventRecord ReadEvent(Stmt& s) {
+  EventRecord e;
+  e.id = s.Int(0);
+  e.incident_id = s.Int(1);
+  e.run_id = s.Int(2);
+  e.step_id = s.Text(3);
+  e.at = s.Int(4);
+  e.kind = s.Text(5);
+  e.message = s.Text(6);
+  e.data = s.JsonCol(7, Json::object());
+  return e;
+}
+
+}  // namespace
+
+Store::~Store() { sqlite3_close_v2(db_); }
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close_v2(db);
+    return Status::Io("cannot open database " + path + ": " + msg +
+                      " (set --db PATH or MEDIC_DB to a writable location)");
+  }
+  std::unique_ptr<Store> store(new Store(db, path));
+  sqlite3_busy_timeout(db, 5000);
+  MEDIC_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL"));
+  MEDIC_RETURN_IF_ERROR(store->Exec("PRAGMA synchronous=NORMAL"));
+  MEDIC_RETURN_IF_ERROR(store->Exec("PRAGMA foreign_keys=ON"));
+  MEDIC_RETURN_IF_ERROR(store->Migrate());
+  return store;
+}
+
+Status Store::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status::Io("database " + path_ + ": " + msg);
+  }
+  return Status::Ok();
+}
+
+int Store::schema_version() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, "PRAGMA user_version");
+  return s.Step() == SQLITE_ROW ? static_cast<int>(s.Int(0)) : -1;
+}
+
+Status Store::Migrate() {
+  return Transaction([&]() -> Status {
+    int version = schema_version();
+    if (version > kLatestVersion)
+      return Status::Precondition("database " + path_ + " has schema version " +
+                                  std::to_string(version) + ", newer than this medic knows (" +
+                                  std::to_string(kLatestVersion) + "): upgrade medic");
+    for (int v = version; v < kLatestVersion; ++v) {
+      MEDIC_RETURN_IF_ERROR(Exec(kMigrations[v]));
+      MEDIC_RETURN_IF_ERROR(Exec("PRAGMA user_version = " + std::to_string(v + 1)));
+    }
+    return Status::Ok();
+  });
+}
+
+Status Store::Transaction(const std::function<Status()>& body) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  MEDIC_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Status st = body();
+  if (!st.ok()) {
+    (void)Exec("ROLLBACK");
+    return st;
+  }
+  Status commit = Exec("COMMIT");
+  if (!commit.ok()) (void)Exec("ROLLBACK");
+  return commit;
+}
+
+Result<int64_t> Store::CreateIncident(const IncidentRecord& in) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO incidents (title, source, dedup_key, status, labels, created_at, "
+         "detected_at, closed_at) VALUES (?,?,?,?,?,?,?,?)");
+  s.Bind(in.title).Bind(in.source).Bind(in.dedup_key).Bind(in.status).Bind(in.labels);
+  s.Bind(in.created_at).Bind(in.detected_at).Bind(in.closed_at);
+  MEDIC_RETURN_IF_ERROR(s.Done("create incident"));
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+}
+
+Result<IncidentRecord> Store::GetIncident(int64_t id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, (std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?").c_str());
+  s.Bind(id);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) return ReadIncident(s);
+  if (rc == SQLITE_DONE) return Status::NotFound("no incident " + std::to_string(id));
+  return s.Error("get incident");
+}
+
+Result<std::optional<IncidentRecord>> Store::FindOpenIncident(const std::string& dedup_key) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, (std::string("SELECT ") + kIncidentColumns +
+               " FROM incidents WHERE status = 'open' AND dedup_key = ? ORDER BY id DESC LIMIT 1")
+                  .c_str());
+  s.Bind(dedup_key);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) return std::optional<IncidentRecord>(ReadIncident(s));
+  if (rc == SQLITE_DONE) return std::optional<IncidentRecord>();
+  return s.Error("find incident");
+}
+
+Status Store::CloseIncident(int64_t id, int64_t at, const std::string& why) {
+  return Transaction([&]() -> Status {
+    Stmt s(db_, "UPDATE incidents SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'");
+    s.Bind(at).Bind(id);
+    MEDIC_RETURN_IF_ERROR(s.Done("close incident"));
+    if (sqlite3_changes(db_) == 0) return Status::Ok();
+    EventRecord e;
+    e.incident_id = id;
+    e.at = at;
+    e.kind = "incident.closed";
+    e.message = why;
+    return InsertEvent(e);
+  });
+}
+
+Result<std::vector<IncidentRecord>> Store::ListIncidents(int limit) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, (std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY id DESC LIMIT ?").c_str());
+  s.Bind(static_cast<int64_t>(limit));
+  std::vector<IncidentRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadIncident(s));
+  if (rc != SQLITE_DONE) return s.Error("list incidents");
+  return out;
+}
+
+Result<int64_t> Store::CreateRun(const RunRecord& run, const std::vector<StepRecord>& steps) {
+  int64_t id = 0;
+  Status st = Transaction([&]() -> Status {
+    Stmt s(db_,
+           "INSERT INTO runs (incident_id, playbook, playbook_path, playbook_source, params, "
+           "status, trigger, options, owner_pid, owner_start, created_at, started_at, ended_at, "
+           "error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    s.Bind(run.incident_id).Bind(run.playbook).Bind(run.playbook_path).Bind(run.playbook_source);
+    s.Bind(run.params).Bind(run.status).Bind(run.trigger).Bind(run.options).Bind(run.owner_pid);
+    s.Bind(static_cast<int64_t>(run.owner_start)).Bind(run.created_at).Bind(run.started_at);
+    s.Bind(run.ended_at).Bind(run.error);
+    MEDIC_RETURN_IF_ERROR(s.Done("create run"));
+    id = sqlite3_last_insert_rowid(db_);
+    for (StepRecord step : steps) {
+      step.run_id = id;
+      Stmt i(db_,
+             "INSERT INTO steps (run_id, step_id, stage, position, action, status, budget_ms) "
+             "VALUES (?,?,?,?,?,?,?)");
+      i.Bind(id).Bind(step.step_id).Bind(step.stage).Bind(static_cast<int64_t>(step.position));
+      i.Bind(step.action).Bind(step.status).Bind(step.budget_ms);
+      MEDIC_RETURN_IF_ERROR(i.Done("create step"));
+    }
+    EventRecord e;
+    e.incident_id = run.incident_id;
+    e.run_id = id;
+    e.at = run.created_at;
+    e.kind = "run.created";
+    e.message = "playbook " + run.playbook;
+    e.data = {{"trigger", run.trigger}, {"params", run.params}};
+    return InsertEvent(e);
+  });
+  if (!st.ok()) return st;
+  return id;
+}
+
+Result<RunRecord> Store::GetRun(int64_t id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?").c_str());
+  s.Bind(id);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) return ReadRun(s);
+  if (rc == SQLITE_DONE)
+    return Status::NotFound("no run " + std::to_string(id) + " in " + path_ + " (see `medic list`)");
+  return s.Error("get run");
+}
+
+Result<std::vector<RunRecord>> Store::ListRuns(int limit) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT ?").c_str());
+  s.Bind(static_cast<int64_t>(limit));
+  std::vector<RunRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadRun(s));
+  if (rc != SQLITE_DONE) return s.Error("list runs");
+  return out;
+}
+
+Result<std::vector<RunRecord>> Store::RunsOfIncident(int64_t incident_id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE incident_id = ? ORDER BY id").c_str());
+  s.Bind(incident_id);
+  std::vector<RunRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadRun(s));
+  if (rc != SQLITE_DONE) return s.Error("runs of incident");
+  return out;
+}
+
+Result<std::vector<RunRecord>> Store::RunsWithStatus(const std::vector<std::string>& statuses) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE status IN (";
+  for (size_t i = 0; i < statuses.size(); ++i) sql += i ? ",?" : "?";
+  sql += ") ORDER BY id";
+  Stmt s(db_, sql.c_str());
+  for (const auto& st : statuses) s.Bind(st);
+  std::vector<RunRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadRun(s));
+  if (rc != SQLITE_DONE) return s.Error("runs by status");
+  return out;
+}
+
+Status Store::SaveRun(const RunRecord& run, const EventRecord* event) {
+  return Transaction([&]() -> Status {
+    Stmt s(db_,
+           "UPDATE runs SET status = ?, started_at = ?, ended_at = ?, error = ?, owner_pid = ?, "
+           "owner_start = ?, options = ? WHERE id = ?");
+    s.Bind(run.status).Bind(run.started_at).Bind(run.ended_at).Bind(run.error).Bind(run.owner_pid);
+    s.Bind(static_cast<int64_t>(run.owner_start)).Bind(run.options).Bind(run.id);
+    MEDIC_RETURN_IF_ERROR(s.Done("save run"));
+    return event ? InsertEvent(*event) : Status::Ok();
+  });
+}
+
+Result<std::vector<StepRecord>> Store::GetSteps(int64_t run_id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? ORDER BY position").c_str());
+  s.Bind(run_id);
+  std::vector<StepRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadStep(s));
+  if (rc != SQLITE_DONE) return s.Error("get steps");
+  return out;
+}
+
+Result<StepRecord> Store::GetStep(int64_t run_id, const std::string& step_id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? AND step_id = ?").c_str());
+  s.Bind(run_id).Bind(step_id);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) return ReadStep(s);
+  if (rc == SQLITE_DONE)
+    return Status::NotFound("run " + std::to_string(run_id) + " has no step '" + step_id + "'");
+  return s.Error("get step");
+}
+
+Status Store::SaveStep(const StepRecord& step, const EventRecord* event) {
+  return Transaction([&]() -> Status {
+    Stmt s(db_,
+           "UPDATE steps SET status = ?, attempts = ?, started_at = ?, ended_at = ?, "
+           "duration_ms = ?, over_budget = ?, outputs = ?, commands = ?, error = ?, pgid = ?, "
+           "pgid_start = ?, approved = ? WHERE run_id = ? AND step_id = ?");
+    s.Bind(step.status).Bind(static_cast<int64_t>(step.attempts)).Bind(step.started_at);
+    s.Bind(step.ended_at).Bind(step.duration_ms).Bind(static_cast<int64_t>(step.over_budget));
+    s.Bind(step.outputs).Bind(step.commands).Bind(step.error).Bind(step.pgid);
+    s.Bind(static_cast<int64_t>(step.pgid_start)).Bind(static_cast<int64_t>(step.approved));
+    s.Bind(step.run_id).Bind(step.step_id);
+    MEDIC_RETURN_IF_ERROR(s.Done("save step"));
+    if (sqlite3_changes(db_) == 0)
+      return Status::NotFound("run " + std::to_string(step.run_id) + " has no step '" + step.step_id + "'");
+    return event ? InsertEvent(*event) : Status::Ok();
+  });
+}
+
+Status Store::InsertEvent(const EventRecord& e) {
+  Stmt s(db_,
+         "INSERT INTO events (incident_id, run_id, step_id, at, kind, message, data) "
+         "VALUES (?,?,?,?,?,?,?)");
+  s.Bind(e.incident_id).Bind(e.run_id).Bind(e.step_id).Bind(e.at).Bind(e.kind).Bind(e.message);
+  s.Bind(e.data);
+  return s.Done("add event");
+}
+
+Status Store::AddEvent(const EventRecord& event) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  return InsertEvent(event);
+}
+
+Result<std::vector<EventRecord>> Store::EventsOfRun(int64_t run_id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_,
+         "SELECT id, incident_id, run_id, step_id, at, kind, message, data FROM events "
+         "WHERE run_id = ? ORDER BY id");
+  s.Bind(run_id);
+  std::vector<EventRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadEvent(s));
+  if (rc != SQLITE_DONE) return s.Error("events of run");
+  return out;
+}
+
+Result<std::vector<EventRecord>> Store::EventsOfIncident(int64_t incident_id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_,
+         "SELECT id, incident_id, run_id, step_id, at, kind, message, data FROM events "
+         "WHERE incident_id = ? ORDER BY id");
+  s.Bind(incident_id);
+  std::vector<EventRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadEvent(s));
+  if (rc != SQLITE_DONE) return s.Error("events of incident");
+  return out;
+}
+
+Result<int64_t> Store::AddArtifact(const ArtifactRecord& a) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_,
+         "INSERT INTO artifacts (run_id, step_id, kind, path, url, size, sha256, description, "
+         "created_at) VALUES (?,?,?,?,?,?,?,?,?)");
+  s.Bind(a.run_id).Bind(a.step_id).Bind(a.kind).Bind(a.path).Bind(a.url).Bind(a.size);
+  s.Bind(a.sha256).Bind(a.description).Bind(a.created_at);
+  MEDIC_RETURN_IF_ERROR(s.Done("add artifact"));
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+}
+
+Result<std::vector<ArtifactRecord>> Store::ArtifactsOfRun(int64_t run_id) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_,
+         "SELECT id, run_id, step_id, kind, path, url, size, sha256, description, created_at "
+         "FROM artifacts WHERE run_id = ? ORDER BY id");
+  s.Bind(run_id);
+  std::vector<ArtifactRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    ArtifactRecord a;
+    a.id = s.Int(0);
+    a.run_id = s.Int(1);
+    a.step_id = s.Text(2);
+    a.kind = s.Text(3);
+    a.path = s.Text(4);
+    a.url = s.Text(5);
+    a.size = s.Int(6);
+    a.sha256 = s.Text(7);
+    a.description = s.Text(8);
+    a.created_at = s.Int(9);
+    out.push_back(a);
+  }
+  if (rc != SQLITE_DONE) return s.Error("artifacts of run");
+  return out;
+}
+
+}  // namespace medic

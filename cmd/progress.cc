@@ -1,0 +1,160 @@
+#include "cmd/progress.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "base/redact.h"
+#include "base/strings.h"
+#include "cmd/context.h"
+
+namespace medic {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string WallClock() {
+  time_t t = time(nullptr);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  char buf[16];
+  strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+  return buf;
+}
+
+const char* kSpinner[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
+
+}  // namespace
+
+ProgressPrinter::ProgressPrinter(bool live, bool color) : live_(live), color_(color) {
+  if (live_) ticker_ = std::thread([this] { Ticker(); });
+}
+
+ProgressPrinter::~ProgressPrinter() {
+  stop_ = true;
+  if (ticker_.joinable()) ticker_.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  ClearLiveLocked();
+}
+
+void ProgressPrinter::Ticker() {
+  while (!stop_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::lock_guard<std::mutex> lock(mu_);
+    ++frame_;
+    ClearLiveLocked();
+    DrawLiveLocked();
+  }
+}
+
+void ProgressPrinter::ClearLiveLocked() {
+  for (; drawn_ > 0; --drawn_) std::fputs("\033[1A\033[2K", stderr);
+}
+
+void ProgressPrinter::DrawLiveLocked() {
+  int64_t now = NowMs();
+  for (const auto& [id, l] : running_) {
+    std::string line = "  " + Colorize(color_, "36", kSpinner[frame_ % 10]) + " " + id + "  " +
+                       FormatDurationMs(now - l.start_ms);
+    if (l.budget_ms > 0) {
+      line += " / " + FormatDurationMs(l.budget_ms) + " budget";
+      if (now - l.start_ms > l.budget_ms) line += Colorize(color_, "33", " OVER");
+    }
+    if (l.attempt > 1) line += "  attempt " + std::to_string(l.attempt);
+    if (!l.note.empty()) line += "  " + l.note.substr(0, 100);
+    std::fprintf(stderr, "%s\n", line.c_str());
+    ++drawn_;
+  }
+  std::fflush(stderr);
+}
+
+void ProgressPrinter::PrintLocked(const std::string& line) {
+  if (live_) ClearLiveLocked();
+  std::fprintf(stderr, "%s\n", line.c_str());
+  if (live_) DrawLiveLocked();
+  std::fflush(stderr);
+}
+
+void ProgressPrinter::OnStageStart(const StageDef& stage) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string line = Colorize(color_, "1", "▸ " + stage.name) + (stage.parallel ? " (parallel)" : "");
+  PrintLocked(live_ ? line : WallClock() + " stage " + stage.name + (stage.parallel ? " (parallel)" : ""));
+}
+
+void ProgressPrinter::OnStepStart(const StepDef& def, const StepRecord& rec) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = running_.find(def.id);
+  if (it == running_.end()) {
+    running_[def.id] = Live{def.stage, NowMs(), def.budget_ms, rec.attempts, ""};
+  } else {
+    it->second.attempt = rec.attempts;
+  }
+  if (!live_)
+    PrintLocked(WallClock() + "   " + def.id + " (" + def.action + ") started" +
+                (rec.attempts > 1 ? ", attempt " + std::to_string(rec.attempts) : ""));
+}
+
+void ProgressPrinter::OnStepProgress(const StepDef& def, const std::string& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = running_.find(def.id);
+  if (it != running_.end()) it->second.note = message;
+  if (!live_) PrintLocked(WallClock() + "   " + def.id + ": " + message);
+}
+
+void ProgressPrinter::OnStepEnd(const StepDef& def, const StepRecord& rec) {
+  std::lock_guard<std::mutex> lock(mu_);
+  running_.erase(def.id);
+  std::string mark, color;
+  if (rec.status == "succeeded") {
+    mark = "✓";
+    color = "32";
+  } else if (rec.status == "skipped") {
+    mark = "↷";
+    color = "2";
+  } else if (rec.status == "interrupted") {
+    mark = "■";
+    color = "33";
+  } else {
+    mark = "✗";
+    color = "31";
+  }
+  std::string line = live_ ? "  " + Colorize(color_, color.c_str(), mark) + " " + def.id
+                           : WallClock() + "   " + def.id + " " + rec.status;
+  if (rec.status != "skipped") line += "  " + FormatDurationMs(rec.duration_ms);
+  if (rec.budget_ms > 0 && rec.status != "skipped") {
+    line += rec.over_budget ? Colorize(color_, "33", " (over " + FormatDurationMs(rec.budget_ms) + " budget)")
+                            : " (budget " + FormatDurationMs(rec.budget_ms) + ")";
+  }
+  if (rec.attempts > 1) line += "  " + std::to_string(rec.attempts) + " attempts";
+  if (live_ && rec.status != "succeeded") line += "  " + Colorize(color_, color.c_str(), rec.status);
+  if (!rec.error.empty()) line += ": " + rec.error.substr(0, 300);
+  PrintLocked(line);
+}
+
+void ProgressPrinter::OnNote(const std::string& note) {
+  std::lock_guard<std::mutex> lock(mu_);
+  PrintLocked(Colorize(color_, "33", "! ") + Redact(note));
+}
+
+bool ProgressPrinter::Confirm(const StepDef& def, const std::vector<std::string>& plan) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (live_) ClearLiveLocked();
+  std::fprintf(stderr, "%s step '%s' (%s) changes production:\n",
+               Colorize(color_, "1;33", "?").c_str(), def.id.c_str(), def.action.c_str());
+  for (const auto& p : plan) std::fprintf(stderr, "    %s\n", Redact(p).c_str());
+  std::fprintf(stderr, "  Proceed? [y/N] ");
+  std::fflush(stderr);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) answer.clear();
+  std::string a(Trim(answer));
+  return a == "y" || a == "Y" || a == "yes" || a == "YES" || a == "Yes";
+}
+
+}  // namespace medic

@@ -1,0 +1,153 @@
+#include "integrations/http.h"
+
+#include <algorithm>
+
+#include "base/redact.h"
+#include "base/strings.h"
+#include "integrations/http_client.h"
+
+namespace medic {
+namespace {
+
+bool StatusExpected(const Json& with, long status) {
+  auto codes = ParamStringList(with, "expect_status");
+  if (codes.empty()) return status >= 200 && status < 300;
+  for (const auto& c : codes) {
+    if (c == std::to_string(status)) return true;
+    // "2xx" style classes.
+    if (c.size() == 3 && c[1] == 'x' && c[2] == 'x' && c[0] == '0' + status / 100) return true;
+  }
+  return false;
+}
+
+HttpRequest BuildRequest(const Json& with, StepContext& ctx) {
+  HttpRequest req;
+  req.method = ParamString(with, "method");
+  req.url = ParamString(with, "url");
+  if (with.contains("headers")) {
+    for (auto it = with["headers"].begin(); it != with["headers"].end(); ++it) {
+      if (LooksSecretName(it.key())) RegisterSecret(it->get<std::string>());
+      req.headers.emplace_back(it.key(), it->get<std::string>());
+    }
+  }
+  if (with.contains("json")) {
+    req.body = with["json"].dump();
+    req.headers.emplace_back("Content-Type", "application/json");
+  } else {
+    req.body = ParamString(with, "body");
+  }
+  req.timeout_ms = std::min<int64_t>(ParamInt(with, "request_timeout"), ctx.RemainingMs());
+  req.cancel = &ctx.cancel();
+  return req;
+}
+
+std::vector<ParamSpec> RequestParams() {
+  return {
+      {"url", ParamType::kString, true, nullptr, "http:// or https:// URL", {}},
+      {"method", ParamType::kString, false, "GET", "HTTP method",
+       {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}},
+      {"headers", ParamType::kStringMap, false, nullptr, "request headers", {}},
+      {"body", ParamType::kString, false, nullptr, "request body", {}},
+      {"json", ParamType::kAny, false, nullptr, "request body as JSON (sets Content-Type)", {}},
+      {"expect_status", ParamType::kStringList, false, nullptr,
+       "acceptable status codes, e.g. [200, 204] or [2xx]; default any 2xx", {}},
+      {"request_timeout", ParamType::kDuration, false, "10s", "limit for one request", {}},
+  };
+}
+
+void FillOutputs(const HttpResponse& r, Json& outputs) {
+  outputs["status"] = r.status;
+  outputs["body"] = r.body;
+  outputs["body_truncated"] = r.truncated;
+  Json headers = Json::object();
+  for (const auto& [k, v] : r.headers) headers[k] = v;
+  outputs["headers"] = headers;
+  outputs["latency_ms"] = r.latency_ms;
+}
+
+class HttpRequestAction : public Action {
+ public:
+  HttpRequestAction() {
+    info_.name = "http.request";
+    info_.summary = "Send one HTTP request; fails unless the status is expected";
+    info_.params = RequestParams();
+    info_.outputs = {{"status", "HTTP status code"},
+                     {"body", "response body (capped at 8 MiB)"},
+                     {"headers", "response headers, names lower-cased"},
+                     {"latency_ms", "time to the full response"}};
+  }
+  const ActionInfo& info() const override { return info_; }
+  std::vector<std::string> Plan(const Json& with) const override {
+    return {ParamString(with, "method") + " " + Redact(ParamString(with, "url"))};
+  }
+  Status Run(const Json& with, StepContext& ctx, Json& outputs) override {
+    auto r = ctx.http().Send(BuildRequest(with, ctx));
+    if (!r.ok()) return r.status();
+    FillOutputs(*r, outputs);
+    if (!StatusExpected(with, r->status)) {
+      std::string body(Trim(r->body.substr(0, 200)));
+      return Status::Unavailable(ParamString(with, "method") + " " + Redact(ParamString(with, "url")) +
+                                 " answered " + std::to_string(r->status) +
+                                 (body.empty() ? "" : ": " + Redact(body)));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  ActionInfo info_;
+};
+
+class HttpWaitAction : public Action {
+ public:
+  HttpWaitAction() {
+    info_.name = "http.wait";
+    info_.summary = "Poll a URL until it answers an expected status (or the step times out)";
+    info_.params = RequestParams();
+    info_.params.push_back({"interval", ParamType::kDuration, false, "1s", "time between polls", {}});
+    info_.params.push_back({"max_attempts", ParamType::kInt, false, 0, "0: until the step's timeout", {}});
+    info_.idempotent = true;
+    info_.outputs = {{"status", "the last status"},
+                     {"attempts", "how many requests were sent"},
+                     {"latency_ms", "latency of the last request"},
+                     {"body", "the last body"}};
+  }
+  const ActionInfo& info() const override { return info_; }
+  std::vector<std::string> Plan(const Json& with) const override {
+    return {"poll " + ParamString(with, "method") + " " + Redact(ParamString(with, "url"))};
+  }
+  Status Run(const Json& with, StepContext& ctx, Json& outputs) override {
+    int64_t interval = ParamInt(with, "interval");
+    int64_t max_attempts = ParamInt(with, "max_attempts");
+    std::string last_error = "no answer yet";
+    for (int64_t attempt = 1;; ++attempt) {
+      outputs["attempts"] = attempt;
+      auto r = ctx.http().Send(BuildRequest(with, ctx));
+      if (r.ok()) {
+        FillOutputs(*r, outputs);
+        if (StatusExpected(with, r->status)) return Status::Ok();
+        last_error = "last answer " + std::to_string(r->status);
+      } else {
+        if (r.status().code() == Code::kCancelled) return r.status();
+        last_error = r.status().message();
+      }
+      ctx.Progress("attempt " + std::to_string(attempt) + ": " + last_error);
+      if (max_attempts > 0 && attempt >= max_attempts)
+        return Status::Unavailable("gave up after " + std::to_string(attempt) + " attempts: " + last_error);
+      if (ctx.RemainingMs() <= interval)
+        return Status::Timeout("not ready before the step's timeout: " + last_error);
+      if (!ctx.cancel().SleepFor(interval)) return Status::Cancelled("stopped");
+    }
+  }
+
+ private:
+  ActionInfo info_;
+};
+
+}  // namespace
+
+void RegisterHttpActions(Registry& registry) {
+  (void)registry.Add(std::make_unique<HttpRequestAction>());
+  (void)registry.Add(std::make_unique<HttpWaitAction>());
+}
+
+}  // namespace medic

@@ -1,0 +1,97 @@
+// The playbook model and its loading from YAML. A playbook is params + stages run in
+// order; a stage's steps run one after another, or all at once when `parallel: true`.
+// LoadPlaybook() parses and validates in one go, reporting every problem with
+// file:line:column. Start with Playbook and LoadPlaybook.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "playbooks/expr.h"
+
+namespace medic {
+
+class Registry;
+
+/// A position in the playbook source, 1-based; 0 when unknown.
+struct SourceMark {
+  int line = 0;
+  int column = 0;
+};
+
+struct ParamDecl {
+  std::string name;
+  bool required = false;
+  Json default_value;  ///< null: none
+  std::string description;
+  SourceMark mark;
+};
+
+enum class OnFailure { kAbort, kContinue };
+
+struct StepDef {
+  std::string id;
+  std::string action;
+  std::string description;
+  Json with = Json::object();      ///< raw, templates unrendered
+  int64_t timeout_ms = 0;          ///< 0: none
+  int64_t budget_ms = 0;           ///< 0: none
+  int retries = 0;
+  int64_t retry_delay_ms = 1'000;  ///< doubled after each failed attempt
+  std::string when;                ///< empty: always
+  std::optional<Expr> when_expr;
+  OnFailure on_failure = OnFailure::kAbort;
+  std::optional<bool> idempotent;  ///< unset: the action's default
+  std::optional<bool> confirm;     ///< unset: the action's `destructive`
+  std::string stage;               ///< the stage it belongs to
+  int position = 0;                ///< order in the playbook, from 0
+  SourceMark mark;
+};
+
+struct StageDef {
+  std::string name;
+  bool parallel = false;
+  std::vector<StepDef> steps;
+  SourceMark mark;
+};
+
+struct Playbook {
+  std::string name;
+  std::string description;
+  std::vector<ParamDecl> params;
+  std::vector<std::string> allow_env;
+  std::vector<StageDef> stages;
+  std::string path;    ///< where it was loaded from
+  std::string source;  ///< the YAML text
+
+  /// The step with this id, or nullptr.
+  const StepDef* FindStep(const std::string& id) const;
+  /// All steps in playbook order.
+  std::vector<const StepDef*> Steps() const;
+};
+
+/// One problem found while loading: "file:line:col: step 'x': message".
+struct Problem {
+  SourceMark mark;
+  std::string step_id;
+  std::string message;
+  std::string Format(const std::string& file) const;
+};
+
+/// Parses and validates YAML text. On failure the Status message lists every problem,
+/// one per line, each "file:line:col: [step 'id': ]what (did you mean ...)".
+Result<Playbook> ParsePlaybook(const std::string& text, const std::string& path,
+                               const Registry& registry);
+
+/// Reads `path` and calls ParsePlaybook.
+Result<Playbook> LoadPlaybook(const std::string& path, const Registry& registry);
+
+/// Checks `vars` (from --var or a webhook route) against the declared params: unknown
+/// names (with suggestions) and missing required ones. Returns params with defaults.
+Result<Json> BindParams(const Playbook& playbook, const Json& vars);
+
+}  // namespace medic

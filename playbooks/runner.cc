@@ -1,0 +1,574 @@
+#include "playbooks/runner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "base/redact.h"
+#include "base/strings.h"
+#include "playbooks/template.h"
+
+namespace medic {
+namespace {
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+bool Terminal(const std::string& status) {
+  return status == "succeeded" || status == "failed" || status == "skipped" || status == "timed_out";
+}
+
+// Stored outputs are capped so one chatty step cannot bloat the record.
+constexpr size_t kMaxStoredOutputBytes = 2 << 20;
+
+Json StoredOutputs(const Json& outputs) {
+  Json redacted = RedactJson(outputs);
+  if (redacted.dump().size() <= kMaxStoredOutputBytes) return redacted;
+  Json out = Json::object();
+  for (auto it = redacted.begin(); it != redacted.end(); ++it) {
+    std::string text = it->dump();
+    out[it.key()] = text.size() > kMaxStoredOutputBytes / 4
+                        ? Json("[" + std::to_string(text.size()) + " bytes, not stored]")
+                        : *it;
+  }
+  return out;
+}
+
+}  // namespace
+
+// The StepContext handed to an action for one attempt.
+class Runner::Context : public StepContext {
+ public:
+  Context(Runner& r, const StepDef& def, StepRecord& rec, int64_t deadline)
+      : r_(r), def_(def), rec_(rec), deadline_(deadline) {}
+
+  int64_t run_id() const override { return r_.run_.id; }
+  int64_t incident_id() const override { return r_.run_.incident_id; }
+  const std::string& step_id() const override { return def_.id; }
+  const std::string& work_dir() const override { return r_.work_dir_; }
+  const CancelToken& cancel() const override { return *r_.s_.cancel; }
+  int64_t RemainingMs() override {
+    if (deadline_ == INT64_MAX) return INT64_MAX / 4;
+    return std::max<int64_t>(0, deadline_ - r_.s_.clock->MonotonicMs());
+  }
+  ProcessRunner& processes() override { return *r_.s_.processes; }
+  HttpClient& http() override { return *r_.s_.http; }
+  Clock& clock() override { return *r_.s_.clock; }
+
+  Status OnProcessStarted(pid_t pgid, const std::vector<std::string>& argv) override {
+    Json redacted = Json::array();
+    for (const auto& a : argv) redacted.push_back(Redact(a));
+    rec_.pgid = pgid;
+    rec_.pgid_start = ProcessStartTicks(pgid);
+    rec_.commands.push_back(redacted);
+    std::vector<std::string> shown;
+    for (const auto& a : redacted) shown.push_back(a.get<std::string>());
+    return r_.Save(rec_, "step.command", QuoteArgv(shown), {{"argv", redacted}, {"pgid", pgid}});
+  }
+
+  void Progress(const std::string& message) override {
+    if (r_.s_.observer) r_.s_.observer->OnStepProgress(def_, Redact(message));
+  }
+
+  Status AddArtifact(const ArtifactInfo& a) override {
+    ArtifactRecord rec;
+    rec.run_id = r_.run_.id;
+    rec.step_id = def_.id;
+    rec.kind = a.kind;
+    rec.path = a.path;
+    rec.url = Redact(a.url);
+    rec.size = a.size;
+    rec.sha256 = a.sha256;
+    rec.description = Redact(a.description);
+    rec.created_at = r_.s_.clock->NowUnixMs();
+    auto id = r_.s_.store->AddArtifact(rec);
+    if (!id.ok()) return id.status();
+    EventRecord e;
+    e.incident_id = r_.run_.incident_id;
+    e.run_id = r_.run_.id;
+    e.step_id = def_.id;
+    e.at = rec.created_at;
+    e.kind = "artifact.added";
+    e.message = a.kind + " " + (rec.url.empty() ? rec.path : rec.url);
+    e.data = {{"artifact_id", *id}, {"kind", a.kind}, {"path", rec.path}, {"url", rec.url},
+              {"size", a.size}, {"sha256", a.sha256}};
+    return r_.s_.store->AddEvent(e);
+  }
+
+ private:
+  Runner& r_;
+  const StepDef& def_;
+  StepRecord& rec_;
+  int64_t deadline_;
+};
+
+Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& pb, const Json& params,
+                          const std::string& trigger, int64_t incident_id, const Json& options) {
+  int64_t now = clock.NowUnixMs();
+  if (incident_id == 0) {
+    IncidentRecord inc;
+    inc.title = pb.name;
+    if (params.contains("service") && params["service"].is_string() && !params["service"].get<std::string>().empty())
+      inc.title += ": " + params["service"].get<std::string>();
+    inc.source = trigger;
+    inc.created_at = now;
+    inc.detected_at = now;
+    auto id = store.CreateIncident(inc);
+    if (!id.ok()) return id.status();
+    incident_id = *id;
+  }
+  RunRecord run;
+  run.incident_id = incident_id;
+  run.playbook = pb.name;
+  run.playbook_path = pb.path;
+  run.playbook_source = pb.source;
+  run.params = RedactJson(params);
+  run.status = "queued";
+  run.trigger = trigger;
+  run.options = options;
+  run.created_at = now;
+  std::vector<StepRecord> steps;
+  for (const StepDef* def : pb.Steps()) {
+    StepRecord s;
+    s.step_id = def->id;
+    s.stage = def->stage;
+    s.position = def->position;
+    s.action = def->action;
+    s.budget_ms = def->budget_ms;
+    steps.push_back(s);
+  }
+  return store.CreateRun(run, steps);
+}
+
+Status Runner::Save(StepRecord& rec, const std::string& kind, const std::string& message, Json data) {
+  EventRecord e;
+  e.incident_id = run_.incident_id;
+  e.run_id = run_.id;
+  e.step_id = rec.step_id;
+  e.at = s_.clock->NowUnixMs();
+  e.kind = kind;
+  e.message = Redact(message);
+  e.data = RedactJson(data);
+  return s_.store->SaveStep(rec, &e);
+}
+
+Result<Json> Runner::Resolve(const std::string& path) {
+  auto parts = Split(path, '.');
+  const std::string& root = parts[0];
+  if (root == "params" && parts.size() >= 2) {
+    const Json* v = JsonAtPath(run_.params, {parts.begin() + 1, parts.end()});
+    if (v) return *v;
+  } else if (root == "steps" && parts.size() >= 3) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto rec = records_.find(parts[1]);
+    if (rec != records_.end()) {
+      if (parts[2] == "status") return Json(rec->second.status);
+      auto live = outputs_.find(parts[1]);
+      const Json& outputs = live != outputs_.end() ? live->second : rec->second.outputs;
+      const Json* v = JsonAtPath(outputs, {parts.begin() + 3, parts.end()});
+      if (v) return *v;
+    }
+  } else if (root == "env" && parts.size() == 2) {
+    if (const char* v = std::getenv(parts[1].c_str())) {
+      if (LooksSecretName(parts[1])) RegisterSecret(v);
+      return Json(v);
+    }
+  } else if ((root == "incident" || root == "run") && parts.size() == 2 && parts[1] == "id") {
+    return Json(root == "run" ? run_.id : run_.incident_id);
+  }
+  return Status::NotFound("'" + path + "' has no value");
+}
+
+void Runner::Finish(StepRecord& rec, const std::string& status, const std::string& error, int64_t mono_start) {
+  rec.status = status;
+  rec.error = Redact(error);
+  rec.ended_at = s_.clock->NowUnixMs();
+  rec.duration_ms = s_.clock->MonotonicMs() - mono_start;
+  rec.over_budget = rec.budget_ms > 0 && rec.duration_ms > rec.budget_ms;
+  rec.pgid = 0;
+  rec.pgid_start = 0;
+  Json data = {{"status", status}, {"attempts", rec.attempts}, {"duration_ms", rec.duration_ms}};
+  if (rec.budget_ms > 0) {
+    data["budget_ms"] = rec.budget_ms;
+    data["over_budget"] = rec.over_budget;
+  }
+  std::string msg = status + " in " + FormatDurationMs(rec.duration_ms);
+  if (rec.over_budget) msg += " (over its " + FormatDurationMs(rec.budget_ms) + " budget)";
+  if (!error.empty()) msg += ": " + error;
+  Status st = Save(rec, "step." + status, msg, data);
+  if (!st.ok() && s_.observer) s_.observer->OnNote("could not record step end: " + st.message());
+}
+
+Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const Json& with, StepRecord& rec) {
+  int64_t mono_start = s_.clock->MonotonicMs();
+  if (rec.started_at == 0) rec.started_at = s_.clock->NowUnixMs();
+  int64_t delay = def.retry_delay_ms;
+  Json outputs = Json::object();
+  Status result;
+  for (int attempt = 1; attempt <= def.retries + 1; ++attempt) {
+    rec.attempts += 1;
+    rec.status = "running";
+    // The running state is durable before the action does anything.
+    Status saved = Save(rec, attempt == 1 ? "step.started" : "step.retry",
+                        attempt == 1 ? "started" : "attempt " + std::to_string(attempt) + " after: " + result.message(),
+                        {{"attempt", rec.attempts}});
+    if (!saved.ok()) {
+      Finish(rec, "failed", "cannot record the step: " + saved.message(), mono_start);
+      return Outcome::kFailedAbort;
+    }
+    if (s_.observer) s_.observer->OnStepStart(def, rec);
+    int64_t deadline = def.timeout_ms > 0 ? s_.clock->MonotonicMs() + def.timeout_ms : INT64_MAX;
+    Context ctx(*this, def, rec, deadline);
+    outputs = Json::object();
+    try {
+      result = const_cast<Action&>(action).Run(with, ctx, outputs);
+    } catch (const std::exception& e) {
+      result = Status::Internal(std::string("action failed unexpectedly: ") + e.what());
+    }
+    if (result.ok() && def.timeout_ms > 0 && ctx.RemainingMs() <= 0)
+      result = Status::Timeout("exceeded its " + FormatDurationMs(def.timeout_ms) + " timeout");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      outputs_[def.id] = outputs;
+    }
+    rec.outputs = StoredOutputs(outputs);
+    if (result.ok()) {
+      Finish(rec, "succeeded", "", mono_start);
+      return Outcome::kDone;
+    }
+    if (result.code() == Code::kCancelled || s_.cancel->cancelled()) {
+      Finish(rec, "interrupted", "stopped by " + std::string(ScopedSignalCancel::received_signal() == 2 ? "Ctrl-C" : "a signal"), mono_start);
+      return Outcome::kInterrupted;
+    }
+    bool retryable = result.code() != Code::kInvalidArgument && result.code() != Code::kNotFound;
+    if (attempt <= def.retries && retryable) {
+      if (s_.observer) s_.observer->OnStepProgress(def, "attempt " + std::to_string(attempt) + " failed: " + Redact(result.message()) + "; retrying in " + FormatDurationMs(delay));
+      if (!s_.cancel->SleepFor(delay)) {
+        Finish(rec, "interrupted", "stopped during retry backoff", mono_start);
+        return Outcome::kInterrupted;
+      }
+      delay *= 2;
+      continue;
+    }
+    break;
+  }
+  std::string status = result.code() == Code::kTimeout ? "timed_out" : "failed";
+  Finish(rec, status, result.message(), mono_start);
+  return def.on_failure == OnFailure::kContinue ? Outcome::kDone : Outcome::kFailedAbort;
+}
+
+Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& options) {
+  StepRecord& rec = records_.at(def.id);
+  Action* action = s_.registry->Find(def.action);
+  auto resolver = [this](const std::string& p) { return Resolve(p); };
+  int64_t mono_start = s_.clock->MonotonicMs();
+  if (!action) {
+    Finish(rec, "failed", "unknown action '" + def.action + "'", mono_start);
+    return Outcome::kFailedAbort;
+  }
+  if (def.when_expr) {
+    auto go = def.when_expr->Evaluate(resolver);
+    if (!go.ok()) {
+      Finish(rec, "failed", "'when' could not be evaluated: " + go.status().message(), mono_start);
+      return def.on_failure == OnFailure::kContinue ? Outcome::kDone : Outcome::kFailedAbort;
+    }
+    if (!*go) {
+      rec.started_at = rec.ended_at = s_.clock->NowUnixMs();
+      rec.status = "skipped";
+      rec.error = "";
+      (void)Save(rec, "step.skipped", "when is false: " + def.when, {{"when", def.when}});
+      if (s_.observer) s_.observer->OnStepEnd(def, rec);
+      return Outcome::kDone;
+    }
+  }
+  auto rendered = RenderJson(def.with, resolver);
+  Result<Json> with = rendered.ok() ? NormalizeParams(action->info(), *rendered) : Result<Json>(rendered.status());
+  if (!with.ok()) {
+    rec.attempts += 1;
+    if (rec.started_at == 0) rec.started_at = s_.clock->NowUnixMs();
+    Finish(rec, "failed", "bad parameters: " + with.status().message(), mono_start);
+    if (s_.observer) s_.observer->OnStepEnd(def, rec);
+    return def.on_failure == OnFailure::kContinue ? Outcome::kDone : Outcome::kFailedAbort;
+  }
+  bool needs_confirm = def.confirm.value_or(action->info().destructive);
+  if (needs_confirm && !rec.approved) {
+    std::string approver;
+    if (options.yes) {
+      approver = "--yes";
+    } else if (run_.options.value("auto_confirm", false)) {
+      approver = "route auto_confirm";
+    } else if (options.ask) {
+      if (options.ask(def, action->Plan(*with))) {
+        approver = "operator at the terminal";
+      } else {
+        rec.status = "skipped";
+        rec.started_at = rec.ended_at = s_.clock->NowUnixMs();
+        (void)Save(rec, "step.skipped", "declined by the operator");
+        if (s_.observer) s_.observer->OnStepEnd(def, rec);
+        return Outcome::kDone;
+      }
+    }
+    if (approver.empty()) {
+      (void)Save(rec, "step.awaiting_approval", "needs confirmation: " + Join(action->Plan(*with), "; "));
+      if (s_.observer)
+        s_.observer->OnNote("step '" + def.id + "' changes production and needs confirmation: run `medic approve " +
+                            std::to_string(run_.id) + " " + def.id + "` or `medic resume " +
+                            std::to_string(run_.id) + " --yes`");
+      return Outcome::kAwaiting;
+    }
+    rec.approved = true;
+    (void)Save(rec, "step.approved", "approved by " + approver);
+  }
+  Outcome outcome = Attempts(def, *action, *with, rec);
+  if (s_.observer) s_.observer->OnStepEnd(def, rec);
+  return outcome;
+}
+
+Status Runner::Recover(RunRecord& run, const Playbook& pb, const RunOptions& options, bool* needs_attention) {
+  *needs_attention = false;
+  for (const StepDef* def : pb.Steps()) {
+    StepRecord& rec = records_.at(def->id);
+    bool skip = Contains(options.skip_steps, def->id);
+    bool retry = Contains(options.retry_steps, def->id);
+    if (rec.status == "running") {
+      // The medic that ran this step died mid-way. Stop whatever it left running first.
+      std::string note = "medic stopped while this step ran";
+      if (rec.pgid > 0 && StopLeftoverGroup(static_cast<pid_t>(rec.pgid), rec.pgid_start, 3'000))
+        note += "; stopped its leftover process group " + std::to_string(rec.pgid);
+      rec.status = "interrupted";
+      rec.pgid = 0;
+      rec.pgid_start = 0;
+      MEDIC_RETURN_IF_ERROR(Save(rec, "step.interrupted", note));
+    }
+    if (skip && !Terminal(rec.status)) {
+      rec.status = "skipped";
+      MEDIC_RETURN_IF_ERROR(Save(rec, "step.skipped", "skipped on resume by the operator"));
+      continue;
+    }
+    if (retry && (rec.status == "failed" || rec.status == "timed_out" || rec.status == "interrupted" || rec.status == "skipped")) {
+      rec.status = "pending";
+      rec.error.clear();
+      MEDIC_RETURN_IF_ERROR(Save(rec, "step.reset", "will run again (--retry)"));
+      continue;
+    }
+    if (rec.status == "interrupted") {
+      Action* action = s_.registry->Find(def->action);
+      bool idempotent = def->idempotent.value_or(action && action->info().idempotent);
+      if (idempotent) {
+        rec.status = "pending";
+        MEDIC_RETURN_IF_ERROR(Save(rec, "step.reset", "interrupted and idempotent: will run again"));
+      } else {
+        *needs_attention = true;
+        run.error = "step '" + def->id + "' was interrupted mid-way and is not idempotent: check what it did, then `medic resume " +
+                    std::to_string(run.id) + " --retry " + def->id + "` or `--skip " + def->id + "`";
+        return Status::Ok();
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
+  auto loaded = s_.store->GetRun(run_id);
+  if (!loaded.ok()) return loaded.status();
+  run_ = *loaded;
+  if (run_.status == "succeeded")
+    return Status::Precondition("run " + std::to_string(run_id) + " already succeeded; nothing to resume");
+  if (run_.status == "running" && run_.owner_pid > 0 && run_.owner_pid != getpid() &&
+      ProcessStartTicks(static_cast<pid_t>(run_.owner_pid)) == run_.owner_start && run_.owner_start != 0)
+    return Status::Precondition("run " + std::to_string(run_id) + " is being run right now by medic pid " +
+                                std::to_string(run_.owner_pid));
+  if (run_.status == "failed" && options.retry_steps.empty() && options.skip_steps.empty())
+    return Status::Precondition("run " + std::to_string(run_id) + " failed: " + run_.error +
+                                "\nto run a failed step again: medic resume " + std::to_string(run_id) + " --retry STEP");
+
+  auto parsed = ParsePlaybook(run_.playbook_source, run_.playbook_path, *s_.registry);
+  if (!parsed.ok()) return parsed.status().WithContext("the run's playbook no longer loads");
+  Playbook pb = std::move(*parsed);
+  pb_ = &pb;
+  auto steps = s_.store->GetSteps(run_id);
+  if (!steps.ok()) return steps.status();
+  records_.clear();
+  outputs_.clear();
+  for (auto& rec : *steps) records_[rec.step_id] = rec;
+  for (const StepDef* def : pb.Steps()) {
+    if (!records_.count(def->id)) return Status::Internal("run " + std::to_string(run_id) + " has no record of step " + def->id);
+  }
+  for (const auto& id : options.retry_steps)
+    if (!pb.FindStep(id)) return Status::Invalid("--retry: the playbook has no step '" + id + "'");
+  for (const auto& id : options.skip_steps)
+    if (!pb.FindStep(id)) return Status::Invalid("--skip: the playbook has no step '" + id + "'");
+
+  work_dir_ = (options.work_root.empty() ? std::string("/tmp/medic") : options.work_root) + "/run-" + std::to_string(run_id);
+  std::error_code ec;
+  std::filesystem::create_directories(work_dir_, ec);
+  if (ec) return Status::Io("cannot create " + work_dir_ + ": " + ec.message());
+
+  bool resumed = run_.started_at != 0;
+  run_.owner_pid = getpid();
+  run_.owner_start = ProcessStartTicks(getpid());
+  run_.status = "running";
+  run_.error.clear();
+  if (run_.started_at == 0) run_.started_at = s_.clock->NowUnixMs();
+  EventRecord start;
+  start.incident_id = run_.incident_id;
+  start.run_id = run_.id;
+  start.at = s_.clock->NowUnixMs();
+  start.kind = resumed ? "run.resumed" : "run.started";
+  start.message = (resumed ? "resumed by pid " : "started by pid ") + std::to_string(getpid());
+  MEDIC_RETURN_IF_ERROR(s_.store->SaveRun(run_, &start));
+
+  bool attention = false;
+  MEDIC_RETURN_IF_ERROR(Recover(run_, pb, options, &attention));
+
+  bool failed = false, awaiting = false, interrupted = false;
+  std::string fail_reason;
+  if (!attention) {
+    for (const StageDef& stage : pb.stages) {
+      std::vector<const StepDef*> todo;
+      for (const auto& def : stage.steps)
+        if (records_.at(def.id).status == "pending") todo.push_back(&def);
+      if (todo.empty()) continue;
+      if (s_.observer) s_.observer->OnStageStart(stage);
+      EventRecord se;
+      se.incident_id = run_.incident_id;
+      se.run_id = run_.id;
+      se.at = s_.clock->NowUnixMs();
+      se.kind = "stage.started";
+      se.message = stage.name;
+      se.data = {{"stage", stage.name}, {"parallel", stage.parallel}};
+      MEDIC_RETURN_IF_ERROR(s_.store->AddEvent(se));
+
+      std::vector<Outcome> outcomes(todo.size(), Outcome::kDone);
+      if (stage.parallel && todo.size() > 1) {
+        std::vector<std::thread> threads;
+        for (size_t i = 0; i < todo.size(); ++i)
+          threads.emplace_back([&, i] { outcomes[i] = ExecuteStep(*todo[i], options); });
+        for (auto& t : threads) t.join();
+      } else {
+        for (size_t i = 0; i < todo.size(); ++i) {
+          outcomes[i] = ExecuteStep(*todo[i], options);
+          if (outcomes[i] != Outcome::kDone) break;
+          if (s_.cancel->cancelled()) {
+            outcomes[i] = Outcome::kInterrupted;
+            break;
+          }
+        }
+      }
+      for (size_t i = 0; i < todo.size(); ++i) {
+        if (outcomes[i] == Outcome::kFailedAbort && !failed) {
+          failed = true;
+          fail_reason = "step '" + todo[i]->id + "' " + records_.at(todo[i]->id).status + ": " + records_.at(todo[i]->id).error;
+        }
+        awaiting = awaiting || outcomes[i] == Outcome::kAwaiting;
+        interrupted = interrupted || outcomes[i] == Outcome::kInterrupted;
+      }
+      interrupted = interrupted || s_.cancel->cancelled();
+      bool stage_done = std::all_of(stage.steps.begin(), stage.steps.end(),
+                                    [&](const StepDef& d) { return Terminal(records_.at(d.id).status); });
+      if (stage_done) {
+        EventRecord fe = se;
+        fe.at = s_.clock->NowUnixMs();
+        fe.kind = "stage.finished";
+        fe.data["status"] = failed ? "failed" : "succeeded";
+        MEDIC_RETURN_IF_ERROR(s_.store->AddEvent(fe));
+      }
+      if (failed || awaiting || interrupted) break;
+    }
+  }
+
+  std::string status = "succeeded";
+  if (interrupted) {
+    status = "interrupted";
+    run_.error = "interrupted; continue with `medic resume " + std::to_string(run_.id) + "`";
+  } else if (failed) {
+    status = "failed";
+    run_.error = Redact(fail_reason);
+  } else if (attention || awaiting) {
+    status = "needs_attention";
+    if (run_.error.empty()) {
+      std::vector<std::string> waiting;
+      for (const StepDef* def : pb.Steps())
+        if (records_.at(def->id).status == "pending" && !records_.at(def->id).approved) {
+          waiting.push_back(def->id);
+          break;
+        }
+      run_.error = "waiting for confirmation of step '" + (waiting.empty() ? std::string("?") : waiting[0]) +
+                   "': `medic resume " + std::to_string(run_.id) + " --yes` or `medic approve " +
+                   std::to_string(run_.id) + " STEP`";
+    }
+  }
+  run_.status = status;
+  run_.ended_at = status == "needs_attention" ? 0 : s_.clock->NowUnixMs();
+  run_.owner_pid = 0;
+  run_.owner_start = 0;
+  EventRecord end;
+  end.incident_id = run_.incident_id;
+  end.run_id = run_.id;
+  end.at = s_.clock->NowUnixMs();
+  end.kind = "run." + status;
+  end.message = run_.error.empty() ? status : run_.error;
+  MEDIC_RETURN_IF_ERROR(s_.store->SaveRun(run_, &end));
+  pb_ = nullptr;
+  return run_;
+}
+
+Result<Json> DryRun(const Playbook& pb, const Json& params, const Registry& registry) {
+  Json stages = Json::array();
+  auto resolve = [&](const std::string& path) -> Result<Json> {
+    auto parts = Split(path, '.');
+    if (parts[0] == "params" && parts.size() >= 2) {
+      if (const Json* v = JsonAtPath(params, {parts.begin() + 1, parts.end()})) return *v;
+    }
+    if (parts[0] == "env" && parts.size() == 2) {
+      if (const char* v = std::getenv(parts[1].c_str())) return Json(LooksSecretName(parts[1]) ? std::string(kRedacted) : v);
+    }
+    return Status::NotFound(path);
+  };
+  std::function<Json(const std::string&)> placeholder = [](const std::string& path) {
+    return Json("<" + path + ">");
+  };
+  for (const auto& stage : pb.stages) {
+    Json steps = Json::array();
+    for (const auto& def : stage.steps) {
+      Json step = {{"id", def.id}, {"action", def.action}};
+      Action* action = registry.Find(def.action);
+      if (def.when_expr) {
+        step["when"] = def.when;
+        bool depends_on_steps = std::any_of(def.when_expr->paths().begin(), def.when_expr->paths().end(),
+                                            [](const std::string& p) { return StartsWith(p, "steps.") || StartsWith(p, "run.") || StartsWith(p, "incident."); });
+        if (depends_on_steps) {
+          step["would_run"] = "decided at run time";
+        } else {
+          auto go = def.when_expr->Evaluate(resolve);
+          step["would_run"] = go.ok() ? Json(*go) : Json("unknown: " + go.status().message());
+        }
+      } else {
+        step["would_run"] = true;
+      }
+      auto rendered = RenderJson(def.with, resolve, &placeholder);
+      Json with = rendered.ok() ? *rendered : def.with;
+      step["with"] = RedactJson(with);
+      if (action) {
+        step["confirm"] = def.confirm.value_or(action->info().destructive);
+        auto normalized = NormalizeParams(action->info(), with);
+        std::vector<std::string> plan = action->Plan(normalized.ok() ? *normalized : with);
+        Json commands = Json::array();
+        for (const auto& c : plan) commands.push_back(Redact(c));
+        step["commands"] = commands;
+      }
+      if (def.timeout_ms) step["timeout_ms"] = def.timeout_ms;
+      if (def.budget_ms) step["budget_ms"] = def.budget_ms;
+      steps.push_back(step);
+    }
+    stages.push_back({{"name", stage.name}, {"parallel", stage.parallel}, {"steps", steps}});
+  }
+  return Json{{"playbook", pb.name}, {"params", RedactJson(params)}, {"stages", stages}};
+}
+
+}  // namespace medic

@@ -1,0 +1,102 @@
+// The runner: drives a run through its stages, one step after another or in parallel,
+// with timeouts, retries, `when`, confirmation and budgets, writing every state change to
+// the record as it happens. The same Drive() starts a fresh run and resumes one whose
+// medic died: succeeded steps never repeat, leftover process groups are stopped first,
+// interrupted steps re-run only when idempotent. Start with Runner::Drive.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/cancel.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/status.h"
+#include "integrations/action.h"
+#include "integrations/http_client.h"
+#include "integrations/process_runner.h"
+#include "playbooks/playbook.h"
+#include "store/store.h"
+
+namespace medic {
+
+/// Receives live progress. Called from step threads: implementations must be thread-safe.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void OnStageStart(const StageDef&) {}
+  virtual void OnStepStart(const StepDef&, const StepRecord&) {}
+  virtual void OnStepProgress(const StepDef&, const std::string& /*message*/) {}
+  virtual void OnStepEnd(const StepDef&, const StepRecord&) {}
+  /// A note for the person watching ("step 'restart' awaits confirmation").
+  virtual void OnNote(const std::string&) {}
+};
+
+/// Asks the operator to confirm a destructive step; `plan` lists what it would run.
+/// Returns true to go ahead.
+using ConfirmFn = std::function<bool(const StepDef& step, const std::vector<std::string>& plan)>;
+
+struct RunOptions {
+  bool yes = false;                        ///< approve every step that needs confirmation
+  ConfirmFn ask;                           ///< interactive confirmation; null: none
+  std::vector<std::string> retry_steps;    ///< resume: run these again
+  std::vector<std::string> skip_steps;     ///< resume: mark these skipped
+  std::string work_root;                   ///< runs' files go to WORK_ROOT/run-ID
+};
+
+/// The seams the runner uses; all must outlive the Runner.
+struct RunServices {
+  Store* store = nullptr;
+  const Registry* registry = nullptr;
+  ProcessRunner* processes = nullptr;
+  HttpClient* http = nullptr;
+  Clock* clock = nullptr;
+  CancelToken* cancel = nullptr;
+  RunObserver* observer = nullptr;  ///< may be null
+};
+
+/// Records a new run of `playbook` with bound `params` and its pending steps; creates an
+/// incident titled after the playbook when incident_id is 0. Returns the run id.
+/// `options` is stored with the run ({"auto_confirm": true} lets destructive steps go).
+Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& playbook,
+                          const Json& params, const std::string& trigger, int64_t incident_id,
+                          const Json& options = Json::object());
+
+class Runner {
+ public:
+  explicit Runner(RunServices services) : s_(services) {}
+
+  /// Drives run `run_id` until it ends, fails, needs attention, or is cancelled, and
+  /// returns its final record. Fails (without touching the run) when it already ended,
+  /// or another live medic process is driving it.
+  Result<RunRecord> Drive(int64_t run_id, const RunOptions& options);
+
+ private:
+  enum class Outcome { kDone, kFailedAbort, kAwaiting, kInterrupted };
+  class Context;
+
+  Status Recover(RunRecord& run, const Playbook& pb, const RunOptions& options, bool* needs_attention);
+  Outcome ExecuteStep(const StepDef& def, const RunOptions& options);
+  Outcome Attempts(const StepDef& def, const Action& action, const Json& with, StepRecord& rec);
+  Result<Json> Resolve(const std::string& path);
+  Status Save(StepRecord& rec, const std::string& kind, const std::string& message,
+              Json data = Json::object());
+  void Finish(StepRecord& rec, const std::string& status, const std::string& error, int64_t mono_start);
+
+  RunServices s_;
+  RunRecord run_;
+  const Playbook* pb_ = nullptr;
+  std::string work_dir_;
+  std::mutex mu_;  // guards records_ entries' reads across threads and outputs_
+  std::map<std::string, StepRecord> records_;
+  std::map<std::string, Json> outputs_;  // live (unredacted) outputs for templates
+};
+
+/// What `medic run --dry-run` shows: every step with its rendered parameters, whether it
+/// would run, and the commands it would run. Runs nothing, records nothing.
+Result<Json> DryRun(const Playbook& playbook, const Json& params, const Registry& registry);
+
+}  // namespace medic

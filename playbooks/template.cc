@@ -1,0 +1,127 @@
+#include "playbooks/template.h"
+
+#include <cctype>
+
+#include "base/strings.h"
+
+namespace medic {
+
+bool IsValidPath(const std::string& path) {
+  if (path.empty()) return false;
+  for (const auto& seg : Split(path, '.')) {
+    if (seg.empty()) return false;
+    for (char c : seg) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+    }
+  }
+  return true;
+}
+
+Result<std::vector<TemplateRef>> ExtractRefs(const std::string& text) {
+  std::vector<TemplateRef> refs;
+  size_t pos = 0;
+  while ((pos = text.find("{{", pos)) != std::string::npos) {
+    size_t end = text.find("}}", pos + 2);
+    if (end == std::string::npos)
+      return Status::Invalid("unterminated '{{' at offset " + std::to_string(pos) + " in \"" + text + "\"");
+    std::string path(Trim(std::string_view(text).substr(pos + 2, end - pos - 2)));
+    if (!IsValidPath(path))
+      return Status::Invalid("'{{ " + path + " }}' is not a reference (expected e.g. {{ params.name }})");
+    refs.push_back({path, pos});
+    pos = end + 2;
+  }
+  return refs;
+}
+
+Result<std::vector<TemplateRef>> ExtractRefsJson(const Json& value) {
+  std::vector<TemplateRef> all;
+  if (value.is_string()) return ExtractRefs(value.get<std::string>());
+  if (value.is_array() || value.is_object()) {
+    for (const auto& v : value) {
+      auto refs = ExtractRefsJson(v);
+      if (!refs.ok()) return refs.status();
+      all.insert(all.end(), refs->begin(), refs->end());
+    }
+  }
+  return all;
+}
+
+std::string ValueText(const Json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_null()) return "";
+  return value.dump();
+}
+
+const Json* JsonAtPath(const Json& value, const std::vector<std::string>& rest) {
+  const Json* cur = &value;
+  for (const auto& seg : rest) {
+    if (cur->is_object()) {
+      auto it = cur->find(seg);
+      if (it == cur->end()) return nullptr;
+      cur = &*it;
+    } else if (cur->is_array() && !seg.empty() &&
+               seg.find_first_not_of("0123456789") == std::string::npos) {
+      size_t i = std::stoul(seg);
+      if (i >= cur->size()) return nullptr;
+      cur = &(*cur)[i];
+    } else {
+      return nullptr;
+    }
+  }
+  return cur;
+}
+
+Result<Json> RenderString(const std::string& text, const Resolver& resolve,
+                          const std::function<Json(const std::string&)>* missing) {
+  auto refs = ExtractRefs(text);
+  if (!refs.ok()) return refs.status();
+  if (refs->empty()) return Json(text);
+  auto lookup = [&](const std::string& path) -> Result<Json> {
+    auto v = resolve(path);
+    if (v.ok() || !missing || v.status().code() != Code::kNotFound) return v;
+    return (*missing)(path);
+  };
+  // A string that is exactly one reference keeps the value's type.
+  const TemplateRef& first = refs->front();
+  if (refs->size() == 1 && first.offset == text.find_first_not_of(" \t") &&
+      Trim(text.substr(text.find("}}", first.offset) + 2)).empty()) {
+    return lookup(first.path);
+  }
+  std::string out;
+  size_t pos = 0;
+  for (const auto& ref : *refs) {
+    out.append(text, pos, ref.offset - pos);
+    auto v = lookup(ref.path);
+    if (!v.ok()) return v.status();
+    out += ValueText(*v);
+    pos = text.find("}}", ref.offset) + 2;
+  }
+  out.append(text, pos, std::string::npos);
+  return Json(out);
+}
+
+Result<Json> RenderJson(const Json& value, const Resolver& resolve,
+                        const std::function<Json(const std::string&)>* missing) {
+  if (value.is_string()) return RenderString(value.get<std::string>(), resolve, missing);
+  if (value.is_array()) {
+    Json out = Json::array();
+    for (const auto& v : value) {
+      auto r = RenderJson(v, resolve, missing);
+      if (!r.ok()) return r;
+      out.push_back(std::move(*r));
+    }
+    return out;
+  }
+  if (value.is_object()) {
+    Json out = Json::object();
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      auto r = RenderJson(*it, resolve, missing);
+      if (!r.ok()) return r;
+      out[it.key()] = std::move(*r);
+    }
+    return out;
+  }
+  return value;
+}
+
+}  // namespace medic

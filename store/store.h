@@ -1,0 +1,160 @@
+// The record: every incident, run, step, event and artifact, in SQLite. WAL mode with
+// synchronous=NORMAL: each commit survives a kill -9 of medic at any instant without an
+// fsync per step. The schema is versioned (PRAGMA user_version) and migrated on open; see
+// kMigrations in store.cc. Start with Store::Open and the record structs below.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+
+struct sqlite3;
+
+namespace medic {
+
+struct IncidentRecord {
+  int64_t id = 0;
+  std::string title;
+  std::string source = "cli";   ///< cli | alertmanager | pagerduty | generic
+  std::string dedup_key;
+  std::string status = "open";  ///< open | closed
+  Json labels = Json::object();
+  int64_t created_at = 0;       ///< unix ms
+  int64_t detected_at = 0;      ///< first alert's startsAt, 0 unknown
+  int64_t closed_at = 0;
+};
+
+struct RunRecord {
+  int64_t id = 0;
+  int64_t incident_id = 0;
+  std::string playbook;          ///< playbook name
+  std::string playbook_path;
+  std::string playbook_source;   ///< the YAML as it was when the run started
+  Json params = Json::object();
+  std::string status = "running";  ///< running|succeeded|failed|interrupted|needs_attention|queued
+  std::string trigger = "cli";
+  Json options = Json::object();   ///< {yes, auto_confirm, ...}
+  int64_t owner_pid = 0;           ///< the medic process driving it
+  uint64_t owner_start = 0;        ///< that process' start ticks (pid reuse guard)
+  int64_t created_at = 0;
+  int64_t started_at = 0;
+  int64_t ended_at = 0;
+  std::string error;
+};
+
+struct StepRecord {
+  int64_t run_id = 0;
+  std::string step_id;
+  std::string stage;
+  int position = 0;                ///< order in the playbook
+  std::string action;
+  std::string status = "pending";  ///< pending|running|succeeded|failed|skipped|timed_out|interrupted
+  int attempts = 0;
+  int64_t started_at = 0;
+  int64_t ended_at = 0;
+  int64_t duration_ms = 0;
+  int64_t budget_ms = 0;           ///< 0: no budget
+  bool over_budget = false;
+  Json outputs = Json::object();
+  Json commands = Json::array();   ///< redacted argv of each process started
+  std::string error;
+  int64_t pgid = 0;                ///< process group of the running process, 0 none
+  uint64_t pgid_start = 0;         ///< start ticks of its leader
+  bool approved = false;           ///< confirmation given for a destructive step
+};
+
+struct EventRecord {
+  int64_t id = 0;
+  int64_t incident_id = 0;
+  int64_t run_id = 0;      ///< 0 when the event is about the incident only
+  std::string step_id;
+  int64_t at = 0;          ///< unix ms
+  std::string kind;        ///< run.started, step.started, step.succeeded, alert.firing, ...
+  std::string message;
+  Json data = Json::object();
+};
+
+struct ArtifactRecord {
+  int64_t id = 0;
+  int64_t run_id = 0;
+  std::string step_id;
+  std::string kind;
+  std::string path;
+  std::string url;
+  int64_t size = -1;
+  std::string sha256;
+  std::string description;
+  int64_t created_at = 0;
+};
+
+/// The SQLite record. Thread-safe: one connection guarded by a mutex; several medic
+/// processes may share a database (busy timeout). Strings and JSON are redacted by callers
+/// before they reach the store (the runner does it at one place).
+class Store {
+ public:
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  /// Opens (creating the file and its directory) and migrates to the latest schema.
+  /// Fails with kIo when the file cannot be opened and kFailedPrecondition when it was
+  /// written by a newer medic.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+
+  /// The schema version after migration.
+  int schema_version();
+  const std::string& path() const { return path_; }
+
+  Result<int64_t> CreateIncident(const IncidentRecord& incident);
+  Result<IncidentRecord> GetIncident(int64_t id);
+  /// The open incident with this dedup key, if any.
+  Result<std::optional<IncidentRecord>> FindOpenIncident(const std::string& dedup_key);
+  Status CloseIncident(int64_t id, int64_t at, const std::string& why);
+  Result<std::vector<IncidentRecord>> ListIncidents(int limit);
+
+  /// Creates the run and its pending steps, plus a run.created event, in one transaction.
+  Result<int64_t> CreateRun(const RunRecord& run, const std::vector<StepRecord>& steps);
+  Result<RunRecord> GetRun(int64_t id);
+  /// Newest first.
+  Result<std::vector<RunRecord>> ListRuns(int limit);
+  Result<std::vector<RunRecord>> RunsOfIncident(int64_t incident_id);
+  /// Runs in any of `statuses`, oldest first.
+  Result<std::vector<RunRecord>> RunsWithStatus(const std::vector<std::string>& statuses);
+  /// Updates status, started/ended, error and owner of a run, with `event` if given.
+  Status SaveRun(const RunRecord& run, const EventRecord* event = nullptr);
+
+  Result<std::vector<StepRecord>> GetSteps(int64_t run_id);
+  Result<StepRecord> GetStep(int64_t run_id, const std::string& step_id);
+  /// Writes every mutable field of the step, with `event` if given, in one transaction.
+  Status SaveStep(const StepRecord& step, const EventRecord* event = nullptr);
+
+  Status AddEvent(const EventRecord& event);
+  /// Events of a run (run_id > 0) or of an incident and all its runs, in order.
+  Result<std::vector<EventRecord>> EventsOfRun(int64_t run_id);
+  Result<std::vector<EventRecord>> EventsOfIncident(int64_t incident_id);
+
+  Result<int64_t> AddArtifact(const ArtifactRecord& artifact);
+  Result<std::vector<ArtifactRecord>> ArtifactsOfRun(int64_t run_id);
+
+  /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when it fails). Not reentrant.
+  Status Transaction(const std::function<Status()>& body);
+
+ private:
+  Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Status Migrate();
+  Status Exec(const std::string& sql);
+  Status InsertEvent(const EventRecord& event);  // caller holds mu_
+
+  sqlite3* db_;
+  std::string path_;
+  std::recursive_mutex mu_;
+};
+
+}  // namespace medic

@@ -87,12 +87,17 @@ std::string Redact(std::string_view text) {
       }
     }
   }
-  // Patterns are only worth running on text that could hold them.
-  if (out.find_first_of(":=") == std::string::npos && out.find(' ') == std::string::npos)
-    return out;
-  out = std::regex_replace(out, BearerPattern(), "$1 [REDACTED]");
-  out = std::regex_replace(out, UrlCredentialPattern(), "$1[REDACTED]@");
-  out = std::regex_replace(out, KeyValuePattern(), "$1[REDACTED]");
+  // std::regex is slow and this runs on every record write: only run a pattern when the
+  // text holds a word that pattern needs.
+  std::string lower = Lower(out);
+  auto has = [&](const char* w) { return lower.find(w) != std::string::npos; };
+  if (has("bearer") || has("basic") || has("token"))
+    out = std::regex_replace(out, BearerPattern(), "$1 [REDACTED]");
+  if (has("://") && has("@")) out = std::regex_replace(out, UrlCredentialPattern(), "$1[REDACTED]@");
+  if ((has("=") || has(":")) &&
+      (has("pass") || has("secret") || has("token") || has("key") || has("signature") ||
+       has("credential")))
+    out = std::regex_replace(out, KeyValuePattern(), "$1[REDACTED]");
   return out;
 }
 

@@ -122,6 +122,7 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
                  (*store)->path().c_str());
     RunOptions options;
     options.yes = flags->yes;
+    options.playbook = &*pb;
     DriveAndReport(ctx, **store, *id, options, flags->json);
   });
 }

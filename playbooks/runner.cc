@@ -1,5 +1,6 @@
 #include "playbooks/runner.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -242,7 +243,9 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
       return Outcome::kDone;
     }
     if (result.code() == Code::kCancelled || s_.cancel->cancelled()) {
-      Finish(rec, "interrupted", "stopped by " + std::string(ScopedSignalCancel::received_signal() == 2 ? "Ctrl-C" : "a signal"), mono_start);
+      int sig = ScopedSignalCancel::received_signal();
+      Finish(rec, "interrupted",
+             sig == SIGINT ? "stopped by Ctrl-C" : sig == SIGTERM ? "stopped by SIGTERM" : "stopped", mono_start);
       return Outcome::kInterrupted;
     }
     bool retryable = result.code() != Code::kInvalidArgument && result.code() != Code::kNotFound;
@@ -387,9 +390,14 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
     return Status::Precondition("run " + std::to_string(run_id) + " failed: " + run_.error +
                                 "\nto run a failed step again: medic resume " + std::to_string(run_id) + " --retry STEP");
 
-  auto parsed = ParsePlaybook(run_.playbook_source, run_.playbook_path, *s_.registry);
-  if (!parsed.ok()) return parsed.status().WithContext("the run's playbook no longer loads");
-  Playbook pb = std::move(*parsed);
+  Playbook pb;
+  if (options.playbook && options.playbook->source == run_.playbook_source) {
+    pb = *options.playbook;
+  } else {
+    auto parsed = ParsePlaybook(run_.playbook_source, run_.playbook_path, *s_.registry);
+    if (!parsed.ok()) return parsed.status().WithContext("the run's playbook no longer loads");
+    pb = std::move(*parsed);
+  }
   pb_ = &pb;
   auto steps = s_.store->GetSteps(run_id);
   if (!steps.ok()) return steps.status();

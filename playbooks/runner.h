@@ -45,6 +45,9 @@ struct RunOptions {
   std::vector<std::string> retry_steps;    ///< resume: run these again
   std::vector<std::string> skip_steps;     ///< resume: mark these skipped
   std::string work_root;                   ///< runs' files go to WORK_ROOT/run-ID
+  /// The run's playbook when the caller has it loaded already; used only when its source
+  /// is the run's recorded source (saves parsing it again).
+  const Playbook* playbook = nullptr;
 };
 
 /// The seams the runner uses; all must outlive the Runner.

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <unordered_map>
 
 namespace medic {
 namespace {
@@ -93,13 +94,29 @@ CREATE INDEX artifacts_by_run ON artifacts(run_id);
 
 constexpr int kLatestVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 
-// A prepared statement with positional binding; finalizes itself.
+using StatementCache = std::unordered_map<std::string, sqlite3_stmt*>;
+
+// A prepared statement with positional binding, borrowed from the cache and reset after use.
+// Statements are prepared once per connection and reused: preparing costs more than
+// running them, and a step writes to the record several times.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  Stmt(sqlite3* db, StatementCache& cache, const std::string& sql) : db_(db) {
+    auto it = cache.find(sql);
+    if (it != cache.end()) {
+      stmt_ = it->second;
+      rc_ = SQLITE_OK;
+      return;
+    }
+    rc_ = sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+    if (rc_ == SQLITE_OK) cache[sql] = stmt_;
   }
-  ~Stmt() { sqlite3_finalize(stmt_); }
+  ~Stmt() {
+    if (stmt_) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
@@ -230,7 +247,10 @@ EventRecord ReadEvent(Stmt& s) {
 
 }  // namespace
 
-Store::~Store() { sqlite3_close_v2(db_); }
+Store::~Store() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   std::error_code ec;
@@ -267,7 +287,7 @@ Status Store::Exec(const std::string& sql) {
 
 int Store::schema_version() {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, "PRAGMA user_version");
+  Stmt s(db_, cache_, "PRAGMA user_version");
   return s.Step() == SQLITE_ROW ? static_cast<int>(s.Int(0)) : -1;
 }
 
@@ -288,20 +308,20 @@ Status Store::Migrate() {
 
 Status Store::Transaction(const std::function<Status()>& body) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  MEDIC_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  MEDIC_RETURN_IF_ERROR(Stmt(db_, cache_, "BEGIN IMMEDIATE").Done("begin"));
   Status st = body();
   if (!st.ok()) {
-    (void)Exec("ROLLBACK");
+    (void)Stmt(db_, cache_, "ROLLBACK").Done("rollback");
     return st;
   }
-  Status commit = Exec("COMMIT");
-  if (!commit.ok()) (void)Exec("ROLLBACK");
+  Status commit = Stmt(db_, cache_, "COMMIT").Done("commit");
+  if (!commit.ok()) (void)Stmt(db_, cache_, "ROLLBACK").Done("rollback");
   return commit;
 }
 
 Result<int64_t> Store::CreateIncident(const IncidentRecord& in) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_,
+  Stmt s(db_, cache_,
          "INSERT INTO incidents (title, source, dedup_key, status, labels, created_at, "
          "detected_at, closed_at) VALUES (?,?,?,?,?,?,?,?)");
   s.Bind(in.title).Bind(in.source).Bind(in.dedup_key).Bind(in.status).Bind(in.labels);
@@ -312,7 +332,7 @@ Result<int64_t> Store::CreateIncident(const IncidentRecord& in) {
 
 Result<IncidentRecord> Store::GetIncident(int64_t id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, (std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?").c_str());
+  Stmt s(db_, cache_, (std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?"));
   s.Bind(id);
   int rc = s.Step();
   if (rc == SQLITE_ROW) return ReadIncident(s);
@@ -322,9 +342,9 @@ Result<IncidentRecord> Store::GetIncident(int64_t id) {
 
 Result<std::optional<IncidentRecord>> Store::FindOpenIncident(const std::string& dedup_key) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, (std::string("SELECT ") + kIncidentColumns +
+  Stmt s(db_, cache_, (std::string("SELECT ") + kIncidentColumns +
                " FROM incidents WHERE status = 'open' AND dedup_key = ? ORDER BY id DESC LIMIT 1")
-                  .c_str());
+                  );
   s.Bind(dedup_key);
   int rc = s.Step();
   if (rc == SQLITE_ROW) return std::optional<IncidentRecord>(ReadIncident(s));
@@ -334,7 +354,7 @@ Result<std::optional<IncidentRecord>> Store::FindOpenIncident(const std::string&
 
 Status Store::CloseIncident(int64_t id, int64_t at, const std::string& why) {
   return Transaction([&]() -> Status {
-    Stmt s(db_, "UPDATE incidents SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'");
+    Stmt s(db_, cache_, "UPDATE incidents SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'");
     s.Bind(at).Bind(id);
     MEDIC_RETURN_IF_ERROR(s.Done("close incident"));
     if (sqlite3_changes(db_) == 0) return Status::Ok();
@@ -349,7 +369,7 @@ Status Store::CloseIncident(int64_t id, int64_t at, const std::string& why) {
 
 Result<std::vector<IncidentRecord>> Store::ListIncidents(int limit) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, (std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY id DESC LIMIT ?").c_str());
+  Stmt s(db_, cache_, (std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY id DESC LIMIT ?"));
   s.Bind(static_cast<int64_t>(limit));
   std::vector<IncidentRecord> out;
   int rc;
@@ -361,7 +381,7 @@ Result<std::vector<IncidentRecord>> Store::ListIncidents(int limit) {
 Result<int64_t> Store::CreateRun(const RunRecord& run, const std::vector<StepRecord>& steps) {
   int64_t id = 0;
   Status st = Transaction([&]() -> Status {
-    Stmt s(db_,
+    Stmt s(db_, cache_,
            "INSERT INTO runs (incident_id, playbook, playbook_path, playbook_source, params, "
            "status, trigger, options, owner_pid, owner_start, created_at, started_at, ended_at, "
            "error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
@@ -373,7 +393,7 @@ Result<int64_t> Store::CreateRun(const RunRecord& run, const std::vector<StepRec
     id = sqlite3_last_insert_rowid(db_);
     for (StepRecord step : steps) {
       step.run_id = id;
-      Stmt i(db_,
+      Stmt i(db_, cache_,
              "INSERT INTO steps (run_id, step_id, stage, position, action, status, budget_ms) "
              "VALUES (?,?,?,?,?,?,?)");
       i.Bind(id).Bind(step.step_id).Bind(step.stage).Bind(static_cast<int64_t>(step.position));
@@ -395,7 +415,7 @@ Result<int64_t> Store::CreateRun(const RunRecord& run, const std::vector<StepRec
 
 Result<RunRecord> Store::GetRun(int64_t id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?").c_str());
+  Stmt s(db_, cache_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?"));
   s.Bind(id);
   int rc = s.Step();
   if (rc == SQLITE_ROW) return ReadRun(s);
@@ -406,7 +426,7 @@ Result<RunRecord> Store::GetRun(int64_t id) {
 
 Result<std::vector<RunRecord>> Store::ListRuns(int limit) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT ?").c_str());
+  Stmt s(db_, cache_, (std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT ?"));
   s.Bind(static_cast<int64_t>(limit));
   std::vector<RunRecord> out;
   int rc;
@@ -417,7 +437,7 @@ Result<std::vector<RunRecord>> Store::ListRuns(int limit) {
 
 Result<std::vector<RunRecord>> Store::RunsOfIncident(int64_t incident_id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE incident_id = ? ORDER BY id").c_str());
+  Stmt s(db_, cache_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE incident_id = ? ORDER BY id"));
   s.Bind(incident_id);
   std::vector<RunRecord> out;
   int rc;
@@ -431,7 +451,7 @@ Result<std::vector<RunRecord>> Store::RunsWithStatus(const std::vector<std::stri
   std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE status IN (";
   for (size_t i = 0; i < statuses.size(); ++i) sql += i ? ",?" : "?";
   sql += ") ORDER BY id";
-  Stmt s(db_, sql.c_str());
+  Stmt s(db_, cache_, sql);
   for (const auto& st : statuses) s.Bind(st);
   std::vector<RunRecord> out;
   int rc;
@@ -442,7 +462,7 @@ Result<std::vector<RunRecord>> Store::RunsWithStatus(const std::vector<std::stri
 
 Status Store::SaveRun(const RunRecord& run, const EventRecord* event) {
   return Transaction([&]() -> Status {
-    Stmt s(db_,
+    Stmt s(db_, cache_,
            "UPDATE runs SET status = ?, started_at = ?, ended_at = ?, error = ?, owner_pid = ?, "
            "owner_start = ?, options = ? WHERE id = ?");
     s.Bind(run.status).Bind(run.started_at).Bind(run.ended_at).Bind(run.error).Bind(run.owner_pid);
@@ -454,7 +474,7 @@ Status Store::SaveRun(const RunRecord& run, const EventRecord* event) {
 
 Result<std::vector<StepRecord>> Store::GetSteps(int64_t run_id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? ORDER BY position").c_str());
+  Stmt s(db_, cache_, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? ORDER BY position"));
   s.Bind(run_id);
   std::vector<StepRecord> out;
   int rc;
@@ -465,7 +485,7 @@ Result<std::vector<StepRecord>> Store::GetSteps(int64_t run_id) {
 
 Result<StepRecord> Store::GetStep(int64_t run_id, const std::string& step_id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? AND step_id = ?").c_str());
+  Stmt s(db_, cache_, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? AND step_id = ?"));
   s.Bind(run_id).Bind(step_id);
   int rc = s.Step();
   if (rc == SQLITE_ROW) return ReadStep(s);
@@ -476,7 +496,7 @@ Result<StepRecord> Store::GetStep(int64_t run_id, const std::string& step_id) {
 
 Status Store::SaveStep(const StepRecord& step, const EventRecord* event) {
   return Transaction([&]() -> Status {
-    Stmt s(db_,
+    Stmt s(db_, cache_,
            "UPDATE steps SET status = ?, attempts = ?, started_at = ?, ended_at = ?, "
            "duration_ms = ?, over_budget = ?, outputs = ?, commands = ?, error = ?, pgid = ?, "
            "pgid_start = ?, approved = ? WHERE run_id = ? AND step_id = ?");
@@ -493,7 +513,7 @@ Status Store::SaveStep(const StepRecord& step, const EventRecord* event) {
 }
 
 Status Store::InsertEvent(const EventRecord& e) {
-  Stmt s(db_,
+  Stmt s(db_, cache_,
          "INSERT INTO events (incident_id, run_id, step_id, at, kind, message, data) "
          "VALUES (?,?,?,?,?,?,?)");
   s.Bind(e.incident_id).Bind(e.run_id).Bind(e.step_id).Bind(e.at).Bind(e.kind).Bind(e.message);
@@ -508,7 +528,7 @@ Status Store::AddEvent(const EventRecord& event) {
 
 Result<std::vector<EventRecord>> Store::EventsOfRun(int64_t run_id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_,
+  Stmt s(db_, cache_,
          "SELECT id, incident_id, run_id, step_id, at, kind, message, data FROM events "
          "WHERE run_id = ? ORDER BY id");
   s.Bind(run_id);
@@ -521,7 +541,7 @@ Result<std::vector<EventRecord>> Store::EventsOfRun(int64_t run_id) {
 
 Result<std::vector<EventRecord>> Store::EventsOfIncident(int64_t incident_id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_,
+  Stmt s(db_, cache_,
          "SELECT id, incident_id, run_id, step_id, at, kind, message, data FROM events "
          "WHERE incident_id = ? ORDER BY id");
   s.Bind(incident_id);
@@ -534,7 +554,7 @@ Result<std::vector<EventRecord>> Store::EventsOfIncident(int64_t incident_id) {
 
 Result<int64_t> Store::AddArtifact(const ArtifactRecord& a) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_,
+  Stmt s(db_, cache_,
          "INSERT INTO artifacts (run_id, step_id, kind, path, url, size, sha256, description, "
          "created_at) VALUES (?,?,?,?,?,?,?,?,?)");
   s.Bind(a.run_id).Bind(a.step_id).Bind(a.kind).Bind(a.path).Bind(a.url).Bind(a.size);
@@ -545,7 +565,7 @@ Result<int64_t> Store::AddArtifact(const ArtifactRecord& a) {
 
 Result<std::vector<ArtifactRecord>> Store::ArtifactsOfRun(int64_t run_id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_,
+  Stmt s(db_, cache_,
          "SELECT id, run_id, step_id, kind, path, url, size, sha256, description, created_at "
          "FROM artifacts WHERE run_id = ? ORDER BY id");
   s.Bind(run_id);

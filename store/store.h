@@ -10,12 +10,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/json.h"
 #include "base/status.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace medic {
 
@@ -155,6 +157,7 @@ class Store {
   sqlite3* db_;
   std::string path_;
   std::recursive_mutex mu_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;  // prepared statements, by SQL
 };
 
 }  // namespace medic

@@ -1,0 +1,87 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "base/duration.h"
+#include "base/redact.h"
+#include "base/strings.h"
+
+namespace medic {
+namespace {
+
+TEST(Duration, ParsesTheUnitsPlaybooksUse) {
+  EXPECT_EQ(*ParseDurationMs("250ms"), 250);
+  EXPECT_EQ(*ParseDurationMs("10s"), 10'000);
+  EXPECT_EQ(*ParseDurationMs("1m30s"), 90'000);
+  EXPECT_EQ(*ParseDurationMs("2h"), 7'200'000);
+  EXPECT_EQ(*ParseDurationMs("1.5s"), 1'500);
+  EXPECT_EQ(*ParseDurationMs("3"), 3'000);
+}
+
+TEST(Duration, RejectsUnknownUnitsWithAHint) {
+  auto d = ParseDurationMs("10 parsecs");
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("10s"), std::string::npos);
+  EXPECT_FALSE(ParseDurationMs("").ok());
+  EXPECT_FALSE(ParseDurationMs("s").ok());
+}
+
+TEST(Size, ParsesBinaryAndDecimalUnits) {
+  EXPECT_EQ(*ParseSizeBytes("1MiB"), 1 << 20);
+  EXPECT_EQ(*ParseSizeBytes("64KiB"), 64 << 10);
+  EXPECT_EQ(*ParseSizeBytes("10MB"), 10'000'000);
+  EXPECT_EQ(*ParseSizeBytes("1024"), 1024);
+  EXPECT_FALSE(ParseSizeBytes("lots").ok());
+}
+
+TEST(Strings, SuggestsTheClosestNameForATypo) {
+  std::vector<std::string> actions = {"exec", "sleep", "http.request", "process.gcore"};
+  EXPECT_EQ(Suggest("exce", actions), "exec");
+  EXPECT_EQ(Suggest("gcore", actions), "process.gcore");
+  EXPECT_EQ(Suggest("http.reqest", actions), "http.request");
+  EXPECT_EQ(Suggest("kubernetes", actions), "");
+  EXPECT_EQ(DidYouMean("slep", actions), " (did you mean 'sleep'?)");
+}
+
+TEST(Strings, FormatsAndParsesRfc3339TimesInUtc) {
+  EXPECT_EQ(FormatTimeUtc(0), "1970-01-01T00:00:00.000Z");
+  int64_t ms = 0;
+  ASSERT_TRUE(ParseTimeRfc3339("2026-01-02T03:04:05.123Z", &ms));
+  EXPECT_EQ(FormatTimeUtc(ms), "2026-01-02T03:04:05.123Z");
+  ASSERT_TRUE(ParseTimeRfc3339("2026-01-02T05:04:05+02:00", &ms));
+  EXPECT_EQ(FormatTimeUtc(ms), "2026-01-02T03:04:05.000Z");
+  EXPECT_FALSE(ParseTimeRfc3339("yesterday", &ms));
+}
+
+TEST(Strings, QuotesArgvForDisplay) {
+  EXPECT_EQ(QuoteArgv({"kubectl", "-n", "prod", "delete", "pod", "api-1"}), "kubectl -n prod delete pod api-1");
+  EXPECT_EQ(QuoteArgv({"sh", "-c", "echo it's"}), "sh -c 'echo it'\\''s'");
+}
+
+TEST(Redact, ReplacesRegisteredSecretsAndCredentialShapes) {
+  RegisterSecret("s3cr3t-value-123");
+  EXPECT_EQ(Redact("token is s3cr3t-value-123 here"), "token is [REDACTED] here");
+  EXPECT_EQ(Redact("Authorization: Bearer abcdefghijkl"), "Authorization: Bearer [REDACTED]");
+  EXPECT_EQ(Redact("https://user:pa55word@example.com/x"), "https://[REDACTED]@example.com/x");
+  EXPECT_EQ(Redact("--password=hunter22 next"), "--password=[REDACTED] next");
+  EXPECT_EQ(Redact("plain text stays"), "plain text stays");
+}
+
+TEST(Redact, RegistersSecretLookingEnvironmentVariables) {
+  setenv("MEDIC_TEST_API_TOKEN", "tok-very-secret-9", 1);
+  setenv("MEDIC_TEST_SERVICE", "checkout", 1);
+  RegisterSecretsFromEnvironment();
+  EXPECT_EQ(Redact("x tok-very-secret-9 y"), "x [REDACTED] y");
+  EXPECT_EQ(Redact("checkout"), "checkout");
+}
+
+TEST(Redact, RedactsSecretKeysInJsonButNotDedupKeys) {
+  Json in = {{"api_token", "abc123456"}, {"dedup_key", "prod/api"}, {"nested", {{"password", "p4ssw0rd!"}}}};
+  Json out = RedactJson(in);
+  EXPECT_EQ(out["api_token"], "[REDACTED]");
+  EXPECT_EQ(out["dedup_key"], "prod/api");
+  EXPECT_EQ(out["nested"]["password"], "[REDACTED]");
+}
+
+}  // namespace
+}  // namespace medic

@@ -1,0 +1,293 @@
+// End-to-end tests of the built binary: what an on-call engineer types, what lands in
+// the record, and what happens when medic itself is killed.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/support/test_support.h"
+
+namespace medic {
+namespace {
+
+using nlohmann::json;
+using testing::CommandResult;
+using testing::MedicBinary;
+using testing::PeerProcess;
+using testing::ReadFile;
+using testing::ScopedTempDir;
+using testing::WriteFile;
+
+bool ProcessGone(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(f, line)) return true;
+  size_t p = line.rfind(')');
+  return p != std::string::npos && line[p + 2] == 'Z';
+}
+
+bool WaitFor(const std::function<bool()>& cond, int tries = 200) {
+  for (int i = 0; i < tries; ++i) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  std::string Db() const { return dir_.Join("medic.db"); }
+  CommandResult Medic(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), MedicBinary());
+    return testing::RunCommand(args, input, {{"MEDIC_DB", Db()}, {"NO_COLOR", "1"}});
+  }
+  std::string Playbook(const std::string& name, const std::string& yaml) {
+    std::string path = dir_.Join(name);
+    WriteFile(path, yaml);
+    return path;
+  }
+  // One value from the record, read the way any other tool would read it.
+  std::string Query(const std::string& sql) {
+    sqlite3* db;
+    if (sqlite3_open_v2(Db().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return "";
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt* s = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+      const unsigned char* t = sqlite3_column_text(s, 0);
+      out = t ? reinterpret_cast<const char*>(t) : "";
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+  }
+  std::string StepStatus(const std::string& step) {
+    return Query("select status from steps where step_id = '" + step + "' order by run_id desc limit 1");
+  }
+  ScopedTempDir dir_;
+};
+
+TEST_F(Cli, HelpDocumentsTheExitCodes) {
+  auto r = Medic({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* s : {"run", "resume", "list", "show", "validate", "actions", "130", "needs attention"})
+    EXPECT_NE(r.out.find(s), std::string::npos) << s;
+}
+
+TEST_F(Cli, RunPrintsTheDocumentedJsonAndShowAgrees) {
+  std::string pb = Playbook("pb.yaml", R"(name: demo
+params:
+  service: {required: true}
+stages:
+  - name: contain
+    parallel: true
+    steps:
+      - {id: hello, action: exec, budget: 10s, with: {argv: [echo, "{{ params.service }}"]}}
+      - {id: nap, action: sleep, with: {duration: 10ms}}
+)");
+  auto r = Medic({"run", pb, "--var", "service=checkout", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  for (const char* k : {"id", "playbook", "status", "started_at", "ended_at", "duration_ms", "steps"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_EQ(j["status"], "succeeded");
+  ASSERT_EQ(j["steps"].size(), 2u);
+  const json& step = j["steps"][0];
+  for (const char* k : {"id", "stage", "action", "status", "attempts", "started_at", "ended_at", "duration_ms",
+                        "over_budget", "outputs", "error"})
+    EXPECT_TRUE(step.contains(k)) << k;
+  EXPECT_EQ(step["outputs"]["stdout"], "checkout\n");
+
+  auto show = Medic({"show", std::to_string(j["id"].get<int>()), "--json"});
+  ASSERT_EQ(show.exit_code, 0);
+  EXPECT_EQ(json::parse(show.out)["steps"], j["steps"]);
+  auto list = Medic({"list", "--json"});
+  ASSERT_EQ(list.exit_code, 0);
+  EXPECT_EQ(json::parse(list.out)[0]["id"], j["id"]);
+}
+
+TEST_F(Cli, ExitCodesFollowTheRunStatus) {
+  std::string fail = Playbook("f.yaml", "name: f\nstages:\n  - name: s\n    steps:\n      - {id: x, action: exec, with: {argv: ['false']}}\n");
+  EXPECT_EQ(Medic({"run", fail}).exit_code, 1);
+  std::string confirm = Playbook("c.yaml", "name: c\nstages:\n  - name: s\n    steps:\n      - {id: x, action: exec, confirm: true, with: {argv: ['true']}}\n");
+  auto waiting = Medic({"run", confirm});
+  EXPECT_EQ(waiting.exit_code, 3);
+  EXPECT_NE(waiting.err.find("needs confirmation"), std::string::npos) << waiting.err;
+  EXPECT_EQ(Medic({"resume", Query("select max(id) from runs"), "--yes"}).exit_code, 0);
+  EXPECT_EQ(Medic({"run", dir_.Join("missing.yaml")}).exit_code, 2);
+  EXPECT_EQ(Medic({"show", "12345"}).exit_code, 1);
+  EXPECT_EQ(Medic({"frobnicate"}).exit_code, 2);
+}
+
+TEST_F(Cli, ValidateReportsEveryProblemWithPositions) {
+  std::string pb = Playbook("bad.yaml", R"(name: bad
+stages:
+  - name: s
+    steps:
+      - id: capture_core
+        action: gcor
+        timeout: 10s
+        budgt: 5s
+)");
+  auto r = Medic({"validate", pb});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(pb + ":6:17: step 'capture_core': unknown action 'gcor'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(":8:9: step 'capture_core': unknown step field 'budgt' (did you mean 'budget'?)"),
+            std::string::npos)
+      << r.err;
+  auto j = Medic({"validate", pb, "--json"});
+  EXPECT_EQ(json::parse(j.out)[0]["problems"].size(), 2u);
+  std::string junk = Playbook("junk.yaml", "{{{{ not yaml");
+  auto y = Medic({"validate", junk});
+  EXPECT_EQ(y.exit_code, 2);
+  EXPECT_NE(y.err.find("invalid YAML"), std::string::npos) << y.err;
+}
+
+TEST_F(Cli, DryRunShowsEveryCommandAndRunsNothing) {
+  std::string marker = dir_.Join("touched");
+  std::string pb = Playbook("pb.yaml", R"(name: dry
+params:
+  pod: {required: true}
+stages:
+  - name: s
+    steps:
+      - {id: touch, action: exec, with: {argv: [touch, ")" + marker + R"("]}}
+      - {id: kill, action: exec, confirm: true, with: {argv: [echo, delete, "{{ params.pod }}"]}}
+)");
+  auto r = Medic({"run", pb, "--var", "pod=api-7", "--dry-run"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("$ touch " + marker), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("$ echo delete api-7"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[needs confirmation]"), std::string::npos);
+  EXPECT_FALSE(std::ifstream(marker).good());
+  EXPECT_EQ(Query("select count(*) from runs"), "");  // no database was even needed
+  auto j = Medic({"run", pb, "--var", "pod=api-7", "--dry-run", "--json"});
+  EXPECT_EQ(json::parse(j.out)["stages"][0]["steps"][1]["commands"][0], "echo delete api-7");
+}
+
+TEST_F(Cli, AHostileParamCannotChangeTheLogicOfWhen) {
+  std::string pb = Playbook("pb.yaml", R"(name: inj
+params:
+  namespace: {required: true}
+stages:
+  - name: s
+    steps:
+      - id: only_in_kube_system
+        action: exec
+        when: "{{ params.namespace }} == 'kube-system'"
+        with: {argv: [echo, "{{ params.namespace }}"]}
+)");
+  auto r = Medic({"run", pb, "--var", "namespace=' or true or '", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["steps"][0]["status"], "skipped");
+}
+
+TEST_F(Cli, UnknownVarsAreRejectedWithASuggestion) {
+  std::string pb = Playbook("pb.yaml", "name: v\nparams:\n  service: {required: true}\nstages:\n  - name: s\n    steps:\n      - {id: a, action: exec, with: {argv: ['true']}}\n");
+  auto r = Medic({"run", pb, "--var", "servce=x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean 'service'"), std::string::npos) << r.err;
+}
+
+// The run is killed with SIGKILL while its second step runs; resume stops the leftover
+// process group, re-runs the idempotent step, and every side effect happens exactly once.
+TEST_F(Cli, KillNineThenResumeRunsEachSideEffectExactlyOnce) {
+  std::string log = dir_.Join("effects.log");
+  std::string slow = dir_.Join("slow");
+  std::string pidfile = dir_.Join("b.pid");
+  WriteFile(slow, "");
+  std::string pb = Playbook("pb.yaml", R"(name: crashy
+stages:
+  - name: one
+    steps:
+      - {id: a, action: exec, with: {argv: [sh, -c, 'echo a >> "$0"', ")" + log + R"("]}}
+      - id: b
+        action: exec
+        idempotent: true
+        with: {argv: [sh, -c, 'echo $$ > "$2"; if [ -f "$1" ]; then sleep 300; fi; echo b >> "$0"', ")" + log + R"(", ")" + slow + R"(", ")" + pidfile + R"("]}
+  - name: two
+    steps:
+      - {id: c, action: exec, with: {argv: [sh, -c, 'echo c >> "$0"', ")" + log + R"("]}}
+)");
+  PeerProcess medic;
+  ASSERT_TRUE(medic.Start({MedicBinary(), "--db", Db(), "run", pb}, dir_.Join("run.log")));
+  ASSERT_TRUE(WaitFor([&] { return StepStatus("b") == "running" && !ReadFile(pidfile).empty(); }))
+      << ReadFile(dir_.Join("run.log"));
+  pid_t leftover = std::stoi(ReadFile(pidfile));
+  EXPECT_EQ(Query("select pgid from steps where step_id = 'b'"), std::to_string(leftover));
+  kill(medic.pid(), SIGKILL);
+  ASSERT_TRUE(WaitFor([&] { return !medic.running(); }));
+  EXPECT_FALSE(ProcessGone(leftover)) << "the step's process should outlive a SIGKILLed medic";
+
+  std::remove(slow.c_str());
+  auto r = Medic({"resume", Query("select id from runs"), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(WaitFor([&] { return ProcessGone(leftover); })) << "leftover process group not stopped";
+  EXPECT_EQ(ReadFile(log), "a\nb\nc\n");
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["steps"][0]["attempts"], 1);
+  EXPECT_EQ(j["steps"][1]["attempts"], 2);
+  EXPECT_NE(Query("select group_concat(kind) from events where step_id = 'b'").find("step.interrupted"),
+            std::string::npos);
+}
+
+TEST_F(Cli, AnInterruptedNonIdempotentStepNeedsAPerson) {
+  std::string log = dir_.Join("effects.log");
+  std::string pb = Playbook("pb.yaml", R"(name: careful
+stages:
+  - name: s
+    steps:
+      - {id: mutate, action: exec, with: {argv: [sh, -c, 'echo start >> "$0"; sleep 300', ")" + log + R"("]}}
+      - {id: after, action: exec, with: {argv: ['true']}}
+)");
+  PeerProcess medic;
+  ASSERT_TRUE(medic.Start({MedicBinary(), "--db", Db(), "run", pb}, dir_.Join("run.log")));
+  ASSERT_TRUE(WaitFor([&] { return StepStatus("mutate") == "running" && !ReadFile(log).empty(); }));
+  kill(medic.pid(), SIGKILL);
+  ASSERT_TRUE(WaitFor([&] { return !medic.running(); }));
+  std::string id = Query("select id from runs");
+  auto r = Medic({"resume", id});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.out.find("--retry mutate"), std::string::npos) << r.out;
+  EXPECT_EQ(StepStatus("mutate"), "interrupted");
+  auto skipped = Medic({"resume", id, "--skip", "mutate"});
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.err;
+  EXPECT_EQ(StepStatus("after"), "succeeded");
+  EXPECT_EQ(ReadFile(log), "start\n");
+}
+
+TEST_F(Cli, SigtermStopsRunningStepsAndRecordsAnInterruptedRun) {
+  std::string pidfile = dir_.Join("p.pid");
+  std::string pb = Playbook("pb.yaml", R"(name: term
+stages:
+  - name: s
+    steps:
+      - {id: long, action: exec, with: {argv: [sh, -c, 'sleep 300 & echo $! > "$0"; wait', ")" + pidfile + R"("]}}
+)");
+  PeerProcess medic;
+  ASSERT_TRUE(medic.Start({MedicBinary(), "--db", Db(), "run", pb}, dir_.Join("run.log")));
+  ASSERT_TRUE(WaitFor([&] { return !ReadFile(pidfile).empty(); }));
+  pid_t child = std::stoi(ReadFile(pidfile));
+  kill(medic.pid(), SIGTERM);
+  int status = 0;
+  ASSERT_TRUE(WaitFor([&] { return waitpid(medic.pid(), &status, WNOHANG) == medic.pid(); }));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(Query("select status from runs"), "interrupted");
+  EXPECT_EQ(StepStatus("long"), "interrupted");
+  EXPECT_TRUE(WaitFor([&] { return ProcessGone(child); })) << "the step's process group outlived SIGTERM";
+}
+
+TEST_F(Cli, ActionsListsParametersFromTheSameSchemasValidateUses) {
+  auto r = Medic({"actions", "exec", "--json"});
+  ASSERT_EQ(r.exit_code, 0);
+  json j = json::parse(r.out);
+  EXPECT_EQ(j[0]["name"], "exec");
+  EXPECT_EQ(j[0]["params"][0]["name"], "argv");
+  EXPECT_EQ(Medic({"actions", "exce"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace medic

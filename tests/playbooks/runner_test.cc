@@ -1,0 +1,317 @@
+// Runner tests against the real process runner and a real SQLite record in a temp dir.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <thread>
+
+#include "integrations/http_client.h"
+#include "integrations/process_runner.h"
+#include "playbooks/runner.h"
+#include "tests/support/test_support.h"
+
+namespace medic {
+namespace {
+
+using testing::ScopedTempDir;
+
+bool ProcessGone(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(f, line)) return true;
+  size_t p = line.rfind(')');
+  return p != std::string::npos && p + 2 < line.size() && line[p + 2] == 'Z';
+}
+
+bool WaitGone(pid_t pid) {
+  for (int i = 0; i < 100; ++i) {
+    if (ProcessGone(pid)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RegisterBuiltinActions(registry_);
+    auto s = Store::Open(dir_.Join("medic.db"));
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    store_ = std::move(*s);
+  }
+
+  Result<RunRecord> Run(const std::string& yaml, RunOptions options = {}, Json vars = Json::object()) {
+    auto pb = ParsePlaybook(yaml, "test.yaml", registry_);
+    if (!pb.ok()) return pb.status();
+    auto params = BindParams(*pb, vars);
+    if (!params.ok()) return params.status();
+    auto id = CreateRun(*store_, *SystemClock::Default(), *pb, *params, "test", 0);
+    if (!id.ok()) return id.status();
+    return Drive(*id, options);
+  }
+
+  Result<RunRecord> Drive(int64_t id, RunOptions options = {}) {
+    options.work_root = dir_.Join("runs");
+    RunServices services;
+    services.store = store_.get();
+    services.registry = &registry_;
+    services.processes = PosixProcessRunner::Default();
+    services.http = CurlHttpClient::Default();
+    services.clock = SystemClock::Default();
+    services.cancel = &cancel_;
+    Runner runner(services);
+    return runner.Drive(id, options);
+  }
+
+  StepRecord Step(int64_t run, const std::string& id) { return *store_->GetStep(run, id); }
+
+  ScopedTempDir dir_;
+  Registry registry_;
+  std::unique_ptr<Store> store_;
+  CancelToken cancel_;
+};
+
+TEST_F(RunnerTest, ParallelStageTakesTheLongestStepNotTheSum) {
+  std::string yaml = "name: p\nstages:\n  - name: contain\n    parallel: true\n    steps:\n";
+  for (int i = 0; i < 8; ++i)
+    yaml += "      - {id: s" + std::to_string(i) + ", action: exec, with: {argv: [sleep, '0.5']}}\n";
+  auto run = Run(yaml);
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_EQ(run->status, "succeeded");
+  // Every step started before any step ended: they overlapped.
+  auto steps = *store_->GetSteps(run->id);
+  int64_t last_start = 0, first_end = INT64_MAX;
+  for (const auto& s : steps) {
+    last_start = std::max(last_start, s.started_at);
+    first_end = std::min(first_end, s.ended_at);
+  }
+  EXPECT_LT(last_start, first_end);
+}
+
+TEST_F(RunnerTest, RetriesUntilSuccessAndCountsAttempts) {
+  std::string counter = dir_.Join("count");
+  auto run = Run(R"(name: r
+stages:
+  - name: s
+    steps:
+      - id: flaky
+        action: exec
+        retries: 3
+        retry_delay: 10ms
+        with: {argv: [sh, -c, 'echo x >> "$0"; [ $(wc -l < "$0") -ge 3 ]', ")" + counter + R"("]}
+)");
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_EQ(run->status, "succeeded");
+  EXPECT_EQ(Step(run->id, "flaky").attempts, 3);
+  auto events = *store_->EventsOfRun(run->id);
+  int retries = 0;
+  for (const auto& e : events) retries += e.kind == "step.retry";
+  EXPECT_EQ(retries, 2);
+}
+
+TEST_F(RunnerTest, TimeoutKillsTheWholeProcessGroup) {
+  std::string pidfile = dir_.Join("bg.pid");
+  auto run = Run(R"(name: t
+stages:
+  - name: s
+    steps:
+      - id: hang
+        action: exec
+        timeout: 300ms
+        with: {argv: [sh, -c, 'sleep 300 & echo $! > "$0"; wait', ")" + pidfile + R"("]}
+)");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, "failed");
+  StepRecord s = Step(run->id, "hang");
+  EXPECT_EQ(s.status, "timed_out");
+  EXPECT_NE(s.error.find("timed out"), std::string::npos);
+  pid_t bg = std::stoi(testing::ReadFile(pidfile));
+  EXPECT_TRUE(WaitGone(bg)) << "background child " << bg << " survived the timeout";
+}
+
+TEST_F(RunnerTest, RunningStateAndProcessGroupAreRecordedBeforeTheProcessStarts) {
+  if (!testing::HaveTool("sqlite3")) GTEST_SKIP() << "sqlite3 CLI not installed";
+  std::string db = dir_.Join("medic.db");
+  auto run = Run(R"(name: d
+stages:
+  - name: s
+    steps:
+      - id: look
+        action: exec
+        with: {argv: [sh, -c, 'echo "$$"; sqlite3 "$0" "select status, pgid from steps where step_id = ''look''"', ")" + db + R"("]}
+)");
+  ASSERT_TRUE(run.ok());
+  ASSERT_EQ(run->status, "succeeded") << run->error;
+  std::string out = Step(run->id, "look").outputs["stdout"];
+  std::string pid = out.substr(0, out.find('\n'));
+  EXPECT_NE(out.find("running|" + pid), std::string::npos) << out;
+}
+
+TEST_F(RunnerTest, WhenFalseSkipsAndOnFailureContinueGoesOn) {
+  auto run = Run(R"(name: w
+params:
+  namespace: {default: kube-system}
+stages:
+  - name: s
+    steps:
+      - id: guarded
+        action: exec
+        when: "{{ params.namespace }} != 'kube-system'"
+        with: {argv: ['true']}
+      - id: broken
+        action: exec
+        on_failure: continue
+        with: {argv: ['false']}
+      - id: after
+        action: exec
+        when: steps.broken.status == 'failed' and steps.guarded.status == 'skipped'
+        with: {argv: ['true']}
+)");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, "succeeded");
+  EXPECT_EQ(Step(run->id, "guarded").status, "skipped");
+  EXPECT_EQ(Step(run->id, "broken").status, "failed");
+  EXPECT_EQ(Step(run->id, "after").status, "succeeded");
+}
+
+TEST_F(RunnerTest, AFailureAbortsTheRunAndLaterStepsStayPending) {
+  auto run = Run(R"(name: a
+stages:
+  - name: s
+    steps:
+      - {id: boom, action: exec, with: {argv: [sh, -c, 'echo oops >&2; exit 3']}}
+      - {id: never, action: exec, with: {argv: ['true']}}
+)");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, "failed");
+  EXPECT_NE(run->error.find("exited with code 3: oops"), std::string::npos) << run->error;
+  EXPECT_EQ(Step(run->id, "boom").outputs["stderr"], "oops\n");
+  EXPECT_EQ(Step(run->id, "never").status, "pending");
+}
+
+TEST_F(RunnerTest, OutputsFlowIntoLaterStepsAsData) {
+  auto run = Run(R"(name: o
+stages:
+  - name: one
+    steps:
+      - {id: make, action: exec, with: {argv: [echo, '{"action": "hotfix", "n": 2}'], parse: json}}
+  - name: two
+    steps:
+      - id: use
+        action: exec
+        when: steps.make.outputs.json.action == 'hotfix' and steps.make.outputs.json.n > 1
+        with: {argv: [echo, "{{ steps.make.outputs.json.action }}-{{ run.id }}"]}
+)");
+  ASSERT_TRUE(run.ok());
+  ASSERT_EQ(run->status, "succeeded") << run->error;
+  EXPECT_EQ(Step(run->id, "use").outputs["stdout"], "hotfix-" + std::to_string(run->id) + "\n");
+}
+
+TEST_F(RunnerTest, ADestructiveStepWaitsForConfirmationThenRunsOnce) {
+  std::string log = dir_.Join("log");
+  std::string yaml = R"(name: c
+stages:
+  - name: s
+    steps:
+      - {id: before, action: exec, with: {argv: [sh, -c, 'echo before >> "$0"', ")" + log + R"("]}}
+      - {id: restart, action: exec, confirm: true, with: {argv: [sh, -c, 'echo restart >> "$0"', ")" + log + R"("]}}
+)";
+  auto run = Run(yaml);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, "needs_attention");
+  EXPECT_EQ(testing::ReadFile(log), "before\n");
+  RunOptions yes;
+  yes.yes = true;
+  auto resumed = Drive(run->id, yes);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().message();
+  EXPECT_EQ(resumed->status, "succeeded");
+  EXPECT_EQ(testing::ReadFile(log), "before\nrestart\n");
+  EXPECT_TRUE(Step(run->id, "restart").approved);
+}
+
+TEST_F(RunnerTest, DeclinedConfirmationSkipsTheStep) {
+  RunOptions options;
+  options.ask = [](const StepDef&, const std::vector<std::string>& plan) {
+    EXPECT_EQ(plan, std::vector<std::string>{"echo hi"});
+    return false;
+  };
+  auto run = Run("name: d\nstages:\n  - name: s\n    steps:\n      - {id: x, action: exec, confirm: true, with: {argv: [echo, hi]}}\n", options);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(Step(run->id, "x").status, "skipped");
+}
+
+TEST_F(RunnerTest, CancellingInterruptsAndResumeFinishesWithoutRepeats) {
+  std::string log = dir_.Join("log");
+  std::string yaml = R"(name: i
+stages:
+  - name: s
+    steps:
+      - {id: one, action: exec, with: {argv: [sh, -c, 'echo one >> "$0"', ")" + log + R"("]}}
+      - {id: wait, action: sleep, with: {duration: 60s}}
+      - {id: two, action: exec, with: {argv: [sh, -c, 'echo two >> "$0"', ")" + log + R"("]}}
+)";
+  std::thread canceller([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel_.Cancel();
+  });
+  auto run = Run(yaml);
+  canceller.join();
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, "interrupted");
+  EXPECT_EQ(Step(run->id, "wait").status, "interrupted");
+  // sleep is idempotent: a resume runs it again; `one` is never repeated.
+  CancelToken fresh;
+  RunServices services;
+  services.store = store_.get();
+  services.registry = &registry_;
+  services.processes = PosixProcessRunner::Default();
+  services.http = CurlHttpClient::Default();
+  services.clock = SystemClock::Default();
+  services.cancel = &fresh;
+  RunOptions options;
+  options.work_root = dir_.Join("runs");
+  options.skip_steps = {"wait"};
+  auto resumed = Runner(services).Drive(run->id, options);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().message();
+  EXPECT_EQ(resumed->status, "succeeded");
+  EXPECT_EQ(testing::ReadFile(log), "one\ntwo\n");
+}
+
+TEST_F(RunnerTest, ASucceededRunCannotBeResumed) {
+  auto run = Run("name: s\nstages:\n  - name: s\n    steps:\n      - {id: a, action: exec, with: {argv: ['true']}}\n");
+  ASSERT_TRUE(run.ok());
+  auto again = Drive(run->id);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("already succeeded"), std::string::npos);
+}
+
+TEST_F(RunnerTest, AMissingProgramFailsTheStepWithTheDebianPackage) {
+  auto run = Run("name: m\nstages:\n  - name: s\n    steps:\n      - {id: k, action: exec, with: {argv: [medic-no-such-tool]}}\n");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, "failed");
+  EXPECT_NE(Step(run->id, "k").error.find("command not found"), std::string::npos);
+}
+
+TEST_F(RunnerTest, SecretsInOutputsAreRedactedInTheRecord) {
+  setenv("MEDIC_RUNNER_TEST_TOKEN", "sekrit-abc-123", 1);
+  auto run = Run(R"(name: s
+allow_env: [MEDIC_RUNNER_TEST_TOKEN]
+stages:
+  - name: s
+    steps:
+      - {id: leak, action: exec, with: {argv: [echo, "token={{ env.MEDIC_RUNNER_TEST_TOKEN }}"]}}
+)");
+  ASSERT_TRUE(run.ok());
+  ASSERT_EQ(run->status, "succeeded");
+  StepRecord s = Step(run->id, "leak");
+  EXPECT_EQ(s.outputs["stdout"].get<std::string>().find("sekrit"), std::string::npos) << s.outputs.dump();
+  EXPECT_EQ(s.commands.dump().find("sekrit"), std::string::npos) << s.commands.dump();
+  auto events = *store_->EventsOfRun(run->id);
+  for (const auto& e : events) {
+    EXPECT_EQ(e.message.find("sekrit"), std::string::npos) << e.message;
+    EXPECT_EQ(e.data.dump().find("sekrit"), std::string::npos) << e.data.dump();
+  }
+}
+
+}  // namespace
+}  // namespace medic

@@ -13,6 +13,7 @@ const char* CodeName(Code code) {
     case Code::kCancelled: return "cancelled";
     case Code::kIo: return "io";
     case Code::kInternal: return "internal";
+    case Code::kSkipped: return "skipped";
   }
   return "unknown";
 }

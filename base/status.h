@@ -22,6 +22,7 @@ enum class Code {
   kCancelled,           ///< stopped by the user (Ctrl-C, SIGTERM)
   kIo,                  ///< local file or process I/O failed
   kInternal,            ///< a bug in medic
+  kSkipped,             ///< nothing to do (e.g. an optional integration is not configured)
 };
 
 /// Returns a stable lower-case name for `code` ("invalid_argument", ...).
@@ -42,6 +43,8 @@ class [[nodiscard]] Status {
   static Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
   static Status Io(std::string m) { return {Code::kIo, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+  /// For actions: the step is recorded as skipped with this reason, not failed.
+  static Status Skipped(std::string m) { return {Code::kSkipped, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -242,6 +242,10 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
       Finish(rec, "succeeded", "", mono_start);
       return Outcome::kDone;
     }
+    if (result.code() == Code::kSkipped) {
+      Finish(rec, "skipped", result.message(), mono_start);
+      return Outcome::kDone;
+    }
     if (result.code() == Code::kCancelled || s_.cancel->cancelled()) {
       int sig = ScopedSignalCancel::received_signal();
       Finish(rec, "interrupted",

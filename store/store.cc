@@ -65,7 +65,7 @@ CREATE TABLE steps (
   PRIMARY KEY (run_id, step_id)
 );
 CREATE TABLE events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   incident_id INTEGER NOT NULL DEFAULT 0,
   run_id INTEGER NOT NULL DEFAULT 0,
   step_id TEXT NOT NULL DEFAULT '',
@@ -77,7 +77,7 @@ CREATE TABLE events (
 CREATE INDEX events_by_incident ON events(incident_id, id);
 CREATE INDEX events_by_run ON events(run_id, id);
 CREATE TABLE artifacts (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   run_id INTEGER NOT NULL REFERENCES runs(id),
   step_id TEXT NOT NULL,
   kind TEXT NOT NULL,

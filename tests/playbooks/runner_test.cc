@@ -315,3 +315,26 @@ stages:
 
 }  // namespace
 }  // namespace medic
+
+namespace medic {
+namespace {
+
+TEST_F(RunnerTest, AnActionThatIsNotConfiguredIsSkippedNotFailed) {
+  class NotConfigured : public Action {
+   public:
+    NotConfigured() { info_.name = "test.optional"; }
+    const ActionInfo& info() const override { return info_; }
+    Status Run(const Json&, StepContext&, Json&) override { return Status::Skipped("not configured: no endpoint"); }
+    ActionInfo info_;
+  };
+  ASSERT_TRUE(registry_.Add(std::make_unique<NotConfigured>()).ok());
+  auto run = Run("name: o\nstages:\n  - name: s\n    steps:\n      - {id: opt, action: test.optional}\n      - {id: next, action: exec, with: {argv: ['true']}}\n");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, "succeeded");
+  StepRecord s = Step(run->id, "opt");
+  EXPECT_EQ(s.status, "skipped");
+  EXPECT_EQ(s.error, "not configured: no endpoint");
+}
+
+}  // namespace
+}  // namespace medic

@@ -1,8 +1,11 @@
 #include "integrations/process_runner.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -79,6 +82,48 @@ bool Drain(int fd, std::string& buf, size_t cap, bool& truncated) {
   }
 }
 
+struct ChildArgs {
+  int go_r, in_r, out_w, err_w, exec_err_w;
+  const char* cwd;
+  const char* path;
+  char** argv;
+  char** envp;
+};
+
+// Runs in the child on its own stack, sharing the parent's memory until execve: only
+// plain system calls here, no allocation, no locks.
+int ChildMain(void* p) {
+  auto* a = static_cast<ChildArgs*>(p);
+  setpgid(0, 0);
+  struct sigaction dfl = {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction cur;
+    if (sigaction(sig, nullptr, &cur) == 0 && cur.sa_handler != SIG_DFL && cur.sa_handler != SIG_IGN)
+      sigaction(sig, &dfl, nullptr);
+  }
+  sigaction(SIGPIPE, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  char byte;
+  // Wait until the parent has recorded our process group (or gives up: EOF).
+  if (read(a->go_r, &byte, 1) != 1) _exit(125);
+  dup2(a->in_r, 0);
+  dup2(a->out_w, 1);
+  dup2(a->err_w, 2);
+  int e = 0;
+  if (a->cwd && chdir(a->cwd) != 0) {
+    e = errno;
+  } else {
+    execve(a->path, a->argv, a->envp);
+    e = errno;
+  }
+  ssize_t n = write(a->exec_err_w, &e, sizeof e);
+  (void)n;
+  _exit(127);
+}
+
 void KillGroup(pid_t pgid, int sig) {
   if (pgid > 0) kill(-pgid, sig);
 }
@@ -143,40 +188,43 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec, const Can
     if (out_file < 0)
       return Status::Io("cannot write " + spec.stdout_path + ": " + std::strerror(errno));
   }
-  const char* cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
-  const char* path = exe->c_str();
+  ChildArgs child;
+  child.go_r = go.r;
+  child.in_r = in.r;
+  child.out_w = out_file >= 0 ? out_file : out.w;
+  child.err_w = err.w;
+  child.exec_err_w = exec_err.w;
+  child.cwd = spec.cwd.empty() ? nullptr : spec.cwd.c_str();
+  child.path = exe->c_str();
+  child.argv = cargs.data();
+  child.envp = cenv.data();
 
+  // The child shares our memory until it execs (like posix_spawn), so starting it costs
+  // the same however large medic is; unlike posix_spawn it waits for the go byte, so the
+  // record knows its process group before it runs. Signals stay blocked until the child
+  // has reset its handlers: one of ours running there would act on our memory.
+  constexpr size_t kStackSize = 64 * 1024;
+  void* stack = mmap(nullptr, kStackSize, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) {
+    if (out_file >= 0) close(out_file);
+    return Status::Io(std::string("mmap: ") + std::strerror(errno));
+  }
+  struct StackGuard {
+    void* p;
+    size_t n;
+    ~StackGuard() { munmap(p, n); }
+  } stack_guard{stack, kStackSize};
+  sigset_t all, old_mask;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old_mask);
   auto start = NowMs();
-  pid_t pid = fork();
+  pid_t pid = clone(ChildMain, static_cast<char*>(stack) + kStackSize, CLONE_VM | SIGCHLD, &child);
+  int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   if (pid < 0) {
     if (out_file >= 0) close(out_file);
-    return Status::Io(std::string("fork: ") + std::strerror(errno));
-  }
-  if (pid == 0) {
-    setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGPIPE, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    char byte;
-    // Wait until the parent has recorded our process group (or gives up: EOF).
-    if (read(go.r, &byte, 1) != 1) _exit(125);
-    dup2(in.r, 0);
-    dup2(out_file >= 0 ? out_file : out.w, 1);
-    dup2(err.w, 2);
-    if (cwd && chdir(cwd) != 0) {
-      int e = errno;
-      ssize_t n = write(exec_err.w, &e, sizeof e);
-      (void)n;
-      _exit(126);
-    }
-    execve(path, cargs.data(), cenv.data());
-    int e = errno;
-    ssize_t n = write(exec_err.w, &e, sizeof e);
-    (void)n;
-    _exit(127);
+    return Status::Io(std::string("clone: ") + std::strerror(clone_errno));
   }
   setpgid(pid, pid);  // also in the parent, so the group exists before anyone signals it
   if (out_file >= 0) close(out_file);
@@ -308,7 +356,30 @@ uint64_t ProcessStartTicks(pid_t pid) {
 
 bool ProcessGroupAlive(pid_t pgid) {
   if (pgid <= 0) return false;
-  return kill(-pgid, 0) == 0 || errno == EPERM;
+  if (kill(-pgid, 0) != 0 && errno != EPERM) return false;
+  // kill() also succeeds for zombies nobody has reaped yet; they hold nothing and run
+  // nothing, so only a member that is not a zombie counts.
+  DIR* proc = opendir("/proc");
+  if (!proc) return true;
+  bool alive = false;
+  while (dirent* e = readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::ifstream f(std::string("/proc/") + e->d_name + "/stat");
+    std::string line;
+    if (!std::getline(f, line)) continue;
+    size_t paren = line.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream rest(line.substr(paren + 2));
+    std::string state;
+    long ppid = 0, pgrp = 0;
+    if (!(rest >> state >> ppid >> pgrp)) continue;
+    if (pgrp == pgid && state != "Z" && state != "X") {
+      alive = true;
+      break;
+    }
+  }
+  closedir(proc);
+  return alive;
 }
 
 bool StopLeftoverGroup(pid_t pgid, uint64_t start_ticks, int64_t grace_ms) {

@@ -1,10 +1,12 @@
 #include "integrations/http.h"
 
 #include <algorithm>
+#include <fstream>
 
 #include "base/redact.h"
 #include "base/strings.h"
 #include "integrations/http_client.h"
+#include "integrations/sha256.h"
 
 namespace medic {
 namespace {
@@ -52,7 +54,32 @@ std::vector<ParamSpec> RequestParams() {
       {"expect_status", ParamType::kStringList, false, nullptr,
        "acceptable status codes, e.g. [200, 204] or [2xx]; default any 2xx", {}},
       {"request_timeout", ParamType::kDuration, false, "10s", "limit for one request", {}},
+      {"save_to", ParamType::kString, false, nullptr,
+       "write the body to this file in the run's directory and record it as an artifact", {}},
+      {"artifact_kind", ParamType::kString, false, "http_body", "artifact kind for save_to", {}},
   };
+}
+
+// Writes the body into the run's directory and records it (size, sha256).
+Status SaveBody(const Json& with, const HttpResponse& r, StepContext& ctx, Json& outputs) {
+  std::string name = ParamString(with, "save_to");
+  if (name.empty()) return Status::Ok();
+  if (name.find('/') != std::string::npos || name == "." || name == "..")
+    return Status::Invalid("save_to '" + name + "' must be a plain file name (it goes in the run's directory)");
+  std::string path = ctx.work_dir() + "/" + name;
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f.write(r.body.data(), static_cast<std::streamsize>(r.body.size())))
+    return Status::Io("cannot write " + path);
+  f.close();
+  ArtifactInfo a;
+  a.kind = ParamString(with, "artifact_kind");
+  a.path = path;
+  a.size = static_cast<int64_t>(r.body.size());
+  a.sha256 = Sha256Hex(r.body);
+  a.description = ParamString(with, "method") + " " + Redact(ParamString(with, "url"));
+  outputs["path"] = path;
+  outputs["sha256"] = a.sha256;
+  return ctx.AddArtifact(a);
 }
 
 void FillOutputs(const HttpResponse& r, Json& outputs) {
@@ -84,13 +111,14 @@ class HttpRequestAction : public Action {
     auto r = ctx.http().Send(BuildRequest(with, ctx));
     if (!r.ok()) return r.status();
     FillOutputs(*r, outputs);
-    if (!StatusExpected(with, r->status)) {
-      std::string body(Trim(r->body.substr(0, 200)));
-      return Status::Unavailable(ParamString(with, "method") + " " + Redact(ParamString(with, "url")) +
-                                 " answered " + std::to_string(r->status) +
-                                 (body.empty() ? "" : ": " + Redact(body)));
+    if (StatusExpected(with, r->status)) {
+      if (!ParamString(with, "save_to").empty()) outputs["body"] = "[saved to " + ParamString(with, "save_to") + "]";
+      return SaveBody(with, *r, ctx, outputs);
     }
-    return Status::Ok();
+    std::string body(Trim(r->body.substr(0, 200)));
+    return Status::Unavailable(ParamString(with, "method") + " " + Redact(ParamString(with, "url")) +
+                               " answered " + std::to_string(r->status) +
+                               (body.empty() ? "" : ": " + Redact(body)));
   }
 
  private:
@@ -124,7 +152,7 @@ class HttpWaitAction : public Action {
       auto r = ctx.http().Send(BuildRequest(with, ctx));
       if (r.ok()) {
         FillOutputs(*r, outputs);
-        if (StatusExpected(with, r->status)) return Status::Ok();
+        if (StatusExpected(with, r->status)) return SaveBody(with, *r, ctx, outputs);
         last_error = "last answer " + std::to_string(r->status);
       } else {
         if (r.status().code() == Code::kCancelled) return r.status();

@@ -291,3 +291,33 @@ TEST_F(Cli, ActionsListsParametersFromTheSameSchemasValidateUses) {
 
 }  // namespace
 }  // namespace medic
+
+namespace medic {
+namespace {
+
+TEST_F(Cli, ShippedPlaybooksValidateAndDryRunShowsTheirCommands) {
+  std::string lib = testing::SourceDir() + "/playbooks/library/";
+  auto v = Medic({"validate", lib + "golden-three-minutes-k8s.yaml", lib + "golden-three-minutes-local.yaml"});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+
+  auto k8s = Medic({"run", lib + "golden-three-minutes-k8s.yaml", "--dry-run", "--json", "--var", "service=checkout",
+                    "--var", "namespace=shop", "--var", "selector=app=checkout", "--var", "deployment=checkout",
+                    "--var", "container=app", "--var", "image=registry.example/checkout:1.4.3"});
+  ASSERT_EQ(k8s.exit_code, 0) << k8s.err;
+  std::string plan = json::parse(k8s.out).dump();
+  for (const char* cmd : {"get pods", "set image deployment/checkout app=registry.example/checkout:1.4.3",
+                          "rollout status deployment/checkout", "rollout restart deployment/checkout"})
+    EXPECT_NE(plan.find(cmd), std::string::npos) << cmd << " missing from " << plan;
+
+  auto local = Medic({"run", lib + "golden-three-minutes-local.yaml", "--dry-run", "--var", "service=demo",
+                      "--var", "port=8080", "--var", "log_file=/var/log/demo.log", "--var",
+                      "restart_command=/usr/local/bin/restart-demo"});
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  for (const char* cmd : {"gcore -o", "POST http://127.0.0.1:8080/admin/degrade", "medic analyze /var/log/demo.log",
+                          "/usr/local/bin/restart-demo"})
+    EXPECT_NE(local.out.find(cmd), std::string::npos) << cmd;
+  EXPECT_EQ(Query("select count(*) from runs"), "");
+}
+
+}  // namespace
+}  // namespace medic

@@ -24,7 +24,8 @@ import (
 var (
 	panics      atomic.Int64
 	errors5xx   atomic.Int64
-	orders      atomic.Int64
+	orders      atomic.Int64 // registered customers
+	guestOrders atomic.Int64
 	requests    atomic.Int64
 	degraded    atomic.Bool
 	latencyMu   sync.Mutex
@@ -109,7 +110,11 @@ func checkout(w http.ResponseWriter, r *http.Request) {
 	time.Sleep(time.Duration(2+rand.Intn(8)) * time.Millisecond)
 	cart := carts.Get(user)
 	cart.Add(sku, qty)
-	orders.Add(1)
+	if strings.HasPrefix(user, "guest-") {
+		guestOrders.Add(1)
+	} else {
+		orders.Add(1)
+	}
 	fmt.Fprintf(w, "ordered %d x %s for %s\n", qty, sku, user)
 }
 
@@ -120,7 +125,7 @@ func metrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(&b, "# HELP go_panic_total Panics in request handlers.\n# TYPE go_panic_total counter\ngo_panic_total %d\n", panics.Load())
 	fmt.Fprintf(&b, "# HELP http_requests_total Requests served.\n# TYPE http_requests_total counter\nhttp_requests_total %d\n", requests.Load())
 	fmt.Fprintf(&b, "# HELP http_errors_total Requests answered with 5xx or a panic.\n# TYPE http_errors_total counter\nhttp_errors_total %d\n", errors5xx.Load())
-	fmt.Fprintf(&b, "# HELP shop_orders_total Orders placed (the business metric).\n# TYPE shop_orders_total counter\nshop_orders_total %d\n", orders.Load())
+	fmt.Fprintf(&b, "# HELP shop_orders_total Orders placed (the business metric).\n# TYPE shop_orders_total counter\nshop_orders_total{customer=\"registered\"} %d\nshop_orders_total{customer=\"guest\"} %d\n", orders.Load(), guestOrders.Load())
 	fmt.Fprintf(&b, "# HELP go_goroutines Goroutines that currently exist.\n# TYPE go_goroutines gauge\ngo_goroutines %d\n", runtime.NumGoroutine())
 	fmt.Fprintf(&b, "# HELP go_memstats_heap_alloc_bytes Heap bytes allocated and in use.\n# TYPE go_memstats_heap_alloc_bytes gauge\ngo_memstats_heap_alloc_bytes %d\n", ms.HeapAlloc)
 	fmt.Fprintf(&b, "# HELP demo_degraded 1 while the instance is draining.\n# TYPE demo_degraded gauge\ndemo_degraded %d\n", map[bool]int{false: 0, true: 1}[degraded.Load()])

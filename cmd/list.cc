@@ -1,24 +1,54 @@
-// `medic list`: recent runs, newest first.
+// `medic list`: recent runs, newest first; `--unrouted`: alerts no serve route matched.
 #include <cstdio>
 #include <iostream>
 
 #include "base/strings.h"
 #include "cmd/commands.h"
+#include "store/alerts.h"
 
 namespace medic {
+namespace {
+
+void ListUnrouted(Context& ctx, Store& store, int limit, bool json) {
+  auto alerts = AlertStore(store).ListUnrouted(limit);
+  if (!alerts.ok()) return ctx.Fail(alerts.status());
+  if (json) {
+    Json arr = Json::array();
+    for (const auto& a : *alerts)
+      arr.push_back({{"id", a.id}, {"received_at", FormatTimeUtc(a.received_at)}, {"source", a.source},
+                     {"status", a.status}, {"fingerprint", a.fingerprint}, {"labels", a.labels},
+                     {"annotations", a.annotations}, {"reason", a.reason}});
+    std::cout << arr.dump(2) << std::endl;
+    return;
+  }
+  if (alerts->empty()) {
+    std::cout << "no unrouted alerts in " << store.path() << "\n";
+    return;
+  }
+  std::printf("%-6s %-24s %-13s %-9s %s\n", "ID", "RECEIVED (UTC)", "SOURCE", "STATUS", "LABELS / REASON");
+  for (const auto& a : *alerts)
+    std::printf("%-6lld %-24s %-13s %-9s %s\n%56s%s\n", static_cast<long long>(a.id),
+                FormatTimeUtc(a.received_at).c_str(), a.source.c_str(), a.status.c_str(),
+                a.labels.dump().c_str(), "", a.reason.c_str());
+}
+
+}  // namespace
 
 void AddListCommand(CLI::App& app, Context& ctx) {
   struct Flags {
     bool json = false;
     int limit = 50;
+    bool unrouted = false;
   };
   auto flags = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("list", "List recent runs, newest first");
   cmd->add_flag("--json", flags->json, "print JSON");
   cmd->add_option("-n,--limit", flags->limit, "how many (default 50)");
+  cmd->add_flag("--unrouted", flags->unrouted, "list alerts `medic serve` received that no route matched");
   cmd->callback([flags, &ctx] {
     auto store = ctx.OpenStore();
     if (!store.ok()) return ctx.Fail(store.status());
+    if (flags->unrouted) return ListUnrouted(ctx, **store, flags->limit, flags->json);
     auto runs = (*store)->ListRuns(flags->limit);
     if (!runs.ok()) return ctx.Fail(runs.status());
     if (flags->json) {

@@ -2,8 +2,17 @@
 // Register*Actions function from its own file pair; add new ones here.
 #include "base/strings.h"
 #include "integrations/action.h"
+#include "integrations/gdb.h"
+#include "integrations/s3_action.h"
 #include "integrations/http.h"
+#include "integrations/kubectl.h"
 #include "integrations/process.h"
+#include "integrations/alertmanager.h"
+#include "integrations/pagerduty.h"
+#include "integrations/prometheus.h"
+#include "integrations/pushgateway.h"
+#include "integrations/slack.h"
+#include "integrations/webhook.h"
 
 namespace medic {
 namespace {
@@ -42,6 +51,15 @@ void RegisterBuiltinActions(Registry& registry) {
   (void)registry.Add(std::make_unique<SleepAction>());
   RegisterProcessActions(registry);
   RegisterHttpActions(registry);
+  RegisterKubectlActions(registry);
+  RegisterPrometheusActions(registry);
+  RegisterPushgatewayActions(registry);
+  RegisterAlertmanagerActions(registry);
+  RegisterPagerDutyActions(registry);
+  RegisterSlackActions(registry);
+  RegisterWebhookActions(registry);
+  RegisterGdbActions(registry);
+  RegisterS3Actions(registry);
 }
 
 }  // namespace medic

@@ -184,7 +184,9 @@ Result<HttpResponse> SendWithRetry(HttpClient& client, const HttpRequest& reques
     for (int i = 1; i < attempt && delay < policy.max_delay_ms; ++i) delay *= 2;
     delay = std::min(delay, std::max<int64_t>(0, policy.max_delay_ms));
     // Half fixed, half random: spreads out clients that failed together.
-    if (delay > 1) delay = delay / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(delay / 2 + 1));
+    if (delay > 1) {
+      delay = delay / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(delay / 2 + 1));
+    }
     if (request.cancel) {
       if (!request.cancel->SleepFor(delay)) {
         return Status::Cancelled(request.method + " " + Redact(request.url) +

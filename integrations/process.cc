@@ -1,10 +1,25 @@
 #include "integrations/process.h"
 
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "base/redact.h"
 #include "base/strings.h"
+#include "integrations/proc_table.h"
 #include "integrations/process_runner.h"
+#include "integrations/sha256.h"
 
 namespace medic {
 namespace {
@@ -28,10 +43,18 @@ class ExecAction : public Action {
         {"cwd", ParamType::kString, false, nullptr, "working directory", {}},
         {"stdin", ParamType::kString, false, nullptr, "text fed to standard input", {}},
         {"max_output", ParamType::kSize, false, "1MiB", "cap on each of stdout and stderr", {}},
-        {"parse", ParamType::kString, false, "none",
-         "also parse stdout: json puts the value in outputs.json", {"none", "json"}},
-        {"ok_exit_codes", ParamType::kStringList, false, Json::array({"0"}),
-         "exit codes that count as success", {}},
+        {"parse",
+         ParamType::kString,
+         false,
+         "none",
+         "also parse stdout: json puts the value in outputs.json",
+         {"none", "json"}},
+        {"ok_exit_codes",
+         ParamType::kStringList,
+         false,
+         Json::array({"0"}),
+         "exit codes that count as success",
+         {}},
     };
     info_.outputs = {{"exit_code", "the exit code (-1 when killed by a signal)"},
                      {"stdout", "standard output, capped at max_output"},
@@ -66,10 +89,13 @@ class ExecAction : public Action {
     outputs["stdout_truncated"] = r.out_truncated;
     outputs["stderr_truncated"] = r.err_truncated;
     if (r.cancelled) return Status::Cancelled("stopped");
-    if (r.timed_out) return Status::Timeout("timed out after " + FormatDurationMs(r.duration_ms) + "; process group killed");
+    if (r.timed_out)
+      return Status::Timeout("timed out after " + FormatDurationMs(r.duration_ms) +
+                             "; process group killed");
     if (r.term_signal) {
       return Status::Unavailable(spec.argv[0] + " was killed by signal " +
-                                 std::to_string(r.term_signal) + " (" + strsignal(r.term_signal) + ")");
+                                 std::to_string(r.term_signal) + " (" + strsignal(r.term_signal) +
+                                 ")");
     }
     bool ok = false;
     for (const auto& code : ParamStringList(with, "ok_exit_codes"))
@@ -95,10 +121,423 @@ class ExecAction : public Action {
   ActionInfo info_;
 };
 
+/// A parameter for display: a dry run may hold a placeholder ("<steps.find.outputs.pid>")
+/// where the number will be.
+std::string Shown(const Json& with, const std::string& name) {
+  auto it = with.find(name);
+  if (it == with.end()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+std::string Describe(const ProcInfo& p) {
+  std::string cmd = p.argv.empty() ? p.comm : QuoteArgv(p.argv);
+  if (cmd.size() > 80) cmd = cmd.substr(0, 77) + "...";
+  return std::to_string(p.pid) + " (" + Redact(cmd) + ")";
+}
+
+class FindAction : public Action {
+ public:
+  FindAction() {
+    info_.name = "process.find";
+    info_.summary = "Find a local process by name, listening TCP port or pid file";
+    info_.params = {
+        {"name",
+         ParamType::kString,
+         false,
+         nullptr,
+         "process name: /proc/PID/comm, or the executable's or argv[0]'s file name",
+         {}},
+        {"port", ParamType::kInt, false, nullptr, "a TCP port the process listens on", {}},
+        {"pid_file", ParamType::kString, false, nullptr, "a file holding the pid", {}},
+        {"allow_many",
+         ParamType::kBool,
+         false,
+         false,
+         "when several match, succeed with the lowest pid instead of failing",
+         {}},
+    };
+    info_.idempotent = true;
+    info_.outputs = {{"pid", "the process (the lowest pid when allow_many)"},
+                     {"pids", "every matching pid"},
+                     {"exe", "its executable"},
+                     {"cmdline", "its command line, shell-quoted for reading"},
+                     {"argv", "its command line as a list"},
+                     {"comm", "its short name"}};
+  }
+  const ActionInfo& info() const override { return info_; }
+
+  std::vector<std::string> Plan(const Json& with) const override {
+    return {"look in /proc for " + Criteria(with)};
+  }
+
+  Status Run(const Json& with, StepContext&, Json& outputs) override {
+    std::string name = ParamString(with, "name");
+    std::string pid_file = ParamString(with, "pid_file");
+    bool by_port = with.contains("port");
+    int64_t port = ParamInt(with, "port");
+    if (name.empty() && pid_file.empty() && !by_port)
+      return Status::Invalid("process.find needs `name`, `port` or `pid_file`");
+    if (by_port && (port < 1 || port > 65535))
+      return Status::Invalid("param 'port': " + std::to_string(port) + " is not a TCP port");
+
+    // Each criterion narrows the candidates; all given ones must hold.
+    std::optional<std::vector<pid_t>> pids;
+    auto narrow = [&pids](std::vector<pid_t> found) {
+      if (!pids) {
+        pids = std::move(found);
+        return;
+      }
+      std::vector<pid_t> both;
+      for (pid_t p : *pids)
+        if (std::find(found.begin(), found.end(), p) != found.end()) both.push_back(p);
+      pids = std::move(both);
+    };
+    if (!pid_file.empty()) {
+      auto pid = ReadPidFile(pid_file);
+      if (!pid.ok()) return pid.status();
+      if (!ProcessAlive(*pid))
+        return Status::NotFound("pid file " + pid_file + " names pid " + std::to_string(*pid) +
+                                ", which is not running (a stale pid file?)");
+      narrow({*pid});
+    }
+    if (by_port) {
+      int sockets = 0;
+      auto owners = FindByPort(static_cast<int>(port), &sockets);
+      if (owners.empty()) {
+        return Status::NotFound(sockets == 0
+                                    ? "nothing listens on TCP port " + std::to_string(port)
+                                    : "TCP port " + std::to_string(port) +
+                                          " is listened on, but by no process medic can see "
+                                          "(run medic as root or as the process' user)");
+      }
+      narrow(owners);
+    }
+    if (!name.empty()) {
+      std::vector<pid_t> named;
+      for (const auto& p : FindByName(name)) named.push_back(p.pid);
+      narrow(named);
+    }
+    std::sort(pids->begin(), pids->end());
+    Json all = Json::array();
+    for (pid_t p : *pids) all.push_back(p);
+    outputs["pids"] = all;
+    if (pids->empty()) return Status::NotFound("no running process matches " + Criteria(with));
+    if (pids->size() > 1 && !ParamBool(with, "allow_many")) {
+      std::vector<std::string> shown;
+      for (size_t i = 0; i < pids->size() && i < 5; ++i) {
+        auto p = ReadProc((*pids)[i]);
+        shown.push_back(p.ok() ? Describe(*p) : std::to_string((*pids)[i]));
+      }
+      if (pids->size() > 5) shown.push_back("...");
+      return Status::Precondition(std::to_string(pids->size()) + " processes match " +
+                                  Criteria(with) + ": " + Join(shown, ", ") +
+                                  "; narrow it with port or pid_file, or set allow_many: true");
+    }
+    auto info = ReadProc(pids->front());
+    if (!info.ok())
+      return Status::NotFound("process " + std::to_string(pids->front()) +
+                              " ended while medic looked at it");
+    outputs["pid"] = info->pid;
+    outputs["exe"] = info->exe;
+    outputs["comm"] = info->comm;
+    outputs["cmdline"] = QuoteArgv(info->argv);
+    outputs["argv"] = info->argv;
+    return Status::Ok();
+  }
+
+ private:
+  static std::string Criteria(const Json& with) {
+    std::vector<std::string> parts;
+    if (!ParamString(with, "name").empty())
+      parts.push_back("name '" + ParamString(with, "name") + "'");
+    if (with.contains("port")) parts.push_back("TCP port " + Shown(with, "port"));
+    if (!ParamString(with, "pid_file").empty())
+      parts.push_back("pid file " + ParamString(with, "pid_file"));
+    return parts.empty() ? "nothing" : Join(parts, " and ");
+  }
+
+  ActionInfo info_;
+};
+
+/// Reports how far a file has grown, once a second, until destroyed.
+class FileGrowthReporter {
+ public:
+  FileGrowthReporter(StepContext& ctx, std::string path, std::string what)
+      : thread_([this, &ctx, path = std::move(path), what = std::move(what)] {
+          std::unique_lock<std::mutex> lock(mu_);
+          while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+            struct stat st = {};
+            if (stat(path.c_str(), &st) == 0)
+              ctx.Progress(what + ": " + std::to_string(st.st_size >> 20) + " MiB written");
+          }
+        }) {}
+  ~FileGrowthReporter() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  FileGrowthReporter(const FileGrowthReporter&) = delete;
+  FileGrowthReporter& operator=(const FileGrowthReporter&) = delete;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
+class GcoreAction : public Action {
+ public:
+  GcoreAction() {
+    info_.name = "process.gcore";
+    info_.summary = "Write a core file of a running process with gdb's gcore (pauses it briefly)";
+    info_.params = {
+        {"pid",
+         ParamType::kInt,
+         true,
+         nullptr,
+         "the process, e.g. '{{ steps.find.outputs.pid }}'",
+         {}},
+        {"dir",
+         ParamType::kString,
+         false,
+         nullptr,
+         "where the core goes; default the run's directory",
+         {}},
+        {"hash",
+         ParamType::kBool,
+         false,
+         false,
+         "also record the core's SHA-256 (reads the whole file again)",
+         {}},
+    };
+    // A second gcore replaces the first core; the process only pauses while it is written.
+    info_.idempotent = true;
+    info_.outputs = {
+        {"path", "the core file (DIR/core.PID)"},
+        {"size", "bytes"},
+        {"duration_ms", "how long gcore took (the process was paused about this long)"},
+        {"sha256", "SHA-256 of the core (hash: true)"},
+        {"exe", "the process' executable, needed to read the core"}};
+  }
+  const ActionInfo& info() const override { return info_; }
+
+  std::vector<std::string> Plan(const Json& with) const override {
+    std::string dir = ParamString(with, "dir");
+    return {QuoteArgv({"gcore", "-o", (dir.empty() ? std::string("RUN_DIR") : dir) + "/core",
+                       Shown(with, "pid")})};
+  }
+
+  Status Run(const Json& with, StepContext& ctx, Json& outputs) override {
+    int64_t pid = ParamInt(with, "pid");
+    if (pid <= 0)
+      return Status::Invalid("param 'pid': " + std::to_string(pid) + " is not a process id");
+    auto proc = ReadProc(static_cast<pid_t>(pid));
+    if (!proc.ok() || proc->state == 'Z')
+      return Status::NotFound("no running process " + std::to_string(pid) + " to take a core of");
+    if (!FindExecutable("gcore").ok())
+      return Status::NotFound("gcore is not installed (it comes with gdb): apt-get install gdb");
+    std::string dir = ParamString(with, "dir");
+    if (dir.empty()) dir = ctx.work_dir();
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status::Io("cannot create " + dir + ": " + ec.message());
+    std::string prefix = dir + "/core";
+    std::string path = prefix + "." + std::to_string(pid);
+    std::filesystem::remove(path, ec);  // a core from an earlier attempt
+    outputs["exe"] = proc->exe;
+
+    ProcessSpec spec;
+    spec.argv = {"gcore", "-o", prefix, std::to_string(pid)};
+    spec.max_output = 256 << 10;
+    Result<ProcessResult> result = Status::Internal("gcore did not run");
+    {
+      FileGrowthReporter progress(ctx, path, "core of " + std::to_string(pid));
+      result = RunStepProcess(ctx, spec);
+    }
+    if (!result.ok()) return result.status();
+    const ProcessResult& r = *result;
+    outputs["duration_ms"] = r.duration_ms;
+    if (r.cancelled || r.timed_out) {
+      std::filesystem::remove(path, ec);  // a partial core only misleads
+      if (r.cancelled) return Status::Cancelled("stopped; the partial core was removed");
+      return Status::Timeout("gcore did not finish within the step's timeout (" +
+                             FormatDurationMs(r.duration_ms) + "); the partial core was removed");
+    }
+    std::string said = r.err + "\n" + r.out;
+    if (said.find("ptrace: Operation not permitted") != std::string::npos ||
+        said.find("Could not attach to process") != std::string::npos) {
+      return Status::Precondition(
+          "gcore may not attach to pid " + std::to_string(pid) +
+          " (ptrace denied): run medic as root or as the process' user, allow ptrace "
+          "(sysctl kernel.yama.ptrace_scope=0), or give the container CAP_SYS_PTRACE");
+    }
+    if (said.find("No such process") != std::string::npos)
+      return Status::NotFound("process " + std::to_string(pid) + " ended before gcore attached");
+    struct stat st = {};
+    bool written = stat(path.c_str(), &st) == 0 && st.st_size > 0;
+    if (r.exit_code != 0 || !written) {
+      std::string last = LastLine(r.err.empty() ? r.out : r.err);
+      return Status::Unavailable("gcore " + std::to_string(pid) + " failed (exit code " +
+                                 std::to_string(r.exit_code) + ", " +
+                                 (written ? "core written" : "no core at " + path) + ")" +
+                                 (last.empty() ? "" : ": " + last));
+    }
+    outputs["path"] = path;
+    outputs["size"] = static_cast<int64_t>(st.st_size);
+    ArtifactInfo artifact;
+    artifact.kind = "core";
+    artifact.path = path;
+    artifact.size = static_cast<int64_t>(st.st_size);
+    artifact.description = "core of pid " + std::to_string(pid) +
+                           (proc->exe.empty() ? "" : " (" + proc->exe + ")") + " by gcore in " +
+                           FormatDurationMs(r.duration_ms);
+    if (ParamBool(with, "hash")) {
+      auto sha = HashFile(path);
+      if (!sha.ok()) return sha.status();
+      artifact.sha256 = *sha;
+      outputs["sha256"] = *sha;
+    }
+    return ctx.AddArtifact(artifact);
+  }
+
+ private:
+  static Result<std::string> HashFile(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return Status::Io("cannot read " + path);
+    Sha256 sha;
+    std::vector<char> buf(1 << 20);
+    while (f) {
+      f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      sha.Update(buf.data(), static_cast<size_t>(f.gcount()));
+    }
+    if (f.bad()) return Status::Io("error reading " + path);
+    return sha.HexDigest();
+  }
+
+  ActionInfo info_;
+};
+
+struct SignalName {
+  const char* name;
+  int number;
+};
+constexpr SignalName kSignals[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ABRT", SIGABRT},
+    {"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"TERM", SIGTERM},
+    {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"SEGV", SIGSEGV},
+};
+
+/// "TERM", "SIGTERM", "term" or "15" -> (number, "TERM"); number 0 when unknown.
+std::pair<int, std::string> ParseSignal(const std::string& text) {
+  std::string s;
+  for (char c : text) s += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (StartsWith(s, "SIG")) s = s.substr(3);
+  if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos && s.size() <= 2) {
+    int n = std::stoi(s);
+    for (const auto& sig : kSignals)
+      if (sig.number == n) return {n, sig.name};
+    return {n >= 1 && n < NSIG ? n : 0, s};
+  }
+  for (const auto& sig : kSignals)
+    if (s == sig.name) return {sig.number, sig.name};
+  return {0, s};
+}
+
+class SignalAction : public Action {
+ public:
+  SignalAction() {
+    info_.name = "process.signal";
+    info_.summary = "Send a signal to a process (QUIT: Go goroutine dump and exit; TERM; KILL)";
+    info_.params = {
+        {"pid",
+         ParamType::kInt,
+         true,
+         nullptr,
+         "the process, e.g. '{{ steps.find.outputs.pid }}'",
+         {}},
+        {"signal", ParamType::kString, false, "TERM", "name (TERM, SIGQUIT, kill) or number", {}},
+        {"wait",
+         ParamType::kDuration,
+         false,
+         "0s",
+         "then wait this long for the process to exit, failing if it does not; 0: do not wait",
+         {}},
+    };
+    info_.destructive = true;
+    info_.outputs = {{"pid", "the process signalled"},
+                     {"signal", "the signal's name"},
+                     {"exited", "true when it exited within `wait`"}};
+  }
+  const ActionInfo& info() const override { return info_; }
+
+  std::vector<std::string> Plan(const Json& with) const override {
+    std::string plan =
+        "kill -" + ParseSignal(ParamString(with, "signal")).second + " " + Shown(with, "pid");
+    if (ParamInt(with, "wait") > 0)
+      plan += ", then wait up to " + FormatDurationMs(ParamInt(with, "wait")) + " for it to exit";
+    return {plan};
+  }
+
+  Status Run(const Json& with, StepContext& ctx, Json& outputs) override {
+    int64_t pid = ParamInt(with, "pid");
+    auto [number, name] = ParseSignal(ParamString(with, "signal"));
+    if (number == 0) {
+      std::vector<std::string> names;
+      for (const auto& s : kSignals) names.push_back(s.name);
+      return Status::Invalid("param 'signal': unknown signal '" + ParamString(with, "signal") +
+                             "'" + DidYouMean(name, names));
+    }
+    if (pid <= 1 || pid > 4'194'304)
+      return Status::Invalid("param 'pid': refusing to signal pid " + std::to_string(pid));
+    if (pid == getpid())
+      return Status::Invalid("param 'pid': " + std::to_string(pid) + " is medic itself");
+    outputs["pid"] = pid;
+    outputs["signal"] = name;
+    if (!ProcessAlive(static_cast<pid_t>(pid)))
+      return Status::NotFound("no running process " + std::to_string(pid) + " (already gone?)");
+    if (kill(static_cast<pid_t>(pid), number) != 0) {
+      int err = errno;
+      if (err == ESRCH)
+        return Status::NotFound("no process " + std::to_string(pid) + " (already gone?)");
+      if (err == EPERM)
+        return Status::Precondition("not permitted to send SIG" + name + " to pid " +
+                                    std::to_string(pid) +
+                                    " (run medic as root or as the process' user)");
+      return Status::Io("kill(" + std::to_string(pid) + ", SIG" + name +
+                        "): " + std::strerror(err));
+    }
+    int64_t wait = ParamInt(with, "wait");
+    if (wait <= 0) return Status::Ok();
+    int64_t limit = std::min(wait, ctx.RemainingMs());
+    int64_t start = ctx.clock().MonotonicMs();
+    for (;;) {
+      if (!ProcessAlive(static_cast<pid_t>(pid))) {
+        outputs["exited"] = true;
+        return Status::Ok();
+      }
+      if (ctx.clock().MonotonicMs() - start >= limit) break;
+      if (!ctx.cancel().SleepFor(50)) return Status::Cancelled("stopped");
+    }
+    outputs["exited"] = false;
+    return Status::Unavailable("pid " + std::to_string(pid) + " is still running " +
+                               FormatDurationMs(limit) + " after SIG" + name);
+  }
+
+ private:
+  ActionInfo info_;
+};
+
 }  // namespace
 
 void RegisterProcessActions(Registry& registry) {
   (void)registry.Add(std::make_unique<ExecAction>());
+  (void)registry.Add(std::make_unique<FindAction>());
+  (void)registry.Add(std::make_unique<GcoreAction>());
+  (void)registry.Add(std::make_unique<SignalAction>());
 }
 
 }  // namespace medic

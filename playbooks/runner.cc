@@ -302,6 +302,10 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
     if (s_.observer) s_.observer->OnStepEnd(def, rec);
     return def.on_failure == OnFailure::kContinue ? Outcome::kDone : Outcome::kFailedAbort;
   }
+  // Secrets written straight into a playbook are known as such from the schema.
+  for (const auto& name : action->info().secret_params) {
+    if (with->contains(name) && (*with)[name].is_string()) RegisterSecret((*with)[name].get<std::string>());
+  }
   bool needs_confirm = def.confirm.value_or(action->info().destructive);
   if (needs_confirm && !rec.approved) {
     std::string approver;
@@ -565,7 +569,12 @@ Result<Json> DryRun(const Playbook& pb, const Json& params, const Registry& regi
       }
       auto rendered = RenderJson(def.with, resolve, &placeholder);
       Json with = rendered.ok() ? *rendered : def.with;
-      step["with"] = RedactJson(with);
+      Json shown = RedactJson(with);
+      if (action) {
+        for (const auto& name : action->info().secret_params)
+          if (shown.contains(name)) shown[name] = std::string(kRedacted);
+      }
+      step["with"] = shown;
       if (action) {
         step["confirm"] = def.confirm.value_or(action->info().destructive);
         auto normalized = NormalizeParams(action->info(), with);

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "store/statement.h"
+
 namespace medic {
 namespace {
 
@@ -90,79 +92,55 @@ CREATE TABLE artifacts (
 );
 CREATE INDEX artifacts_by_run ON artifacts(run_id);
 )sql",
+    // 2: alert intake of `medic serve` (store/alerts.h): the alerts of each incident, webhook
+    // deliveries already handled, alerts no route matched, approvals given.
+    R"sql(
+CREATE TABLE alerts (
+  incident_id INTEGER NOT NULL REFERENCES incidents(id),
+  fingerprint TEXT NOT NULL,
+  status TEXT NOT NULL,
+  labels TEXT NOT NULL DEFAULT '{}',
+  annotations TEXT NOT NULL DEFAULT '{}',
+  starts_at INTEGER NOT NULL DEFAULT 0,
+  ends_at INTEGER NOT NULL DEFAULT 0,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  notifications INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (incident_id, fingerprint)
+);
+CREATE TABLE webhook_deliveries (
+  source TEXT NOT NULL,
+  delivery_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  response TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (source, delivery_id)
+);
+CREATE TABLE unrouted_alerts (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  fingerprint TEXT NOT NULL DEFAULT '',
+  labels TEXT NOT NULL DEFAULT '{}',
+  annotations TEXT NOT NULL DEFAULT '{}',
+  starts_at INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE approvals (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  step_id TEXT NOT NULL,
+  approved_by TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  consumed_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX approvals_pending ON approvals(id) WHERE consumed_at = 0;
+)sql",
 };
 
 constexpr int kLatestVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 
-using StatementCache = std::unordered_map<std::string, sqlite3_stmt*>;
-
-// A prepared statement with positional binding, borrowed from the cache and reset after use.
-// Statements are prepared once per connection and reused: preparing costs more than
-// running them, and a step writes to the record several times.
-class Stmt {
- public:
-  Stmt(sqlite3* db, StatementCache& cache, const std::string& sql) : db_(db) {
-    auto it = cache.find(sql);
-    if (it != cache.end()) {
-      stmt_ = it->second;
-      rc_ = SQLITE_OK;
-      return;
-    }
-    rc_ = sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-    if (rc_ == SQLITE_OK) cache[sql] = stmt_;
-  }
-  ~Stmt() {
-    if (stmt_) {
-      sqlite3_reset(stmt_);
-      sqlite3_clear_bindings(stmt_);
-    }
-  }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  Stmt& Bind(int64_t v) {
-    sqlite3_bind_int64(stmt_, ++index_, v);
-    return *this;
-  }
-  Stmt& Bind(const std::string& v) {
-    sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(const Json& v) { return Bind(v.dump()); }
-
-  /// SQLITE_ROW, SQLITE_DONE, or an error code.
-  int Step() {
-    if (rc_ != SQLITE_OK) return rc_;
-    return sqlite3_step(stmt_);
-  }
-  Status Done(const char* what) {
-    int rc = Step();
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
-    return Error(what);
-  }
-  Status Error(const char* what) const {
-    return Status::Io(std::string("database: ") + what + ": " + sqlite3_errmsg(db_));
-  }
-
-  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-  std::string Text(int col) {
-    const unsigned char* t = sqlite3_column_text(stmt_, col);
-    return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, col)) : "";
-  }
-  Json JsonCol(int col, Json fallback) {
-    try {
-      return Json::parse(Text(col));
-    } catch (...) {
-      return fallback;
-    }
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-  int index_ = 0;
-};
+using store_internal::Stmt;  // store/statement.h, shared with store/alerts.cc
 
 constexpr const char* kRunColumns =
     "id, incident_id, playbook, playbook_path, playbook_source, params, status, trigger, "
@@ -308,8 +286,21 @@ Status Store::Migrate() {
 
 Status Store::Transaction(const std::function<Status()>& body) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
+  struct Depth {
+    int& n;
+    explicit Depth(int& d) : n(d) { ++n; }
+    ~Depth() { --n; }
+  };
+  if (tx_depth_ > 0) {
+    Depth nested(tx_depth_);
+    return body();  // the outermost call commits or rolls back
+  }
   MEDIC_RETURN_IF_ERROR(Stmt(db_, cache_, "BEGIN IMMEDIATE").Done("begin"));
-  Status st = body();
+  Status st;
+  {
+    Depth outer(tx_depth_);
+    st = body();
+  }
   if (!st.ok()) {
     (void)Stmt(db_, cache_, "ROLLBACK").Done("rollback");
     return st;
@@ -317,6 +308,11 @@ Status Store::Transaction(const std::function<Status()>& body) {
   Status commit = Stmt(db_, cache_, "COMMIT").Done("commit");
   if (!commit.ok()) (void)Stmt(db_, cache_, "ROLLBACK").Done("rollback");
   return commit;
+}
+
+Status Store::DisableAutoCheckpoint() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  return Exec("PRAGMA wal_autocheckpoint=0");
 }
 
 Result<int64_t> Store::CreateIncident(const IncidentRecord& in) {

@@ -145,10 +145,19 @@ class Store {
   Result<int64_t> AddArtifact(const ArtifactRecord& artifact);
   Result<std::vector<ArtifactRecord>> ArtifactsOfRun(int64_t run_id);
 
-  /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when it fails). Not reentrant.
+  /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when it fails). A call made
+  /// from inside `body` on the same thread (e.g. CreateRun within an intake transaction)
+  /// joins the outer transaction: the outer call commits or rolls back everything.
   Status Transaction(const std::function<Status()>& body);
 
+  /// Commits on this connection stop running WAL checkpoints (a checkpoint fsyncs, and
+  /// would stall the commit that triggers it); the caller checkpoints from another
+  /// connection instead (store/checkpointer.h). For long-lived writers such as medic serve.
+  Status DisableAutoCheckpoint();
+
  private:
+  friend class AlertStore;  // store/alerts.cc: the alert intake tables on this connection
+
   Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   Status Migrate();
   Status Exec(const std::string& sql);
@@ -158,6 +167,7 @@ class Store {
   std::string path_;
   std::recursive_mutex mu_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;  // prepared statements, by SQL
+  int tx_depth_ = 0;  // nesting of Transaction() calls; guarded by mu_
 };
 
 }  // namespace medic

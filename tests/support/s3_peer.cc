@@ -71,7 +71,7 @@ std::string S3rverPeer::Start(const std::string& data_dir,
                               const std::vector<std::string>& buckets) {
   std::string bin = PackageDir() + "/node_modules/s3rver/bin/s3rver.js";
   if (!std::filesystem::exists(bin)) {
-    return "s3rver is not installed (" + bin + " is missing): run tests/peers/s3rver/install";
+    return "s3rver is not installed (" + bin + " is missing): run tests/peers/s3rver/install.sh";
   }
   if (!HaveTool("node")) return "node is not on PATH (s3rver needs Node.js)";
   // A free port can be taken between FreePort() and s3rver's bind: try a few.

@@ -1,5 +1,5 @@
 // S3 peers for tests: S3rverPeer runs a real s3rver (npm, installed by
-// tests/peers/s3rver/install) on a free loopback port, and FlakyS3Proxy sits in front of
+// tests/peers/s3rver/install.sh) on a free loopback port, and FlakyS3Proxy sits in front of
 // it, recording every request head and dropping chosen uploads mid-part, so retry and
 // abort paths run against real TCP failures.
 #pragma once
@@ -23,7 +23,7 @@ class S3rverPeer {
  public:
   /// Starts s3rver on a free port, storing objects under `data_dir`, with `buckets`
   /// created. Returns "" when it accepts connections, else what went wrong (e.g. s3rver
-  /// is not installed: run tests/peers/s3rver/install).
+  /// is not installed: run tests/peers/s3rver/install.sh).
   std::string Start(const std::string& data_dir, const std::vector<std::string>& buckets);
   void Stop() { process_.Stop(); }
   int port() const { return port_; }

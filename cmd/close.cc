@@ -1,0 +1,36 @@
+// `medic close INCIDENT`: closes an incident by hand (it otherwise closes when all its alerts
+// resolve). Later alerts with the same dedup key open a new incident and a new run.
+#include <cstdio>
+
+#include "base/clock.h"
+#include "base/redact.h"
+#include "cmd/commands.h"
+
+namespace medic {
+
+void AddCloseCommand(CLI::App& app, Context& ctx) {
+  struct Flags {
+    int64_t id = 0;
+    std::string reason;
+  };
+  auto flags = std::make_shared<Flags>();
+  auto* cmd = app.add_subcommand("close", "Close an incident (further alerts open a new one)");
+  cmd->add_option("incident", flags->id, "incident id (see `medic list`)")->required();
+  cmd->add_option("--reason", flags->reason, "why, for the record");
+  cmd->callback([flags, &ctx] {
+    auto store = ctx.OpenStore();
+    if (!store.ok()) return ctx.Fail(store.status());
+    auto incident = (*store)->GetIncident(flags->id);
+    if (!incident.ok()) return ctx.Fail(incident.status());
+    if (incident->status == "closed") {
+      std::printf("incident %lld is already closed\n", static_cast<long long>(flags->id));
+      return;
+    }
+    std::string why = "closed with `medic close`" + (flags->reason.empty() ? "" : ": " + flags->reason);
+    Status st = (*store)->CloseIncident(flags->id, SystemClock::Default()->NowUnixMs(), Redact(why));
+    if (!st.ok()) return ctx.Fail(st);
+    std::printf("incident %lld closed\n", static_cast<long long>(flags->id));
+  });
+}
+
+}  // namespace medic

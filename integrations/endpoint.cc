@@ -1,0 +1,242 @@
+#include "integrations/endpoint.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "base/redact.h"
+#include "base/strings.h"
+
+namespace medic {
+namespace {
+
+// A server asking for a longer pause than this is treated as asking for this long.
+constexpr int64_t kMaxRetryAfterMs = 60'000;
+
+std::string OneLine(std::string_view text, size_t max) {
+  std::string out;
+  for (char c : Trim(text)) {
+    if (c == '\r' || c == '\n' || c == '\t') c = ' ';
+    if (c == ' ' && !out.empty() && out.back() == ' ') continue;
+    out += c;
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+  }
+  return out;
+}
+
+std::string JsonText(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_array()) {
+    std::vector<std::string> parts;
+    for (const auto& e : v) parts.push_back(JsonText(e));
+    return Join(parts, "; ");
+  }
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+int64_t RetryAfterMs(const HttpResponse& r) {
+  std::string v(Trim(r.Header("retry-after")));
+  if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 6)
+    return -1;
+  return std::min<int64_t>(std::stoll(v) * 1000, kMaxRetryAfterMs);
+}
+
+}  // namespace
+
+Result<ConfigValue> ResolveConfig(const Json& with, const std::string& param,
+                                  const std::string& env_param, const std::string& file_param,
+                                  bool secret) {
+  ConfigValue out;
+  if (!param.empty() && !ParamString(with, param).empty()) {
+    out.value = ParamString(with, param);
+    out.source = "param '" + param + "'";
+  } else if (std::string env = env_param.empty() ? "" : ParamString(with, env_param);
+             !env.empty()) {
+    const char* v = std::getenv(env.c_str());
+    if (v && *v) {
+      out.value = std::string(Trim(v));
+      out.source = "$" + env;
+    }
+  }
+  if (out.value.empty() && !file_param.empty() && !ParamString(with, file_param).empty()) {
+    std::string path = ParamString(with, file_param);
+    std::ifstream f(path, std::ios::binary);
+    if (!f) {
+      int err = errno;
+      std::string text =
+          "param '" + file_param + "': cannot read " + path + ": " + std::strerror(err);
+      return err == ENOENT ? Status::NotFound(text) : Status::Io(text);
+    }
+    std::stringstream ss;
+    ss << f.rdbuf();
+    out.value = std::string(Trim(ss.str()));
+    out.source = "file " + path;
+    if (out.value.empty())
+      return Status::Invalid("param '" + file_param + "': " + path + " is empty");
+  }
+  if (secret && !out.value.empty()) RegisterSecret(out.value);
+  return out;
+}
+
+Status CheckHttpUrl(const std::string& url, const std::string& what) {
+  if (StartsWith(url, "http://") || StartsWith(url, "https://")) {
+    if (url.find_first_of(" \t\r\n") == std::string::npos) return Status::Ok();
+  }
+  return Status::Invalid(what + " '" + Redact(url) + "' is not an http:// or https:// URL");
+}
+
+std::string JoinUrl(const std::string& base, const std::string& path) {
+  std::string b = base;
+  while (!b.empty() && b.back() == '/') b.pop_back();
+  if (path.empty()) return b;
+  return path[0] == '/' ? b + path : b + "/" + path;
+}
+
+Result<HttpResponse> SendBounded(StepContext& ctx, HttpRequest request, const SendOptions& options,
+                                 int* attempts) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  request.cancel = &ctx.cancel();
+  int64_t delay = std::max<int64_t>(1, options.base_delay_ms);
+  for (int attempt = 1;; ++attempt) {
+    if (attempts) *attempts = attempt;
+    int64_t remaining = ctx.RemainingMs();
+    if (remaining <= 0) {
+      return Status::Timeout(DescribeRequest(request.method, request.url) +
+                             ": the step's time ran out before it could be sent");
+    }
+    request.timeout_ms = std::min(options.request_timeout_ms, remaining);
+    Result<HttpResponse> result = ctx.http().Send(request);
+    bool again;
+    int64_t wait = -1;
+    if (result.ok()) {
+      again = options.retry_if ? options.retry_if(*result) : IsRetryableHttpStatus(result->status);
+      wait = RetryAfterMs(*result);
+    } else {
+      Code code = result.status().code();
+      again = code == Code::kUnavailable || code == Code::kTimeout;
+    }
+    if (wait < 0) {
+      // Half fixed, half random: spreads out clients that failed together.
+      wait = delay / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(delay / 2 + 1));
+      delay = std::min(delay * 2, std::max<int64_t>(1, options.max_delay_ms));
+    }
+    // Waiting past the deadline would only end in a timeout: return what we have instead.
+    bool out_of_time = ctx.RemainingMs() <= wait + 100;
+    if (!again || attempt > options.max_retries || out_of_time) {
+      if (!result.ok() && attempt > 1) {
+        return Status(result.status().code(), result.status().message() + " (after " +
+                                                  std::to_string(attempt) + " attempts)");
+      }
+      return result;
+    }
+    std::string why =
+        result.ok() ? "HTTP " + std::to_string(result->status) : result.status().message();
+    ctx.Progress("attempt " + std::to_string(attempt) + ": " + why + "; retrying in " +
+                 FormatDurationMs(wait));
+    if (!ctx.cancel().SleepFor(wait)) {
+      return Status::Cancelled(DescribeRequest(request.method, request.url) +
+                               ": cancelled while waiting to retry");
+    }
+  }
+}
+
+std::string PeerMessage(const HttpResponse& response) {
+  std::string_view body = Trim(response.body);
+  if (body.empty()) return "";
+  std::string text;
+  if (body.front() == '{') {
+    try {
+      Json j = Json::parse(body);
+      std::vector<std::string> parts;
+      for (const char* key : {"error", "message", "errors", "msg", "detail"}) {
+        if (j.contains(key)) {
+          std::string t = JsonText(j[key]);
+          if (!t.empty() && std::find(parts.begin(), parts.end(), t) == parts.end())
+            parts.push_back(t);
+        }
+      }
+      if (!parts.empty()) text = Join(parts, ": ");
+    } catch (const std::exception&) {
+      // Not JSON after all: quote the text.
+    }
+  }
+  if (text.empty()) text = std::string(body.substr(0, 400));
+  return Redact(OneLine(text, 300));
+}
+
+Status AnswerStatus(const std::string& what, const HttpResponse& response, int attempts) {
+  std::string text = what + " answered HTTP " + std::to_string(response.status);
+  std::string peer = PeerMessage(response);
+  if (!peer.empty()) text += ": " + peer;
+  Code code = Code::kUnavailable;
+  long s = response.status;
+  if (s == 400 || s == 422) {
+    code = Code::kInvalidArgument;
+  } else if (s == 401 || s == 403) {
+    code = Code::kFailedPrecondition;
+    text += " (check the credentials or key)";
+  } else if (s == 404) {
+    code = Code::kNotFound;
+  }
+  if (attempts > 1) text += " (after " + std::to_string(attempts) + " attempts)";
+  return Status(code, Redact(text));
+}
+
+Result<Json> ParseJsonAnswer(const std::string& what, const HttpResponse& response) {
+  try {
+    return Json::parse(response.body);
+  } catch (const std::exception&) {
+    std::string start = OneLine(response.body, 80);
+    return Status::Unavailable(
+        what + ": the answer is not JSON (" +
+        (start.empty() ? std::string("empty body") : "starts '" + Redact(start) + "'") + ")");
+  }
+}
+
+std::string DescribeRequest(const std::string& method, const std::string& url) {
+  return method + " " + Redact(url);
+}
+
+ParamSpec RequestTimeoutParam() {
+  return {"request_timeout",
+          ParamType::kDuration,
+          false,
+          "10s",
+          "limit for one request (the step's timeout still bounds all of them)",
+          {}};
+}
+
+std::vector<ParamSpec> RetryParams(int retries) {
+  return {{"max_retries",
+           ParamType::kInt,
+           false,
+           retries,
+           "retries on no answer, 408, 429 and 5xx (never on other 4xx), within the step's timeout",
+           {}},
+          {"retry_delay",
+           ParamType::kDuration,
+           false,
+           "1s",
+           "first backoff; doubles each retry (a Retry-After header wins)",
+           {}}};
+}
+
+SendOptions SendOptionsFrom(const Json& with) {
+  SendOptions o;
+  if (with.contains("request_timeout")) o.request_timeout_ms = ParamInt(with, "request_timeout");
+  o.max_retries = static_cast<int>(std::max<int64_t>(0, ParamInt(with, "max_retries")));
+  if (with.contains("retry_delay"))
+    o.base_delay_ms = std::max<int64_t>(1, ParamInt(with, "retry_delay"));
+  o.max_delay_ms = std::max<int64_t>(o.base_delay_ms, 30'000);
+  return o;
+}
+
+}  // namespace medic

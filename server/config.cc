@@ -1,0 +1,364 @@
+#include "server/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "base/duration.h"
+#include "base/redact.h"
+#include "base/strings.h"
+#include "playbooks/template.h"
+
+namespace medic {
+namespace {
+
+const std::vector<std::string> kTopFields = {"auth", "routes", "limits"};
+const std::vector<std::string> kAuthFields = {"bearer_tokens_file", "bearer_tokens",
+                                              "pagerduty_secrets_file", "pagerduty_secrets"};
+const std::vector<std::string> kRouteFields = {"name", "match", "playbook", "vars", "dedup_key",
+                                               "auto_confirm"};
+const std::vector<std::string> kLimitFields = {"max_concurrent_runs", "max_body", "queue",
+                                               "http_threads", "drain_timeout"};
+const std::vector<std::string> kTemplateRoots = {"labels", "annotations", "status", "fingerprint",
+                                                 "source", "group_key"};
+
+// Secrets shorter than this would also be too short to redact reliably.
+constexpr size_t kMinSecretBytes = 12;
+
+SourceMark MarkOf(const YAML::Node& n) {
+  YAML::Mark m = n.Mark();
+  if (m.line < 0) return {};
+  return {m.line + 1, m.column + 1};
+}
+
+class ConfigLoader {
+ public:
+  ConfigLoader(const std::string& path, const Registry& registry)
+      : path_(path), registry_(registry),
+        dir_(std::filesystem::path(path).parent_path().string()) {}
+
+  void Load(const YAML::Node& root, ServeConfig* config) {
+    if (!root.IsMap()) {
+      Add(MarkOf(root), "", "the config is a mapping with auth, routes and limits");
+      return;
+    }
+    CheckFields(root, kTopFields, "top-level", "");
+    if (auto auth = root["auth"]) LoadAuth(auth, config);
+    if (config->bearer_tokens.empty() && config->pagerduty_secrets.empty())
+      Add(MarkOf(root["auth"] ? root["auth"] : root), "",
+          "no credentials configured: set auth.bearer_tokens_file (or bearer_tokens, or "
+          "pagerduty_secrets_file); medic serve does not accept unauthenticated alerts");
+    if (auto limits = root["limits"]) LoadLimits(limits, &config->limits);
+    auto routes = root["routes"];
+    if (!routes || !routes.IsSequence() || routes.size() == 0) {
+      Add(MarkOf(routes ? routes : root), "", "'routes' must be a non-empty list (first match wins)");
+      return;
+    }
+    std::set<std::string> names;
+    for (size_t i = 0; i < routes.size(); ++i) {
+      RouteConfig route;
+      LoadRoute(routes[i], i, &route);
+      if (!names.insert(route.name).second)
+        Add(route.mark, route.name, "duplicate route name '" + route.name + "'");
+      config->routes.push_back(std::move(route));
+    }
+  }
+
+  const std::vector<std::string>& problems() const { return problems_; }
+
+ private:
+  void Add(SourceMark mark, const std::string& route, const std::string& msg) {
+    std::string line = path_ + ":" + std::to_string(mark.line) + ":" + std::to_string(mark.column) + ": ";
+    if (!route.empty()) line += "route '" + route + "': ";
+    problems_.push_back(line + msg);
+  }
+
+  void CheckFields(const YAML::Node& map, const std::vector<std::string>& known,
+                   const std::string& what, const std::string& route) {
+    std::set<std::string> seen;
+    for (const auto& kv : map) {
+      std::string key = kv.first.Scalar();
+      // YAML readers disagree on which of two equal keys wins; refuse to guess.
+      if (!seen.insert(key).second) Add(MarkOf(kv.first), route, "duplicate " + what + " field '" + key + "'");
+      if (std::find(known.begin(), known.end(), key) == known.end())
+        Add(MarkOf(kv.first), route, "unknown " + what + " field '" + key + "'" + DidYouMean(key, known));
+    }
+  }
+
+  std::string Resolve(const std::string& p) const {
+    if (p.empty() || p[0] == '/' || dir_.empty()) return p;
+    return dir_ + "/" + p;
+  }
+
+  void AddSecret(const std::string& value, SourceMark mark, std::vector<std::string>* out) {
+    if (value.size() < kMinSecretBytes) {
+      Add(mark, "", "a token or secret is shorter than " + std::to_string(kMinSecretBytes) +
+                        " characters; use a long random value (e.g. `openssl rand -hex 32`)");
+      return;
+    }
+    RegisterSecret(value);
+    out->push_back(value);
+  }
+
+  // One secret per line; blank lines and lines starting with # are skipped.
+  void ReadSecretsFile(const YAML::Node& node, std::vector<std::string>* out) {
+    std::string file = Resolve(node.Scalar());
+    std::ifstream in(file);
+    if (!in) {
+      Add(MarkOf(node), "", "cannot read " + file + ": check the path and that medic may read it");
+      return;
+    }
+    std::string line;
+    size_t before = out->size();
+    while (std::getline(in, line)) {
+      std::string v(Trim(line));
+      if (v.empty() || v[0] == '#') continue;
+      AddSecret(v, MarkOf(node), out);
+    }
+    if (out->size() == before) Add(MarkOf(node), "", file + " holds no secrets (one per line)");
+  }
+
+  void ReadSecretList(const YAML::Node& node, const std::string& field, std::vector<std::string>* out) {
+    if (!node.IsSequence()) {
+      Add(MarkOf(node), "", "'" + field + "' must be a list");
+      return;
+    }
+    for (const auto& v : node) AddSecret(v.Scalar(), MarkOf(v), out);
+  }
+
+  void LoadAuth(const YAML::Node& auth, ServeConfig* config) {
+    if (!auth.IsMap()) {
+      Add(MarkOf(auth), "", "'auth' must be a mapping");
+      return;
+    }
+    CheckFields(auth, kAuthFields, "auth", "");
+    if (auto f = auth["bearer_tokens_file"]) ReadSecretsFile(f, &config->bearer_tokens);
+    if (auto l = auth["bearer_tokens"]) ReadSecretList(l, "bearer_tokens", &config->bearer_tokens);
+    if (auto f = auth["pagerduty_secrets_file"]) ReadSecretsFile(f, &config->pagerduty_secrets);
+    if (auto l = auth["pagerduty_secrets"]) ReadSecretList(l, "pagerduty_secrets", &config->pagerduty_secrets);
+  }
+
+  void IntLimit(const YAML::Node& limits, const char* key, int lo, int hi, int* out) {
+    auto n = limits[key];
+    if (!n) return;
+    try {
+      int v = n.as<int>();
+      if (v < lo || v > hi) throw YAML::Exception(n.Mark(), "out of range");
+      *out = v;
+    } catch (const YAML::Exception&) {
+      Add(MarkOf(n), "", std::string("limits.") + key + ": '" + n.Scalar() + "' must be a whole number from " +
+                             std::to_string(lo) + " to " + std::to_string(hi));
+    }
+  }
+
+  void LoadLimits(const YAML::Node& limits, ServeLimits* out) {
+    if (!limits.IsMap()) {
+      Add(MarkOf(limits), "", "'limits' must be a mapping");
+      return;
+    }
+    CheckFields(limits, kLimitFields, "limits", "");
+    IntLimit(limits, "max_concurrent_runs", 1, 256, &out->max_concurrent_runs);
+    IntLimit(limits, "queue", 1, 1'000'000, &out->queue);
+    IntLimit(limits, "http_threads", 1, 1024, &out->http_threads);
+    if (auto n = limits["max_body"]) {
+      auto size = ParseSizeBytes(n.Scalar());
+      if (!size.ok() || *size < 1024)
+        Add(MarkOf(n), "", "limits.max_body: " + (size.ok() ? std::string("at least 1KiB") : size.status().message()));
+      else
+        out->max_body = *size;
+    }
+    if (auto n = limits["drain_timeout"]) {
+      auto ms = ParseDurationMs(n.Scalar());
+      if (!ms.ok() || *ms < 0)
+        Add(MarkOf(n), "", "limits.drain_timeout: " + (ms.ok() ? std::string("must not be negative") : ms.status().message()));
+      else
+        out->drain_timeout_ms = *ms;
+    }
+  }
+
+  void CheckTemplate(const std::string& text, SourceMark mark, const std::string& route, const std::string& what) {
+    auto refs = ExtractRefs(text);
+    if (!refs.ok()) {
+      Add(mark, route, what + ": " + refs.status().message());
+      return;
+    }
+    for (const auto& ref : *refs) {
+      if (!IsAlertTemplatePath(ref.path))
+        Add(mark, route, what + ": '{{ " + ref.path + " }}' is not alert data; use labels.NAME, "
+                                "annotations.NAME, status, fingerprint, source or group_key" +
+                             DidYouMean(Split(ref.path, '.')[0], kTemplateRoots));
+    }
+  }
+
+  void LoadMatch(const YAML::Node& match, RouteConfig* route) {
+    if (!match.IsMap()) {
+      Add(MarkOf(match), route->name, "'match' must be a mapping of label: value");
+      return;
+    }
+    for (const auto& kv : match) {
+      LabelMatcher m;
+      m.label = kv.first.Scalar();
+      if (!kv.second.IsScalar()) {
+        Add(MarkOf(kv.second), route->name, "match." + m.label + ": must be a single value");
+        continue;
+      }
+      std::string v = kv.second.Scalar();
+      if (StartsWith(v, "=~") || StartsWith(v, "!~")) {
+        m.op = v[0] == '=' ? LabelMatcher::Op::kRegex : LabelMatcher::Op::kNotRegex;
+        m.value = v.substr(2);
+        try {
+          m.re = std::make_shared<std::regex>(m.value, std::regex::ECMAScript | std::regex::optimize);
+        } catch (const std::regex_error& e) {
+          Add(MarkOf(kv.second), route->name, "match." + m.label + ": invalid regular expression '" + m.value + "': " + e.what());
+          continue;
+        }
+      } else if (StartsWith(v, "!=")) {
+        m.op = LabelMatcher::Op::kNotEqual;
+        m.value = v.substr(2);
+      } else {
+        m.value = v;
+      }
+      route->match.push_back(std::move(m));
+    }
+  }
+
+  std::shared_ptr<const Playbook> LoadRoutePlaybook(const YAML::Node& node, RouteConfig* route) {
+    route->playbook_path = Resolve(node.Scalar());
+    auto cached = playbooks_.find(route->playbook_path);
+    if (cached != playbooks_.end()) return cached->second;
+    auto pb = LoadPlaybook(route->playbook_path, registry_);
+    std::shared_ptr<const Playbook> out;
+    if (!pb.ok()) {
+      Add(MarkOf(node), route->name, "playbook " + route->playbook_path + " does not load:");
+      for (const auto& line : Split(pb.status().message(), '\n')) problems_.push_back("  " + line);
+    } else {
+      out = std::make_shared<const Playbook>(std::move(*pb));
+    }
+    playbooks_[route->playbook_path] = out;
+    return out;
+  }
+
+  void LoadVars(const YAML::Node& vars, RouteConfig* route) {
+    if (!vars.IsMap()) {
+      Add(MarkOf(vars), route->name, "'vars' must be a mapping of playbook param: template");
+      return;
+    }
+    std::vector<std::string> params;
+    if (route->playbook)
+      for (const auto& p : route->playbook->params) params.push_back(p.name);
+    for (const auto& kv : vars) {
+      std::string name = kv.first.Scalar();
+      if (!kv.second.IsScalar()) {
+        Add(MarkOf(kv.second), route->name, "vars." + name + ": must be a string (a template like \"{{ labels.service }}\")");
+        continue;
+      }
+      if (route->playbook && std::find(params.begin(), params.end(), name) == params.end())
+        Add(MarkOf(kv.first), route->name, "vars." + name + ": playbook '" + route->playbook->name +
+                                               "' has no param '" + name + "'" + DidYouMean(name, params) +
+                                               (params.empty() ? "" : "; it takes: " + Join(params, ", ")));
+      CheckTemplate(kv.second.Scalar(), MarkOf(kv.second), route->name, "vars." + name);
+      route->vars[name] = kv.second.Scalar();
+    }
+  }
+
+  void LoadRoute(const YAML::Node& node, size_t index, RouteConfig* route) {
+    route->mark = MarkOf(node);
+    route->name = "route-" + std::to_string(index + 1);
+    if (!node.IsMap()) {
+      Add(route->mark, route->name, "a route is a mapping with match and playbook");
+      return;
+    }
+    if (auto n = node["name"]) route->name = n.Scalar();
+    CheckFields(node, kRouteFields, "route", route->name);
+    if (auto m = node["match"])
+      LoadMatch(m, route);
+    else
+      Add(route->mark, route->name, "missing 'match' (use {} to match every alert)");
+    if (auto p = node["playbook"])
+      route->playbook = LoadRoutePlaybook(p, route);
+    else
+      Add(route->mark, route->name, "missing 'playbook'");
+    if (auto v = node["vars"]) LoadVars(v, route);
+    if (route->playbook) {
+      for (const auto& p : route->playbook->params) {
+        if (p.required && p.default_value.is_null() && !route->vars.contains(p.name))
+          Add(route->mark, route->name, "playbook '" + route->playbook->name + "' requires param '" + p.name +
+                                            "': add it to vars (e.g. " + p.name + ": \"{{ labels." + p.name + " }}\")");
+      }
+    }
+    if (auto d = node["dedup_key"]) {
+      route->dedup_key = d.Scalar();
+      CheckTemplate(route->dedup_key, MarkOf(d), route->name, "dedup_key");
+    }
+    if (auto a = node["auto_confirm"]) {
+      try {
+        route->auto_confirm = a.as<bool>();
+      } catch (const YAML::Exception&) {
+        Add(MarkOf(a), route->name, "auto_confirm: '" + a.Scalar() + "' must be true or false");
+      }
+    }
+  }
+
+  std::string path_;
+  const Registry& registry_;
+  std::string dir_;
+  std::vector<std::string> problems_;
+  std::map<std::string, std::shared_ptr<const Playbook>> playbooks_;
+};
+
+}  // namespace
+
+bool LabelMatcher::Matches(const Json& labels) const {
+  std::string actual;
+  auto it = labels.find(label);
+  if (it != labels.end() && it->is_string()) actual = it->get<std::string>();
+  switch (op) {
+    case Op::kEqual:
+      return actual == value;
+    case Op::kNotEqual:
+      return actual != value;
+    case Op::kRegex:
+      return std::regex_match(actual, *re);
+    case Op::kNotRegex:
+      return !std::regex_match(actual, *re);
+  }
+  return false;
+}
+
+bool IsAlertTemplatePath(const std::string& path) {
+  auto parts = Split(path, '.');
+  if (parts.empty()) return false;
+  if (parts[0] == "labels" || parts[0] == "annotations") return parts.size() == 2;
+  return parts.size() == 1 && std::find(kTemplateRoots.begin(), kTemplateRoots.end(), parts[0]) != kTemplateRoots.end();
+}
+
+Result<ServeConfig> LoadServeConfig(const std::string& path, const Registry& registry) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("cannot read config " + path + ": no such file or not readable");
+  std::stringstream text;
+  text << in.rdbuf();
+  YAML::Node root;
+  try {
+    root = YAML::Load(text.str());
+  } catch (const YAML::Exception& e) {
+    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                           ": invalid YAML: " + e.msg);
+  }
+  ServeConfig config;
+  config.path = path;
+  ConfigLoader loader(path, registry);
+  try {
+    loader.Load(root, &config);
+  } catch (const YAML::Exception& e) {
+    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                           ": " + e.msg);
+  }
+  if (!loader.problems().empty()) return Status::Invalid(Join(loader.problems(), "\n"));
+  return config;
+}
+
+}  // namespace medic

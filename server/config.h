@@ -1,0 +1,69 @@
+// medic serve's configuration file: credentials, routes from alerts to playbooks, and
+// limits. LoadServeConfig() reads and checks everything up front (every route's playbook is
+// loaded and validated, every var checked against its params, every template path checked)
+// and reports every problem as "file:line:column: route 'x': what", like `medic validate`,
+// so a bad config never reaches production. Start with ServeConfig and LoadServeConfig.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "playbooks/playbook.h"
+
+namespace medic {
+
+class Registry;
+
+/// One `label: value` of a route's match. Values: "x" (equal), "!=x", "=~re", "!~re"
+/// (regular expressions are anchored, as in Prometheus). An absent label reads as "".
+struct LabelMatcher {
+  enum class Op { kEqual, kNotEqual, kRegex, kNotRegex };
+  std::string label;
+  Op op = Op::kEqual;
+  std::string value;
+  std::shared_ptr<const std::regex> re;  ///< for kRegex / kNotRegex
+
+  bool Matches(const Json& labels) const;
+};
+
+struct RouteConfig {
+  std::string name;                            ///< `name:`, else "route-N" (1-based)
+  std::vector<LabelMatcher> match;             ///< all must match; empty matches everything
+  std::string playbook_path;                   ///< resolved against the config's directory
+  std::shared_ptr<const Playbook> playbook;    ///< loaded and validated
+  Json vars = Json::object();                  ///< param -> template, rendered per alert
+  std::string dedup_key;                       ///< template; "" = name + "/" + group key
+  bool auto_confirm = false;                   ///< destructive steps go without `medic approve`
+  SourceMark mark;
+};
+
+struct ServeLimits {
+  int max_concurrent_runs = 4;
+  int64_t max_body = 1 << 20;          ///< bytes; larger requests get 413
+  int queue = 1000;                    ///< runs waiting for a worker; beyond: 503 + Retry-After
+  int http_threads = 16;               ///< connections served at once
+  int64_t drain_timeout_ms = 30'000;   ///< SIGTERM: how long running steps may finish
+};
+
+struct ServeConfig {
+  std::string path;
+  std::vector<std::string> bearer_tokens;      ///< secrets: never print
+  std::vector<std::string> pagerduty_secrets;  ///< secrets: never print
+  std::vector<RouteConfig> routes;             ///< first match wins
+  ServeLimits limits;
+};
+
+/// Reads `path`, the credential files it names, and every route's playbook. Every secret is
+/// registered for redaction. Fails with kInvalidArgument listing every problem, one per
+/// line ("serve.yaml:12:5: route 'panics': ..."), or kNotFound/kIo when `path` is unreadable.
+Result<ServeConfig> LoadServeConfig(const std::string& path, const Registry& registry);
+
+/// The template paths a route's vars and dedup_key may use.
+bool IsAlertTemplatePath(const std::string& path);
+
+}  // namespace medic

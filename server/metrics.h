@@ -1,0 +1,55 @@
+// What medic serve exposes on GET /metrics, in the Prometheus text format: requests by
+// endpoint and code, alerts by source and outcome, runs by final status, runs in progress,
+// queue depth, and histograms of accept latency (request handled to response) and
+// trigger-to-start latency (alert received to the run's first step started).
+// Start with Metrics.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace medic {
+
+/// Thread-safe.
+class Metrics {
+ public:
+  /// `endpoint` is one of the server's paths ("/hooks/alertmanager", "/incidents/:id",
+  /// "other"), so the label's cardinality stays bounded.
+  void CountRequest(const std::string& endpoint, int code);
+  /// `outcome`: new_incident | deduplicated | resolved | unrouted | rejected | ignored.
+  void CountAlert(const std::string& source, const std::string& outcome);
+  /// A drive of a run ended with `status` (succeeded, failed, needs_attention, interrupted).
+  void CountRun(const std::string& status);
+  void RunStarted();
+  void RunEnded();
+  void ObserveAccept(double seconds);
+  void ObserveTriggerToStart(double seconds);
+
+  /// The text exposition, with the queue gauges filled in by the caller.
+  std::string Render(size_t queue_depth, size_t queue_capacity) const;
+
+ private:
+  static constexpr std::array<double, 14> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                      0.25,  0.5,    1,     2.5,  5,    10,   30};
+  struct Histogram {
+    std::array<uint64_t, kBuckets.size()> counts{};
+    uint64_t count = 0;
+    double sum = 0;
+    void Observe(double v);
+    void Render(const std::string& name, const std::string& help, std::string* out) const;
+  };
+
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  std::map<std::pair<std::string, std::string>, uint64_t> alerts_;
+  std::map<std::string, uint64_t> runs_;
+  int64_t running_ = 0;
+  Histogram accept_;
+  Histogram trigger_to_start_;
+};
+
+}  // namespace medic

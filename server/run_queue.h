@@ -1,0 +1,58 @@
+// The queue between accepting an alert and running its playbook: run ids (already
+// committed as "queued" in the record) waiting for a worker. Bounded: the intake reserves a
+// slot before it commits a new run, so a full queue turns into 503 + Retry-After instead of
+// a run that waits too long, and a crash loses nothing (the record, not this queue, is the
+// truth; serve re-queues "queued" runs on start). Start with RunQueue.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+namespace medic {
+
+struct Playbook;
+
+struct QueuedRun {
+  int64_t run_id = 0;
+  int64_t trigger_mono_ms = 0;       ///< when its alert arrived (monotonic); 0 unknown
+  const Playbook* playbook = nullptr;  ///< its playbook when already loaded; may be null
+};
+
+/// Thread-safe.
+class RunQueue {
+ public:
+  explicit RunQueue(size_t capacity) : capacity_(capacity) {}
+
+  /// Reserves `n` slots for runs about to be committed; false (nothing reserved) when the
+  /// queue has fewer free slots.
+  bool Reserve(size_t n);
+  /// Gives back `n` reserved slots that were not used.
+  void Release(size_t n);
+  /// Adds a run into a slot reserved earlier.
+  void PushReserved(const QueuedRun& run);
+  /// Adds a run regardless of capacity (runs resumed on start, approved runs).
+  void Push(const QueuedRun& run);
+  /// Waits for a run; nullopt once Close() was called (runs still queued stay in the
+  /// record as "queued" for the next start).
+  std::optional<QueuedRun> Pop();
+  /// Wakes every Pop(); later pushes are dropped.
+  void Close();
+
+  /// Runs waiting plus slots reserved.
+  size_t depth() const;
+  size_t capacity() const { return capacity_; }
+
+ private:
+  const size_t capacity_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<QueuedRun> runs_;
+  size_t reserved_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace medic

@@ -1,0 +1,404 @@
+#include "server/server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/redact.h"
+#include "base/strings.h"
+#include "integrations/http_client.h"
+#include "integrations/process_runner.h"
+#include "server/alert.h"
+#include "server/approvals.h"
+#include "server/auth.h"
+#include "server/incident_view.h"
+#include "server/intake.h"
+#include "server/metrics.h"
+#include "server/run_queue.h"
+#include "server/run_workers.h"
+#include "store/alerts.h"
+#include "store/checkpointer.h"
+
+namespace medic {
+namespace {
+
+constexpr int kRetryAfterSeconds = 5;
+constexpr int kListenBacklog = 1024;
+constexpr int64_t kDeliveryMemoryMs = 7LL * 24 * 3600 * 1000;
+constexpr size_t kMaxDeliveryIdBytes = 200;
+
+// cpp-httplib as Debian builds it listens with a backlog of 5: a burst of new connections
+// (Alertmanager after a restart, a load test) would see SYNs dropped and retried a second
+// later. Linux lets a second listen() raise the backlog of a listening socket.
+class HttpServer : public httplib::Server {
+ public:
+  void RaiseBacklog(int backlog) { ::listen(svr_sock_, backlog); }
+};
+
+std::string EndpointOf(const std::string& path) {
+  for (const char* known : {"/hooks/alertmanager", "/hooks/pagerduty", "/hooks/generic", "/healthz",
+                            "/metrics", "/incidents"})
+    if (path == known) return known;
+  if (StartsWith(path, "/incidents/")) return "/incidents/:id";
+  return "other";
+}
+
+void Reply(httplib::Response& res, int code, const Json& body) {
+  res.status = code;
+  res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+}
+
+void ReplyError(httplib::Response& res, int code, const std::string& message) {
+  Reply(res, code, Json{{"error", Redact(message)}});
+}
+
+double SecondsSince(int64_t mono_ms, Clock& clock) {
+  return static_cast<double>(clock.MonotonicMs() - mono_ms) / 1000.0;
+}
+
+}  // namespace
+
+Status ParseListenAddress(const std::string& listen, std::string* host, int* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    return Status::Invalid("--listen '" + listen + "': use HOST:PORT (e.g. 127.0.0.1:9095 or :9095)");
+  std::string h = listen.substr(0, colon);
+  std::string p = listen.substr(colon + 1);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  if (h.empty()) h = "0.0.0.0";
+  char* end = nullptr;
+  long v = std::strtol(p.c_str(), &end, 10);
+  if (p.empty() || *end != '\0' || v < 0 || v > 65535)
+    return Status::Invalid("--listen '" + listen + "': '" + p + "' is not a port number");
+  *host = h;
+  *port = static_cast<int>(v);
+  return Status::Ok();
+}
+
+class Server::Impl {
+ public:
+  Impl(ServeConfig config, Store& store, const Registry& registry, ServeOptions options)
+      : config_(std::move(config)),
+        store_(store),
+        registry_(registry),
+        options_(std::move(options)),
+        auth_(config_.bearer_tokens, config_.pagerduty_secrets),
+        queue_(static_cast<size_t>(config_.limits.queue)),
+        intake_(store_, config_, queue_, clock_, metrics_) {
+    SetUpHttp();
+  }
+
+  Status Bind();
+  std::string url() const { return "http://" + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_); }
+  Status Run(CancelToken& stop);
+
+ private:
+  void SetUpHttp();
+  void HandleHook(const std::string& source, const httplib::Request& req, httplib::Response& res);
+  bool Authorized(const httplib::Request& req, httplib::Response& res);
+  void ResumeLeftovers();
+  void PollApprovals();
+  const Playbook* PlaybookAt(const std::string& path) const;
+
+  ServeConfig config_;
+  Store& store_;
+  const Registry& registry_;
+  ServeOptions options_;
+  SystemClock clock_;
+  Authenticator auth_;
+  Metrics metrics_;
+  RunQueue queue_;
+  Intake intake_;
+  HttpServer http_;
+  std::unique_ptr<RunWorkers> workers_;
+  std::atomic<bool> draining_{false};
+  CancelToken poll_stop_;
+  std::string host_;
+  int port_ = 0;
+};
+
+void Server::Impl::SetUpHttp() {
+  size_t threads = static_cast<size_t>(config_.limits.http_threads);
+  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_.set_payload_max_length(static_cast<size_t>(config_.limits.max_body));
+  http_.set_read_timeout(10, 0);
+  http_.set_write_timeout(10, 0);
+  http_.set_keep_alive_max_count(10'000);
+  http_.set_keep_alive_timeout(30);
+  http_.set_tcp_nodelay(true);
+
+  for (const char* source : {"alertmanager", "pagerduty", "generic"}) {
+    std::string name = source;
+    http_.Post("/hooks/" + name, [this, name](const httplib::Request& req, httplib::Response& res) {
+      HandleHook(name, req, res);
+    });
+  }
+  http_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    bool draining = draining_.load();
+    Reply(res, draining ? 503 : 200,
+          {{"status", draining ? "draining" : "ok"},
+           {"queue_depth", queue_.depth()},
+           {"running", workers_ ? workers_->active() : 0}});
+  });
+  http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics_.Render(queue_.depth(), queue_.capacity()), "text/plain; version=0.0.4");
+  });
+  http_.Get("/incidents", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    int limit = 50;
+    if (req.has_param("limit")) limit = std::atoi(req.get_param_value("limit").c_str());
+    auto j = IncidentsJson(store_, std::clamp(limit, 1, 1000));
+    if (!j.ok()) return ReplyError(res, 500, j.status().message());
+    Reply(res, 200, *j);
+  });
+  http_.Get(R"(/incidents/(\d{1,18}))", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!Authorized(req, res)) return;
+    auto j = IncidentJson(store_, std::stoll(req.matches[1].str()));
+    if (!j.ok()) return ReplyError(res, j.status().code() == Code::kNotFound ? 404 : 500, j.status().message());
+    Reply(res, 200, *j);
+  });
+  // Errors httplib answers by itself (413 over max_body, 404 unknown path) get a JSON body too.
+  http_.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
+                                                                       httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 413)
+      ReplyError(res, 413, "request body over limits.max_body (" + std::to_string(config_.limits.max_body) + " bytes)");
+    else if (res.status == 404)
+      ReplyError(res, 404, "no endpoint " + req.method + " " + req.path.substr(0, 200));
+    else
+      ReplyError(res, res.status, "request failed");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("internal error handling a request: {}", Redact(what));
+    ReplyError(res, 500, "internal error: " + what);
+  });
+  http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    metrics_.CountRequest(EndpointOf(req.path), res.status);
+  });
+}
+
+bool Server::Impl::Authorized(const httplib::Request& req, httplib::Response& res) {
+  if (auth_.CheckAuthorization(req.get_header_value("Authorization"))) return true;
+  res.set_header("WWW-Authenticate", "Bearer realm=\"medic\"");
+  ReplyError(res, 401, "missing or invalid credentials (Authorization: Bearer TOKEN)");
+  return false;
+}
+
+void Server::Impl::HandleHook(const std::string& source, const httplib::Request& req, httplib::Response& res) {
+  int64_t t0 = clock_.MonotonicMs();
+  if (draining_.load()) {
+    res.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
+    return ReplyError(res, 503, "medic serve is shutting down; retry");
+  }
+  // Nothing is read or stored before the sender is known.
+  if (source == "pagerduty" && auth_.has_pagerduty_secrets()) {
+    if (!auth_.CheckPagerDutySignature(req.body, req.get_header_value("X-PagerDuty-Signature")))
+      return ReplyError(res, 401, "missing or invalid X-PagerDuty-Signature");
+  } else if (!Authorized(req, res)) {
+    return;
+  }
+  Result<Notification> parsed = Status::Internal("unknown source");
+  if (source == "alertmanager")
+    parsed = ParseAlertmanager(req.body);
+  else if (source == "pagerduty")
+    parsed = ParsePagerDuty(req.body);
+  else
+    parsed = ParseGeneric(req.body);
+  if (!parsed.ok()) {
+    spdlog::info("{}: refused a malformed request: {}", source, parsed.status().message());
+    return ReplyError(res, 400, parsed.status().message());
+  }
+  if (source == "pagerduty") {
+    std::string id = req.get_header_value("X-Webhook-Id");
+    bool printable = std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+    if (id.size() > kMaxDeliveryIdBytes || !printable)
+      return ReplyError(res, 400, "X-Webhook-Id: not a delivery id");
+    parsed->delivery_id = id;
+  }
+  auto result = intake_.Accept(*parsed, t0);
+  if (!result.ok()) {
+    if (result.status().code() == Code::kUnavailable) {
+      res.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
+      spdlog::warn("{}: refused: {}", source, result.status().message());
+      return ReplyError(res, 503, result.status().message());
+    }
+    spdlog::error("{}: cannot record alerts: {}", source, result.status().message());
+    return ReplyError(res, 500, "cannot record the alerts: " + result.status().message());
+  }
+  const IntakeResult& r = *result;
+  Json body = r.body;
+  int code = 200;
+  if (r.duplicate_delivery) {
+    code = 200;
+  } else if (r.accepted > 0) {
+    code = 202;
+    body["status"] = "accepted";
+  } else if (r.rejected > 0) {
+    code = 400;
+    body["error"] = r.first_reason;
+  } else if (r.unrouted > 0) {
+    code = 404;
+    body["error"] = "no route matches the alert; it is kept for `medic list --unrouted`";
+  } else {
+    body["status"] = "ignored";
+  }
+  Reply(res, code, body);
+  metrics_.ObserveAccept(SecondsSince(t0, clock_));
+  if (!r.new_runs.empty() || r.unrouted > 0 || r.rejected > 0)
+    spdlog::info("{}: {} alert(s): incident(s) {}, new run(s) {}, {} unrouted, {} rejected{}", source,
+                 parsed->alerts.size(), Json(r.incident_ids).dump(), Json(r.new_runs).dump(), r.unrouted,
+                 r.rejected, r.first_reason.empty() ? "" : " (" + r.first_reason + ")");
+  else
+    spdlog::debug("{}: {} alert(s) appended to incident(s) {}", source, parsed->alerts.size(),
+                  Json(r.incident_ids).dump());
+  for (const auto& a : r.body.value("alerts", Json::array())) {
+    if (a.is_object() && a.value("incident_closed", false)) {
+      spdlog::info("{}: incident {} closed: all its alerts resolved", source, a.value("incident_id", 0));
+      break;
+    }
+  }
+}
+
+Status Server::Impl::Bind() {
+  int port = 0;
+  MEDIC_RETURN_IF_ERROR(ParseListenAddress(options_.listen, &host_, &port));
+  if (port == 0) {
+    port_ = http_.bind_to_any_port(host_);
+    if (port_ <= 0) return Status::Unavailable("cannot listen on " + options_.listen);
+  } else {
+    if (!http_.bind_to_port(host_, port))
+      return Status::Unavailable("cannot listen on " + options_.listen +
+                                 ": the address is in use or not available to this user");
+    port_ = port;
+  }
+  http_.RaiseBacklog(kListenBacklog);
+  return Status::Ok();
+}
+
+const Playbook* Server::Impl::PlaybookAt(const std::string& path) const {
+  for (const auto& route : config_.routes)
+    if (route.playbook_path == path) return route.playbook.get();
+  return nullptr;
+}
+
+// A run whose owner is alive belongs to that process; every other queued, running or
+// interrupted webhook run is this server's to finish, under the rules of `medic resume`.
+void Server::Impl::ResumeLeftovers() {
+  auto runs = store_.RunsWithStatus({"queued", "running", "interrupted"});
+  if (!runs.ok()) {
+    spdlog::error("cannot look for runs to resume: {}", runs.status().message());
+    return;
+  }
+  int resumed = 0;
+  for (const auto& run : *runs) {
+    if (!IsWebhookTrigger(run.trigger)) continue;
+    if (run.status == "running" && run.owner_pid > 0 && run.owner_pid != getpid() && run.owner_start != 0 &&
+        ProcessStartTicks(static_cast<pid_t>(run.owner_pid)) == run.owner_start) {
+      spdlog::info("run {} is being driven by pid {}; leaving it", run.id, run.owner_pid);
+      continue;
+    }
+    queue_.Push({run.id, 0, PlaybookAt(run.playbook_path)});
+    ++resumed;
+  }
+  if (resumed > 0) spdlog::info("resuming {} run(s) left {} by a previous medic", resumed, "queued, running or interrupted");
+}
+
+void Server::Impl::PollApprovals() {
+  int64_t last_prune = 0;
+  while (!poll_stop_.cancelled()) {
+    auto queued = ActOnApprovals(store_, clock_, queue_, [this](int64_t id) { return workers_->IsActive(id); });
+    if (!queued.ok())
+      spdlog::warn("cannot read approvals: {}", queued.status().message());
+    else
+      for (int64_t id : *queued) spdlog::info("run {}: approved; continuing", id);
+    int64_t now = clock_.NowUnixMs();
+    if (now - last_prune > 3'600'000) {
+      last_prune = now;
+      auto pruned = AlertStore(store_).PruneDeliveries(now - kDeliveryMemoryMs);
+      if (!pruned.ok()) spdlog::warn("cannot prune webhook deliveries: {}", pruned.status().message());
+    }
+    poll_stop_.SleepFor(1'000);
+  }
+}
+
+Status Server::Impl::Run(CancelToken& stop) {
+  // Checkpoints fsync; keep them off the request path (see store/checkpointer.h).
+  std::unique_ptr<WalCheckpointer> checkpointer;
+  auto started = WalCheckpointer::Start(store_.path());
+  if (!started.ok()) {
+    spdlog::warn("checkpoints stay inline with commits: {}", started.status().message());
+  } else if (Status off = store_.DisableAutoCheckpoint(); !off.ok()) {
+    spdlog::warn("checkpoints stay inline with commits: {}", off.message());
+  } else {
+    checkpointer = std::move(*started);
+  }
+  WorkerServices ws;
+  ws.store = &store_;
+  ws.registry = &registry_;
+  ws.processes = PosixProcessRunner::Default();
+  ws.http = CurlHttpClient::Default();
+  ws.clock = &clock_;
+  ws.soft_stop = &stop;
+  ws.queue = &queue_;
+  ws.metrics = &metrics_;
+  ws.work_root = options_.work_root;
+  workers_ = std::make_unique<RunWorkers>(ws, config_.limits.max_concurrent_runs);
+  ResumeLeftovers();
+  workers_->Start();
+
+  std::atomic<bool> listen_failed{false};
+  std::thread listener([&] {
+    http_.listen_after_bind();
+    if (!stop.cancelled()) {
+      listen_failed = true;
+      stop.Cancel();
+    }
+  });
+  std::thread poller([this] { PollApprovals(); });
+  spdlog::info("listening on {} ({} route(s), {} worker(s), queue {})", url(), config_.routes.size(),
+               config_.limits.max_concurrent_runs, config_.limits.queue);
+
+  while (!stop.cancelled()) stop.SleepFor(3'600'000);
+
+  draining_ = true;
+  spdlog::info("stopping: no new alerts; running steps get up to {} to finish",
+               FormatDurationMs(config_.limits.drain_timeout_ms));
+  http_.stop();
+  listener.join();
+  poll_stop_.Cancel();
+  poller.join();
+  int cut = workers_->Shutdown(config_.limits.drain_timeout_ms);
+  size_t left = queue_.depth();
+  spdlog::info("stopped{}{}", cut ? "; " + std::to_string(cut) + " run(s) interrupted (resumed on the next start)" : "",
+               left ? "; " + std::to_string(left) + " run(s) still queued (started on the next start)" : "");
+  if (listen_failed) return Status::Unavailable("the HTTP server on " + url() + " stopped unexpectedly");
+  return Status::Ok();
+}
+
+Server::Server(ServeConfig config, Store& store, const Registry& registry, ServeOptions options)
+    : impl_(std::make_unique<Impl>(std::move(config), store, registry, std::move(options))) {}
+
+Server::~Server() = default;
+
+Status Server::Bind() { return impl_->Bind(); }
+
+std::string Server::url() const { return impl_->url(); }
+
+Status Server::Run(CancelToken& stop) { return impl_->Run(stop); }
+
+}  // namespace medic

@@ -1,0 +1,186 @@
+#include "store/alerts.h"
+
+#include <sqlite3.h>
+
+#include <mutex>
+
+#include "store/statement.h"
+
+namespace medic {
+namespace {
+
+using store_internal::Stmt;
+
+constexpr const char* kAlertColumns =
+    "incident_id, fingerprint, status, labels, annotations, starts_at, ends_at, first_seen, "
+    "last_seen, notifications";
+
+AlertRecord ReadAlert(Stmt& s) {
+  AlertRecord a;
+  a.incident_id = s.Int(0);
+  a.fingerprint = s.Text(1);
+  a.status = s.Text(2);
+  a.labels = s.JsonCol(3, Json::object());
+  a.annotations = s.JsonCol(4, Json::object());
+  a.starts_at = s.Int(5);
+  a.ends_at = s.Int(6);
+  a.first_seen = s.Int(7);
+  a.last_seen = s.Int(8);
+  a.notifications = s.Int(9);
+  return a;
+}
+
+}  // namespace
+
+Result<bool> AlertStore::SaveAlert(const AlertRecord& a) {
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt u(store_.db_, store_.cache_,
+         "UPDATE alerts SET status = ?, labels = ?, annotations = ?, starts_at = ?, ends_at = ?, "
+         "last_seen = ?, notifications = notifications + 1 WHERE incident_id = ? AND fingerprint = ?");
+  u.Bind(a.status).Bind(a.labels).Bind(a.annotations).Bind(a.starts_at).Bind(a.ends_at);
+  u.Bind(a.last_seen).Bind(a.incident_id).Bind(a.fingerprint);
+  MEDIC_RETURN_IF_ERROR(u.Done("update alert"));
+  if (sqlite3_changes(store_.db_) > 0) return false;
+  Stmt i(store_.db_, store_.cache_,
+         std::string("INSERT INTO alerts (") + kAlertColumns + ") VALUES (?,?,?,?,?,?,?,?,?,1)");
+  i.Bind(a.incident_id).Bind(a.fingerprint).Bind(a.status).Bind(a.labels).Bind(a.annotations);
+  i.Bind(a.starts_at).Bind(a.ends_at).Bind(a.first_seen ? a.first_seen : a.last_seen).Bind(a.last_seen);
+  MEDIC_RETURN_IF_ERROR(i.Done("add alert"));
+  return true;
+}
+
+Result<std::vector<AlertRecord>> AlertStore::AlertsOfIncident(int64_t incident_id) {
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt s(store_.db_, store_.cache_,
+         std::string("SELECT ") + kAlertColumns +
+             " FROM alerts WHERE incident_id = ? ORDER BY first_seen, rowid");
+  s.Bind(incident_id);
+  std::vector<AlertRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadAlert(s));
+  if (rc != SQLITE_DONE) return s.Error("alerts of incident");
+  return out;
+}
+
+Result<int64_t> AlertStore::CountFiring(int64_t incident_id) {
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt s(store_.db_, store_.cache_,
+         "SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing'");
+  s.Bind(incident_id);
+  if (s.Step() != SQLITE_ROW) return s.Error("count firing alerts");
+  return s.Int(0);
+}
+
+Status AlertStore::LowerDetectedAt(int64_t incident_id, int64_t at) {
+  if (at <= 0) return Status::Ok();
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt s(store_.db_, store_.cache_,
+         "UPDATE incidents SET detected_at = ? WHERE id = ? AND (detected_at = 0 OR detected_at > ?)");
+  s.Bind(at).Bind(incident_id).Bind(at);
+  return s.Done("update detected_at");
+}
+
+Result<std::optional<Json>> AlertStore::FindDelivery(const std::string& source,
+                                                     const std::string& delivery_id) {
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt s(store_.db_, store_.cache_,
+         "SELECT response FROM webhook_deliveries WHERE source = ? AND delivery_id = ?");
+  s.Bind(source).Bind(delivery_id);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) return std::optional<Json>(s.JsonCol(0, Json::object()));
+  if (rc == SQLITE_DONE) return std::optional<Json>();
+  return s.Error("find delivery");
+}
+
+Status AlertStore::SaveDelivery(const std::string& source, const std::string& delivery_id,
+                                int64_t at, const Json& response) {
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt s(store_.db_, store_.cache_,
+         "INSERT OR REPLACE INTO webhook_deliveries (source, delivery_id, received_at, response) "
+         "VALUES (?,?,?,?)");
+  s.Bind(source).Bind(delivery_id).Bind(at).Bind(response);
+  return s.Done("save delivery");
+}
+
+Result<int64_t> AlertStore::PruneDeliveries(int64_t before) {
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt s(store_.db_, store_.cache_, "DELETE FROM webhook_deliveries WHERE received_at < ?");
+  s.Bind(before);
+  MEDIC_RETURN_IF_ERROR(s.Done("prune deliveries"));
+  return static_cast<int64_t>(sqlite3_changes(store_.db_));
+}
+
+Result<int64_t> AlertStore::AddUnrouted(const UnroutedAlertRecord& a) {
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt s(store_.db_, store_.cache_,
+         "INSERT INTO unrouted_alerts (source, received_at, status, fingerprint, labels, "
+         "annotations, starts_at, reason) VALUES (?,?,?,?,?,?,?,?)");
+  s.Bind(a.source).Bind(a.received_at).Bind(a.status).Bind(a.fingerprint).Bind(a.labels);
+  s.Bind(a.annotations).Bind(a.starts_at).Bind(a.reason);
+  MEDIC_RETURN_IF_ERROR(s.Done("add unrouted alert"));
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(store_.db_));
+}
+
+Result<std::vector<UnroutedAlertRecord>> AlertStore::ListUnrouted(int limit) {
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt s(store_.db_, store_.cache_,
+         "SELECT id, source, received_at, status, fingerprint, labels, annotations, starts_at, "
+         "reason FROM unrouted_alerts ORDER BY id DESC LIMIT ?");
+  s.Bind(static_cast<int64_t>(limit));
+  std::vector<UnroutedAlertRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    UnroutedAlertRecord a;
+    a.id = s.Int(0);
+    a.source = s.Text(1);
+    a.received_at = s.Int(2);
+    a.status = s.Text(3);
+    a.fingerprint = s.Text(4);
+    a.labels = s.JsonCol(5, Json::object());
+    a.annotations = s.JsonCol(6, Json::object());
+    a.starts_at = s.Int(7);
+    a.reason = s.Text(8);
+    out.push_back(std::move(a));
+  }
+  if (rc != SQLITE_DONE) return s.Error("list unrouted alerts");
+  return out;
+}
+
+Result<int64_t> AlertStore::AddApproval(const ApprovalRecord& a) {
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt s(store_.db_, store_.cache_,
+         "INSERT INTO approvals (run_id, step_id, approved_by, at, consumed_at) VALUES (?,?,?,?,?)");
+  s.Bind(a.run_id).Bind(a.step_id).Bind(a.approved_by).Bind(a.at).Bind(a.consumed_at);
+  MEDIC_RETURN_IF_ERROR(s.Done("add approval"));
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(store_.db_));
+}
+
+Result<std::vector<ApprovalRecord>> AlertStore::PendingApprovals() {
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt s(store_.db_, store_.cache_,
+         "SELECT id, run_id, step_id, approved_by, at, consumed_at FROM approvals "
+         "WHERE consumed_at = 0 ORDER BY id");
+  std::vector<ApprovalRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    ApprovalRecord a;
+    a.id = s.Int(0);
+    a.run_id = s.Int(1);
+    a.step_id = s.Text(2);
+    a.approved_by = s.Text(3);
+    a.at = s.Int(4);
+    a.consumed_at = s.Int(5);
+    out.push_back(std::move(a));
+  }
+  if (rc != SQLITE_DONE) return s.Error("pending approvals");
+  return out;
+}
+
+Status AlertStore::ConsumeApproval(int64_t id, int64_t at) {
+  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  Stmt s(store_.db_, store_.cache_, "UPDATE approvals SET consumed_at = ? WHERE id = ?");
+  s.Bind(at).Bind(id);
+  return s.Done("consume approval");
+}
+
+}  // namespace medic

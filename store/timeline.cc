@@ -1,0 +1,507 @@
+#include "store/timeline.h"
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <map>
+#include <numeric>
+#include <set>
+#include <unordered_map>
+
+#include "base/redact.h"
+#include "base/strings.h"
+
+namespace medic {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string StringAt(const Json& obj, const char* key) {
+  if (!obj.is_object()) return "";
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+int64_t IntAt(const Json& obj, const char* key, int64_t fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_number() ? it->get<int64_t>() : fallback;
+}
+
+// An alert time from the alert's data (startsAt/endsAt); Alertmanager sends the zero time
+// "0001-01-01T00:00:00Z" for an unknown end, which is not a time.
+int64_t AlertTime(const Json& data, const char* key) {
+  int64_t ms = 0;
+  std::string text = StringAt(data, key);
+  if (text.empty() || !ParseTimeRfc3339(text, &ms) || ms <= 0) return 0;
+  return ms;
+}
+
+std::string AlertKey(const TimelineEvent& e) {
+  std::string fp = StringAt(e.data, "fingerprint");
+  if (!fp.empty()) return fp;
+  auto labels = e.data.find("labels");
+  return labels != e.data.end() ? labels->dump() : e.message;
+}
+
+bool IsStepEnd(std::string_view kind) {
+  return kind == "step.succeeded" || kind == "step.failed" || kind == "step.timed_out" ||
+         kind == "step.skipped" || kind == "step.interrupted";
+}
+
+std::string CategoryOf(std::string_view kind) {
+  if (StartsWith(kind, "alert.")) return "alert";
+  if (StartsWith(kind, "incident.")) return "incident";
+  if (StartsWith(kind, "run.")) return "run";
+  if (StartsWith(kind, "stage.")) return "stage";
+  if (kind == "step.awaiting_approval" || kind == "step.approved") return "approval";
+  if (kind == "step.command") return "command";
+  if (StartsWith(kind, "artifact.")) return "artifact";
+  if (StartsWith(kind, "analysis.")) return "analysis";
+  if (StartsWith(kind, "step.")) return "step";
+  return "other";
+}
+
+std::string StatusOf(const TimelineEvent& e) {
+  const std::string& k = e.kind;
+  if (IsStepEnd(k)) {
+    std::string s = StringAt(e.data, "status");
+    return s.empty() ? k.substr(5) : s;
+  }
+  if (k == "step.started" || k == "step.retry") return "running";
+  if (k == "run.created") return "queued";
+  if (k == "run.started" || k == "run.resumed") return "running";
+  if (StartsWith(k, "run.")) return k.substr(4);
+  if (k == "stage.started") return "running";
+  if (k == "stage.finished") return StringAt(e.data, "status");
+  if (k == "alert.firing" || k == "alert.repeated") return "firing";
+  if (k == "alert.resolved") return "resolved";
+  if (k == "incident.closed") return "closed";
+  if (k == "step.awaiting_approval") return "awaiting_approval";
+  if (k == "step.approved") return "approved";
+  return "";
+}
+
+std::string SeverityOf(const TimelineEvent& e) {
+  if (e.status == "failed" || e.status == "timed_out") return "error";
+  if (e.over_budget || e.status == "interrupted" || e.status == "needs_attention" ||
+      e.kind == "step.awaiting_approval" || e.kind == "step.retry" || e.kind == "alert.firing")
+    return "warning";
+  return "info";
+}
+
+std::string CulpritText(const Json& culprit) {
+  if (culprit.is_string()) return culprit.get<std::string>();
+  if (!culprit.is_object()) return "";
+  std::string out = StringAt(culprit, "function");
+  std::string file = StringAt(culprit, "file");
+  if (!file.empty()) {
+    int64_t line = IntAt(culprit, "line", 0);
+    out += (out.empty() ? "" : " ") + std::string("(") + file +
+           (line > 0 ? ":" + std::to_string(line) : "") + ")";
+  }
+  return out;
+}
+
+// The summary of an analysis worth keeping in a timeline; the goroutine buckets and frames
+// of `medic analyze --json` belong in the artifact, not in a postmortem table.
+Json AnalysisSummary(const Json& a) {
+  static const char* const kKeys[] = {"crash_found", "category",    "recoverable", "message",
+                                      "explanation", "culprit",     "signal",      "signature",
+                                      "occurrences", "recommendation"};
+  Json out = Json::object();
+  for (const char* k : kKeys)
+    if (a.contains(k)) out[k] = a[k];
+  return out;
+}
+
+TimelineAnalysis ReadAnalysis(const StepRecord& step, const Json& result) {
+  TimelineAnalysis a;
+  a.run_id = step.run_id;
+  a.step_id = step.step_id;
+  a.at = step.ended_at > 0 ? step.ended_at : step.started_at;
+  a.raw = RedactJson(AnalysisSummary(result));
+  a.category = StringAt(a.raw, "category");
+  a.culprit = a.raw.contains("culprit") ? CulpritText(a.raw["culprit"]) : "";
+  const Json& rec = a.raw.contains("recommendation") ? a.raw["recommendation"] : Json();
+  if (rec.is_string()) {
+    a.recommendation = rec.get<std::string>();
+  } else if (rec.is_object()) {
+    a.recommendation = StringAt(rec, "action");
+    a.why = StringAt(rec, "why");
+  }
+  return a;
+}
+
+std::string AnalysisMessage(const TimelineAnalysis& a) {
+  std::string msg = a.category.empty() ? "no crash found" : "category " + a.category;
+  if (!a.culprit.empty()) msg += "; culprit " + a.culprit;
+  if (!a.recommendation.empty()) {
+    msg += "; recommendation " + a.recommendation;
+    if (!a.why.empty()) msg += ": " + a.why;
+  }
+  return msg;
+}
+
+// Redact() for a whole timeline: the same strings come back again and again (a repeating
+// alert, the same command on every host), and std::regex is slow, so each distinct string
+// is redacted once. JSON is redacted in place rather than copied. Same results as
+// Redact/RedactJson for the secrets known when the timeline is built.
+class Redactor {
+ public:
+  const std::string& Text(const std::string& s) {
+    auto it = cache_.find(s);
+    if (it == cache_.end()) it = cache_.emplace(s, Redact(s)).first;
+    return it->second;
+  }
+  void InPlace(std::string& s) {
+    const std::string& r = Text(s);
+    if (r != s) s = r;
+  }
+  void InPlace(Json& j) {
+    if (j.is_string()) {
+      InPlace(j.get_ref<std::string&>());
+    } else if (j.is_array()) {
+      for (Json& v : j) InPlace(v);
+    } else if (j.is_object()) {
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (it->is_string() && !it->get_ref<const std::string&>().empty() && SecretKey(it.key()))
+          *it = std::string(kRedacted);
+        else
+          InPlace(*it);
+      }
+    }
+  }
+
+ private:
+  bool SecretKey(const std::string& key) {
+    auto it = keys_.find(key);
+    if (it == keys_.end()) it = keys_.emplace(key, LooksSecretName(key)).first;
+    return it->second;
+  }
+  std::unordered_map<std::string, std::string> cache_;
+  std::unordered_map<std::string, bool> keys_;
+};
+
+void RedactRecords(Redactor& redact, IncidentRecord& incident, std::vector<TimelineRun>& runs) {
+  redact.InPlace(incident.title);
+  redact.InPlace(incident.dedup_key);
+  redact.InPlace(incident.labels);
+  for (TimelineRun& r : runs) {
+    redact.InPlace(r.run.params);
+    redact.InPlace(r.run.error);
+    r.run.playbook_source.clear();  // not part of a timeline; may be large
+    for (StepRecord& s : r.steps) {
+      redact.InPlace(s.error);
+      redact.InPlace(s.commands);
+    }
+    for (ArtifactRecord& a : r.artifacts) {
+      redact.InPlace(a.path);
+      redact.InPlace(a.url);
+      redact.InPlace(a.description);
+    }
+  }
+}
+
+void BuildStages(TimelineRun& r, const std::vector<TimelineEvent>& events) {
+  std::map<std::string, size_t> index;
+  for (const StepRecord& s : r.steps) {
+    if (index.count(s.stage)) continue;
+    index[s.stage] = r.stages.size();
+    r.stages.push_back({s.stage, false, "", 0, 0});
+  }
+  for (const TimelineEvent& e : events) {
+    if (e.run_id != r.run.id || e.category != "stage") continue;
+    auto it = index.find(e.stage);
+    if (it == index.end()) continue;
+    TimelineStage& st = r.stages[it->second];
+    if (e.kind == "stage.started") {
+      auto p = e.data.find("parallel");
+      if (p != e.data.end() && p->is_boolean()) st.parallel = p->get<bool>();
+      if (st.started_at == 0) st.started_at = e.at;
+    } else if (e.kind == "stage.finished") {
+      st.status = e.status;
+      st.ended_at = e.at;
+    }
+  }
+  // Steps bound a stage whose events are missing (an old record, a stage never finished).
+  for (const StepRecord& s : r.steps) {
+    TimelineStage& st = r.stages[index[s.stage]];
+    if (s.started_at > 0 && (st.started_at == 0 || s.started_at < st.started_at))
+      st.started_at = s.started_at;
+    if (st.status.empty() && s.ended_at > st.ended_at) st.ended_at = s.ended_at;
+  }
+}
+
+void Reach(Milestone& m, int64_t at, std::string source, int64_t run_id = 0) {
+  if (at <= 0 || (m.at > 0 && m.at <= at)) return;
+  m.at = at;
+  m.source = std::move(source);
+  m.run_id = run_id;
+}
+
+void ComputeMilestones(Timeline& t) {
+  std::map<std::string, Milestone> m;
+  for (const char* name : kMilestoneNames) m[name].name = name;
+
+  // detected: the first alert's startsAt, else the incident record.
+  std::set<std::string> firing, resolved;
+  int64_t last_resolved = 0;
+  for (const TimelineEvent& e : t.events) {
+    if (e.kind == "alert.firing" || e.kind == "alert.repeated") {
+      int64_t starts = AlertTime(e.data, "startsAt");
+      std::string fp = StringAt(e.data, "fingerprint");
+      Reach(m["detected"], starts > 0 ? starts : e.at,
+            e.kind + (starts > 0 ? " startsAt" : " received") +
+                (fp.empty() ? "" : " (fingerprint " + fp + ")"));
+      firing.insert(AlertKey(e));
+    } else if (e.kind == "alert.resolved") {
+      int64_t ends = AlertTime(e.data, "endsAt");
+      resolved.insert(AlertKey(e));
+      last_resolved = std::max(last_resolved, ends > 0 ? ends : e.at);
+    } else if (e.kind == "run.created") {
+      Reach(m["triggered"], e.at, "run " + std::to_string(e.run_id) + " created", e.run_id);
+    } else if (e.kind == "stage.finished" && e.status != "failed") {
+      std::string name = MilestoneOfStage(e.stage);
+      if (!name.empty())
+        Reach(m[name], e.at,
+              "stage " + e.stage + " finished (run " + std::to_string(e.run_id) + ")", e.run_id);
+    } else if (e.kind == "incident.closed") {
+      Reach(m["resolved"], e.at, "incident closed" + (e.message.empty() ? "" : ": " + e.message));
+    }
+  }
+  if (m["detected"].at == 0)
+    Reach(m["detected"], t.incident.detected_at, "incident record (detected_at)");
+  for (const TimelineRun& r : t.runs)
+    Reach(m["triggered"], r.run.created_at, "run " + std::to_string(r.run.id) + " created",
+          r.run.id);
+  if (m["diagnosed"].at == 0 && !t.analyses.empty()) {
+    const TimelineAnalysis& a = t.analyses.front();
+    Reach(m["diagnosed"], a.at, "analysis by step " + a.step_id, a.run_id);
+  }
+  bool all_resolved = !firing.empty() && std::includes(resolved.begin(), resolved.end(),
+                                                       firing.begin(), firing.end());
+  if (all_resolved) Reach(m["resolved"], last_resolved, "every alert resolved");
+  Reach(m["resolved"], t.incident.closed_at, "incident record (closed_at)");
+
+  for (const char* name : kMilestoneNames) t.milestones.push_back(m[name]);
+}
+
+void ComputeDurations(Timeline& t, const TimelineOptions& options) {
+  struct Def {
+    const char* name;
+    const char* from;
+    const char* to;
+  };
+  static const Def kDefs[] = {
+      {"time_to_trigger", "detected", "triggered"},  {"time_to_contain", "triggered", "contained"},
+      {"time_to_diagnose", "triggered", "diagnosed"}, {"time_to_mitigate", "triggered", "mitigated"},
+      {"time_to_verify", "triggered", "verified"},    {"time_to_resolve", "detected", "resolved"},
+  };
+  for (const Def& def : kDefs) {
+    DerivedDuration d;
+    d.name = def.name;
+    d.from = def.from;
+    d.to = def.to;
+    const Milestone& from = t.milestone(def.from);
+    const Milestone& to = t.milestone(def.to);
+    if (from.at > 0 && to.at > 0) d.ms = std::max<int64_t>(0, to.at - from.at);
+    auto budget = options.budgets_ms.find(def.name);
+    if (budget != options.budgets_ms.end() && budget->second > 0) {
+      d.budget_ms = budget->second;
+      if (d.ms >= 0)
+        d.verdict = d.ms <= d.budget_ms ? "met" : "missed";
+      else if (from.at > 0)
+        d.verdict = t.ongoing ? "pending" : "missed";
+    }
+    t.durations.push_back(d);
+  }
+}
+
+}  // namespace
+
+const Milestone& Timeline::milestone(std::string_view name) const {
+  for (const Milestone& m : milestones)
+    if (m.name == name) return m;
+  static const Milestone kNone;
+  return kNone;
+}
+
+std::string MilestoneOfStage(std::string_view stage) {
+  static const std::map<std::string, std::string> kNames = {
+      {"contain", "contained"},   {"containment", "contained"}, {"diagnose", "diagnosed"},
+      {"diagnosis", "diagnosed"}, {"recover", "mitigated"},     {"recovery", "mitigated"},
+      {"mitigate", "mitigated"},  {"mitigation", "mitigated"},  {"verify", "verified"},
+      {"verification", "verified"}};
+  auto it = kNames.find(Lower(Trim(stage)));
+  return it == kNames.end() ? "" : it->second;
+}
+
+const Json* FindAnalysis(const Json& outputs) {
+  auto is_analysis = [](const Json& j) {
+    return j.is_object() && j.contains("category") && j.contains("recommendation");
+  };
+  if (is_analysis(outputs)) return &outputs;
+  if (outputs.is_object()) {
+    auto it = outputs.find("json");
+    if (it != outputs.end() && is_analysis(*it)) return &*it;
+  }
+  return nullptr;
+}
+
+Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord incident,
+                          std::vector<TimelineRun> runs, std::vector<EventRecord> events) {
+  Timeline t;
+  t.scope = options.scope;
+  Redactor redact;
+  RedactRecords(redact, incident, runs);
+  t.incident = std::move(incident);
+
+  // Steps by (run, step id), for the stage and approval of step events.
+  std::unordered_map<std::string, const StepRecord*> steps;
+  auto key = [](int64_t run, const std::string& step) { return std::to_string(run) + "/" + step; };
+  for (const TimelineRun& r : runs) {
+    for (const StepRecord& s : r.steps) steps[key(r.run.id, s.step_id)] = &s;
+    if (r.run.status == "running" || r.run.status == "queued" || r.run.status == "needs_attention")
+      t.ongoing = true;
+  }
+
+  std::vector<TimelineEvent> out;
+  out.reserve(events.size() + 4);
+  std::vector<int64_t> order;  // ties at the same ms keep record order; derived facts follow
+  order.reserve(events.size() + 4);
+  std::unordered_map<std::string, size_t> last_end;  // step -> index of its last end event
+  for (EventRecord& rec : events) {
+    TimelineEvent e;
+    e.id = rec.id;
+    e.at = rec.at;
+    e.run_id = rec.run_id;
+    e.step_id = std::move(rec.step_id);
+    e.kind = std::move(rec.kind);
+    e.category = CategoryOf(e.kind);
+    e.message = std::move(rec.message);
+    redact.InPlace(e.message);
+    e.data = std::move(rec.data);
+    redact.InPlace(e.data);
+    if (e.category == "stage") e.stage = StringAt(e.data, "stage");
+    if (e.category == "stage" && e.stage.empty()) e.stage = e.message;
+    const StepRecord* step = nullptr;
+    if (!e.step_id.empty()) {
+      auto it = steps.find(key(e.run_id, e.step_id));
+      if (it != steps.end()) step = it->second;
+    }
+    if (step) e.stage = step->stage;
+    if (IsStepEnd(e.kind)) {
+      e.attempts = static_cast<int>(IntAt(e.data, "attempts", 0));
+      e.duration_ms = IntAt(e.data, "duration_ms", -1);
+      e.budget_ms = IntAt(e.data, "budget_ms", step ? step->budget_ms : 0);
+      auto ob = e.data.find("over_budget");
+      e.over_budget = ob != e.data.end() && ob->is_boolean() ? ob->get<bool>()
+                      : e.budget_ms > 0 && e.duration_ms > e.budget_ms;
+      last_end[key(e.run_id, e.step_id)] = out.size();
+    }
+    e.changes = e.kind == "step.command" && step && step->approved;
+    e.status = StatusOf(e);
+    e.severity = SeverityOf(e);
+    order.push_back(e.id * 2);
+    out.push_back(std::move(e));
+  }
+
+  // Analysis results, right after the end of the step that produced them. Outputs are
+  // dropped afterwards: a timeline shows facts, not every byte a step printed.
+  for (TimelineRun& r : runs) {
+    for (StepRecord& s : r.steps) {
+      const Json* found = FindAnalysis(s.outputs);
+      if (found) {
+        TimelineAnalysis a = ReadAnalysis(s, *found);
+        TimelineEvent e;
+        e.at = a.at;
+        e.run_id = r.run.id;
+        e.step_id = s.step_id;
+        e.stage = s.stage;
+        e.kind = "analysis.result";
+        e.category = "analysis";
+        e.severity = "info";
+        e.message = AnalysisMessage(a);
+        e.data = a.raw;
+        auto end = last_end.find(key(r.run.id, s.step_id));
+        if (end != last_end.end()) e.at = out[end->second].at;
+        order.push_back(end != last_end.end() ? out[end->second].id * 2 + 1 : LLONG_MAX);
+        out.push_back(std::move(e));
+        t.analyses.push_back(std::move(a));
+      }
+      s.outputs = Json::object();
+    }
+  }
+
+  std::vector<size_t> idx(out.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+    if (out[a].at != out[b].at) return out[a].at < out[b].at;
+    return order[a] < order[b];
+  });
+  t.events.reserve(out.size());
+  for (size_t i : idx) t.events.push_back(std::move(out[i]));
+  std::stable_sort(t.analyses.begin(), t.analyses.end(),
+                   [](const TimelineAnalysis& a, const TimelineAnalysis& b) { return a.at < b.at; });
+
+  for (TimelineRun& r : runs) BuildStages(r, t.events);
+  t.runs = std::move(runs);
+  ComputeMilestones(t);
+  ComputeDurations(t, options);
+
+  t.origin_ms = t.events.empty() ? 0 : t.events.front().at;
+  int64_t detected = t.milestone("detected").at;
+  if (detected > 0 && (t.origin_ms == 0 || detected < t.origin_ms)) t.origin_ms = detected;
+  return t;
+}
+
+Result<Timeline> BuildTimeline(Store& store, const TimelineOptions& options) {
+  const TimelineScope& scope = options.scope;
+  std::vector<RunRecord> run_records;
+  int64_t incident_id = scope.id;
+  if (scope.kind == TimelineScope::Kind::kRun) {
+    auto run = store.GetRun(scope.id);
+    if (!run.ok()) return run.status();
+    incident_id = run->incident_id;
+    run_records.push_back(std::move(*run));
+  }
+  auto incident = store.GetIncident(incident_id);
+  if (!incident.ok()) {
+    if (scope.kind == TimelineScope::Kind::kRun && incident.status().code() == Code::kNotFound) {
+      // A run without its incident row still has a timeline of its own.
+      IncidentRecord none;
+      none.id = incident_id;
+      incident = none;
+    } else {
+      return incident.status();
+    }
+  }
+  if (scope.kind == TimelineScope::Kind::kIncident) {
+    auto runs = store.RunsOfIncident(incident_id);
+    if (!runs.ok()) return runs.status();
+    run_records = std::move(*runs);
+  }
+  std::vector<TimelineRun> runs;
+  for (RunRecord& rec : run_records) {
+    TimelineRun r;
+    auto steps = store.GetSteps(rec.id);
+    if (!steps.ok()) return steps.status();
+    auto artifacts = store.ArtifactsOfRun(rec.id);
+    if (!artifacts.ok()) return artifacts.status();
+    r.run = std::move(rec);
+    r.steps = std::move(*steps);
+    r.artifacts = std::move(*artifacts);
+    runs.push_back(std::move(r));
+  }
+  auto events = scope.kind == TimelineScope::Kind::kRun ? store.EventsOfRun(scope.id)
+                                                        : store.EventsOfIncident(incident_id);
+  if (!events.ok()) return events.status();
+  return AssembleTimeline(options, std::move(*incident), std::move(runs), std::move(*events));
+}
+
+}  // namespace medic

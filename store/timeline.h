@@ -1,0 +1,146 @@
+// The post-incident timeline: every recorded fact of an incident (or of one run) in time
+// order, plus the milestones and derived durations a postmortem asks for. Built from the
+// public Store API only; every string is redacted here, so each rendering is safe to share.
+// Rendering (md, json, csv, html) lives in cmd/timeline_format. Start with BuildTimeline,
+// then Timeline below.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+#include "base/status.h"
+#include "store/store.h"
+
+namespace medic {
+
+/// What a timeline covers: an incident with all its runs and alerts, or a single run.
+struct TimelineScope {
+  enum class Kind { kIncident, kRun };
+  Kind kind = Kind::kIncident;
+  int64_t id = 0;
+};
+
+/// The milestones, in the order they normally happen.
+inline constexpr const char* kMilestoneNames[] = {"detected",  "triggered", "contained", "diagnosed",
+                                                  "mitigated", "verified",  "resolved"};
+
+/// The overall SLA of the golden three minutes: contained within 3 minutes of the trigger.
+inline constexpr int64_t kContainBudgetMs = 180'000;
+
+struct TimelineOptions {
+  TimelineScope scope;
+  /// Overall budgets of derived durations, by duration name ("time_to_contain"); durations
+  /// not named here have no budget.
+  std::map<std::string, int64_t> budgets_ms = {{"time_to_contain", kContainBudgetMs}};
+};
+
+/// One line of the timeline: a recorded event, or a fact derived from the record
+/// (kind "analysis.result", id 0), redacted.
+struct TimelineEvent {
+  int64_t id = 0;        ///< the event's row id; 0 for derived facts
+  int64_t at = 0;        ///< unix ms
+  int64_t run_id = 0;    ///< 0: about the incident only (alerts, incident.closed)
+  std::string step_id;
+  std::string stage;     ///< the step's stage, or the stage of stage.* events
+  std::string kind;      ///< as recorded: alert.firing, run.started, step.succeeded, ...
+  std::string category;  ///< alert|incident|run|stage|step|approval|command|artifact|analysis|other
+  std::string severity;  ///< info | warning (over budget, interrupted, awaiting) | error (failed)
+  std::string status;    ///< run/step/stage status the event reports, else ""
+  std::string message;
+  Json data = Json::object();
+  int attempts = 0;        ///< step end events: attempts so far; 0 unknown
+  int64_t duration_ms = -1;  ///< step end events; -1 unknown
+  int64_t budget_ms = 0;     ///< step end events: the step's budget; 0 none
+  bool over_budget = false;
+  bool changes = false;  ///< a command of a step that needed approval: it changed production
+};
+
+/// A stage of a run as it happened (from stage.* events and its steps' times).
+struct TimelineStage {
+  std::string name;
+  bool parallel = false;
+  std::string status;  ///< succeeded | failed (stage.finished), else "" (not finished)
+  int64_t started_at = 0;
+  int64_t ended_at = 0;
+};
+
+/// A run with its steps (playbook order), stages (playbook order) and artifacts, redacted.
+struct TimelineRun {
+  RunRecord run;
+  std::vector<StepRecord> steps;
+  std::vector<TimelineStage> stages;
+  std::vector<ArtifactRecord> artifacts;
+};
+
+/// The analysis result a step produced (outputs with category and recommendation, directly
+/// or under outputs.json as `exec` with parse: json leaves them).
+struct TimelineAnalysis {
+  int64_t run_id = 0;
+  std::string step_id;
+  int64_t at = 0;
+  std::string category;        ///< "" when the analysis found no crash
+  std::string culprit;         ///< "function (file:line)", or ""
+  std::string recommendation;  ///< the action, or ""
+  std::string why;             ///< why that action, or ""
+  Json raw = Json::object();   ///< the whole result, redacted
+};
+
+/// A milestone: when it was reached (0: not reached) and which fact says so.
+struct Milestone {
+  std::string name;
+  int64_t at = 0;
+  std::string source;  ///< e.g. "stage contain finished (run 12)"
+  int64_t run_id = 0;
+};
+
+/// A duration between two milestones, with its budget when it has one.
+struct DerivedDuration {
+  std::string name;  ///< time_to_trigger, time_to_contain, ...
+  std::string from;  ///< milestone names
+  std::string to;
+  int64_t ms = -1;        ///< -1: one of the milestones was not reached
+  int64_t budget_ms = 0;  ///< 0: no budget
+  /// met | missed | pending (not reached yet, the incident goes on) | "" (no budget, or
+  /// nothing to measure from).
+  std::string verdict;
+};
+
+struct Timeline {
+  TimelineScope scope;
+  IncidentRecord incident;
+  std::vector<TimelineRun> runs;        ///< oldest first
+  std::vector<TimelineEvent> events;    ///< by time, ties in record order
+  std::vector<Milestone> milestones;    ///< one per kMilestoneNames, in that order
+  std::vector<DerivedDuration> durations;
+  std::vector<TimelineAnalysis> analyses;
+  int64_t origin_ms = 0;  ///< T+0: the earliest of detected and the first event
+  bool ongoing = false;   ///< a run in scope is still queued, running or waiting for a person
+
+  /// The milestone named `name` (always present after BuildTimeline).
+  const Milestone& milestone(std::string_view name) const;
+};
+
+/// Reads the scope's incident, runs, steps, artifacts and events from `store` and assembles
+/// the timeline. Fails with kNotFound when the incident or run does not exist.
+Result<Timeline> BuildTimeline(Store& store, const TimelineOptions& options);
+
+/// Assembles a timeline from records already read (what BuildTimeline does after reading);
+/// exposed for tests. `runs` are the scope's runs; `events` may be in any order.
+Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord incident,
+                          std::vector<TimelineRun> runs, std::vector<EventRecord> events);
+
+/// The milestone a stage name marks when that stage finishes: contain -> contained,
+/// diagnose -> diagnosed, recover/mitigate -> mitigated, verify -> verified (case-insensitive,
+/// also the -ment/-is/-y/-ion nouns: containment, diagnosis, recovery, mitigation,
+/// verification); "" for any other stage.
+std::string MilestoneOfStage(std::string_view stage);
+
+/// The analysis result held in step outputs: the outputs themselves when they have
+/// "category" and "recommendation", else outputs.json when it has them; nullptr otherwise.
+const Json* FindAnalysis(const Json& outputs);
+
+}  // namespace medic

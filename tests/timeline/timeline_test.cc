@@ -1,0 +1,369 @@
+// The post-incident timeline: milestones and durations assembled from the record, the
+// md/json/csv exports compared with golden files, redaction, and how ids are resolved.
+// Golden files live in tests/timeline/golden/; MEDIC_UPDATE_GOLDEN=1 rewrites them.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "store/timeline.h"
+#include "tests/support/test_support.h"
+#include "tests/timeline/fixture.h"
+
+namespace medic {
+namespace {
+
+using testing::CommandResult;
+using testing::MedicBinary;
+using testing::ReadFile;
+using testing::ScopedTempDir;
+using testing::WriteFile;
+
+// ---- assembly ----
+
+EventRecord Ev(int64_t id, int64_t at, const std::string& kind, Json data = Json::object(),
+               int64_t run = 1, const std::string& step = "") {
+  EventRecord e;
+  e.id = id;
+  e.incident_id = 1;
+  e.run_id = run;
+  e.step_id = step;
+  e.at = at;
+  e.kind = kind;
+  e.data = std::move(data);
+  return e;
+}
+
+TimelineRun MakeRun(int64_t id, int64_t created, const std::string& status = "succeeded") {
+  TimelineRun r;
+  r.run.id = id;
+  r.run.incident_id = 1;
+  r.run.status = status;
+  r.run.created_at = created;
+  return r;
+}
+
+IncidentRecord Incident() {
+  IncidentRecord inc;
+  inc.id = 1;
+  inc.title = "t";
+  inc.created_at = 1000;
+  return inc;
+}
+
+TEST(Timeline, StageNamesMarkMilestonesWhateverTheirCase) {
+  EXPECT_EQ(MilestoneOfStage("Contain"), "contained");
+  EXPECT_EQ(MilestoneOfStage("DIAGNOSE"), "diagnosed");
+  EXPECT_EQ(MilestoneOfStage("recover"), "mitigated");
+  EXPECT_EQ(MilestoneOfStage("Mitigation"), "mitigated");
+  EXPECT_EQ(MilestoneOfStage(" verify "), "verified");
+  EXPECT_EQ(MilestoneOfStage("notify"), "");
+}
+
+TEST(Timeline, MilestonesComeFromStagesAlertsAndTheIncident) {
+  std::vector<EventRecord> events = {
+      Ev(1, 5'000, "alert.firing", {{"startsAt", "1970-01-01T00:00:02Z"}, {"fingerprint", "f1"}}, 0),
+      Ev(2, 6'000, "run.created"),
+      Ev(3, 7'000, "stage.finished", {{"stage", "Contain"}, {"status", "succeeded"}}),
+      Ev(4, 9'000, "stage.finished", {{"stage", "recover"}, {"status", "succeeded"}}),
+      Ev(5, 9'500, "stage.finished", {{"stage", "verify"}, {"status", "succeeded"}}),
+      Ev(6, 12'000, "alert.resolved", {{"endsAt", "1970-01-01T00:00:11Z"}, {"fingerprint", "f1"}}, 0),
+      Ev(7, 20'000, "incident.closed", Json::object(), 0),
+  };
+  Timeline t = AssembleTimeline({}, Incident(), {MakeRun(1, 6'000)}, events);
+  EXPECT_EQ(t.milestone("detected").at, 2'000);
+  EXPECT_EQ(t.milestone("triggered").at, 6'000);
+  EXPECT_EQ(t.milestone("contained").at, 7'000);
+  EXPECT_EQ(t.milestone("diagnosed").at, 0);
+  EXPECT_EQ(t.milestone("mitigated").at, 9'000);
+  EXPECT_EQ(t.milestone("verified").at, 9'500);
+  EXPECT_EQ(t.milestone("resolved").at, 11'000);  // every alert resolved before the close
+  EXPECT_EQ(t.milestone("resolved").source, "every alert resolved");
+  EXPECT_EQ(t.origin_ms, 2'000);
+  ASSERT_EQ(t.durations[1].name, "time_to_contain");
+  EXPECT_EQ(t.durations[1].ms, 1'000);
+  EXPECT_EQ(t.durations[1].verdict, "met");
+  EXPECT_EQ(t.durations.back().name, "time_to_resolve");
+  EXPECT_EQ(t.durations.back().ms, 9'000);
+}
+
+TEST(Timeline, AFailedContainStageIsNotContainmentAndMissesTheBudget) {
+  std::vector<EventRecord> events = {
+      Ev(1, 1'000, "run.created"),
+      Ev(2, 2'000, "stage.finished", {{"stage", "contain"}, {"status", "failed"}}),
+  };
+  Timeline t = AssembleTimeline({}, Incident(), {MakeRun(1, 1'000, "failed")}, events);
+  EXPECT_EQ(t.milestone("contained").at, 0);
+  EXPECT_EQ(t.durations[1].verdict, "missed");
+  Timeline ongoing = AssembleTimeline({}, Incident(), {MakeRun(1, 1'000, "running")}, events);
+  EXPECT_EQ(ongoing.durations[1].verdict, "pending");
+}
+
+TEST(Timeline, ContainmentOverThreeMinutesMissesTheSla) {
+  std::vector<EventRecord> events = {
+      Ev(1, 1'000, "run.created"),
+      Ev(2, 1'000 + kContainBudgetMs + 1, "stage.finished", {{"stage", "contain"}, {"status", "succeeded"}}),
+  };
+  Timeline t = AssembleTimeline({}, Incident(), {MakeRun(1, 1'000)}, events);
+  EXPECT_EQ(t.durations[1].verdict, "missed");
+  TimelineOptions lenient;
+  lenient.budgets_ms["time_to_contain"] = 600'000;
+  EXPECT_EQ(AssembleTimeline(lenient, Incident(), {MakeRun(1, 1'000)}, events).durations[1].verdict, "met");
+}
+
+TEST(Timeline, TheAnalysisIsFoundDirectlyOrUnderOutputsJson) {
+  Json result = {{"category", "deadlock"}, {"recommendation", {{"action", "restart"}, {"why", "w"}}},
+                 {"culprit", {{"function", "main.f"}, {"file", "a.go"}, {"line", 3}}}};
+  EXPECT_NE(FindAnalysis(result), nullptr);
+  EXPECT_NE(FindAnalysis({{"stdout", "x"}, {"json", result}}), nullptr);
+  EXPECT_EQ(FindAnalysis({{"stdout", "category recommendation"}}), nullptr);
+
+  TimelineRun r = MakeRun(1, 1'000);
+  StepRecord s;
+  s.run_id = 1;
+  s.step_id = "analyze";
+  s.stage = "diagnose";
+  s.status = "succeeded";
+  s.started_at = 2'000;
+  s.ended_at = 3'000;
+  s.outputs = {{"json", result}};
+  r.steps.push_back(s);
+  std::vector<EventRecord> events = {Ev(1, 3'000, "step.succeeded", {{"status", "succeeded"}}, 1, "analyze"),
+                                     Ev(2, 3'000, "run.succeeded")};
+  Timeline t = AssembleTimeline({}, Incident(), {r}, events);
+  ASSERT_EQ(t.analyses.size(), 1u);
+  EXPECT_EQ(t.analyses[0].category, "deadlock");
+  EXPECT_EQ(t.analyses[0].culprit, "main.f (a.go:3)");
+  EXPECT_EQ(t.analyses[0].recommendation, "restart");
+  // Right after the step that produced it, before what followed at the same millisecond.
+  ASSERT_EQ(t.events.size(), 3u);
+  EXPECT_EQ(t.events[1].kind, "analysis.result");
+  EXPECT_EQ(t.events[2].kind, "run.succeeded");
+  // Without a diagnose stage, the analysis is the diagnosis.
+  EXPECT_EQ(t.milestone("diagnosed").at, 3'000);
+}
+
+TEST(Timeline, EventsAreOrderedByTimeThenByRecordOrder) {
+  std::vector<EventRecord> events = {Ev(3, 5'000, "step.started", {}, 1, "b"),
+                                     Ev(1, 5'000, "step.started", {}, 1, "a"),
+                                     Ev(2, 4'000, "run.started")};
+  Timeline t = AssembleTimeline({}, Incident(), {MakeRun(1, 1'000)}, events);
+  EXPECT_EQ(t.events[0].id, 2);
+  EXPECT_EQ(t.events[1].id, 1);
+  EXPECT_EQ(t.events[2].id, 3);
+}
+
+TEST(Timeline, CommandsOfApprovedStepsAreMarkedAsChanges) {
+  TimelineRun r = MakeRun(1, 1'000);
+  StepRecord s;
+  s.run_id = 1;
+  s.step_id = "rollback";
+  s.stage = "recover";
+  s.approved = true;
+  r.steps.push_back(s);
+  std::vector<EventRecord> events = {
+      Ev(1, 2'000, "step.command", {{"argv", {"kubectl", "rollout", "undo"}}}, 1, "rollback"),
+      Ev(2, 2'000, "step.command", {{"argv", {"curl", "x"}}}, 1, "other")};
+  Timeline t = AssembleTimeline({}, Incident(), {r}, events);
+  EXPECT_TRUE(t.events[0].changes);
+  EXPECT_EQ(t.events[0].stage, "recover");
+  EXPECT_FALSE(t.events[1].changes);
+}
+
+TEST(Timeline, AssemblyRedactsWhatTheRecordHolds) {
+  TimelineRun r = MakeRun(1, 1'000);
+  r.run.params = {{"api_token", "abcdefgh"}, {"service", "checkout"}};
+  std::vector<EventRecord> events = {
+      Ev(1, 2'000, "step.command", {{"argv", {"curl", "-H", "Authorization: Bearer abc123456789"}}}, 1, "x")};
+  events[0].message = "curl --password=hunter22 http://u:pw@host/";
+  Timeline t = AssembleTimeline({}, Incident(), {r}, events);
+  std::string all = t.events[0].message + t.events[0].data.dump() + t.runs[0].run.params.dump();
+  for (const char* secret : {"abcdefgh", "abc123456789", "hunter22", "u:pw@"})
+    EXPECT_EQ(all.find(secret), std::string::npos) << secret << " in " << all;
+  EXPECT_EQ(t.runs[0].run.params["service"], "checkout");
+}
+
+// ---- exports through the binary ----
+
+class TimelineCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = Store::Open(Db());
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    auto id = testing::WriteFixtureIncident(**store);
+    ASSERT_TRUE(id.ok()) << id.status().message();
+    incident_ = *id;
+  }
+  std::string Db() const { return dir_.Join("medic.db"); }
+  CommandResult Medic(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    args.insert(args.begin(), MedicBinary());
+    env["MEDIC_DB"] = Db();
+    // plainsecretvalue42 looks like nothing: only the environment says it is a secret.
+    env["CHECKOUT_API_TOKEN"] = "plainsecretvalue42";
+    env["NO_COLOR"] = "1";
+    return testing::RunCommand(args, "", env);
+  }
+  // Compares `actual` with tests/timeline/golden/NAME, or rewrites it when
+  // MEDIC_UPDATE_GOLDEN=1.
+  void ExpectGolden(const std::string& name, const std::string& actual) {
+    std::string path = testing::SourceDir() + "/tests/timeline/golden/" + name;
+    const char* update = std::getenv("MEDIC_UPDATE_GOLDEN");
+    if (update && std::string(update) == "1") {
+      WriteFile(path, actual);
+      return;
+    }
+    std::string expected = ReadFile(path);
+    ASSERT_FALSE(expected.empty()) << path << " is missing: run with MEDIC_UPDATE_GOLDEN=1";
+    EXPECT_EQ(actual, expected) << "differs from " << path
+                                << " (if the change is intended: MEDIC_UPDATE_GOLDEN=1 ctest -R timeline)";
+  }
+  void ExpectNoSecrets(const std::string& text) {
+    for (const char* secret : testing::kFixtureSecrets)
+      EXPECT_EQ(text.find(secret), std::string::npos) << "secret '" << secret << "' leaked";
+    EXPECT_NE(text.find("[REDACTED]"), std::string::npos);
+  }
+  ScopedTempDir dir_;
+  int64_t incident_ = 0;
+};
+
+TEST_F(TimelineCli, MarkdownMatchesTheGoldenFile) {
+  auto r = Medic({"timeline", std::to_string(incident_), "--format", "md"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectGolden("incident.md", r.out);
+}
+
+TEST_F(TimelineCli, JsonMatchesTheGoldenFileAndTheDocumentedSchema) {
+  auto r = Medic({"timeline", std::to_string(incident_), "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectGolden("incident.json", r.out);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema"], "medic.timeline.v1");
+  for (const char* k : {"incident", "milestones", "events"}) EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_EQ(j["milestones"]["detected"]["at"], "2026-11-22T03:00:00.000Z");
+  EXPECT_EQ(j["milestones"]["durations"]["time_to_contain"]["verdict"], "met");
+  EXPECT_EQ(j["incident"]["runs"][0]["analysis"][0]["category"], "nil_map_write");
+  for (const auto& e : j["events"])
+    for (const char* k : {"id", "at", "offset_ms", "kind", "category", "severity", "message", "data"})
+      EXPECT_TRUE(e.contains(k)) << k;
+  // --json is --format json.
+  EXPECT_EQ(Medic({"timeline", std::to_string(incident_), "--json"}).out, r.out);
+}
+
+TEST_F(TimelineCli, CsvMatchesTheGoldenFileOneEventARow) {
+  auto r = Medic({"timeline", std::to_string(incident_), "--format", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectGolden("incident.csv", r.out);
+  auto json = nlohmann::json::parse(Medic({"timeline", std::to_string(incident_), "--json"}).out);
+  size_t rows = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < r.out.size(); ++i) {
+    if (r.out[i] == '"') quoted = !quoted;
+    if (!quoted && r.out[i] == '\n') ++rows;
+  }
+  EXPECT_EQ(rows, json["events"].size() + 1);
+}
+
+TEST_F(TimelineCli, ASingleRunHasItsOwnTimeline) {
+  auto r = Medic({"timeline", "--run", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ExpectGolden("run.md", r.out);
+  EXPECT_EQ(r.out.find("alert.firing"), std::string::npos);  // alerts are the incident's
+}
+
+TEST_F(TimelineCli, SecretsInTheRecordAreRedactedInEveryFormat) {
+  for (const char* format : {"md", "json", "csv", "html"}) {
+    auto r = Medic({"timeline", std::to_string(incident_), "--format", format});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    SCOPED_TRACE(format);
+    ExpectNoSecrets(r.out);
+  }
+}
+
+// End to end: a real run whose step prints a secret from the environment, as JSON the
+// timeline picks up as the analysis result.
+TEST_F(TimelineCli, ASecretAStepPrintedNeverReachesTheTimeline) {
+  std::string pb = dir_.Join("leak.yaml");
+  WriteFile(pb, R"(name: leak
+allow_env: [DEPLOY_TOKEN]
+stages:
+  - name: diagnose
+    steps:
+      - id: classify
+        action: exec
+        with:
+          argv: [printf, '{"category": "deadlock", "recommendation": {"action": "restart", "why": "%s"}}', "{{ env.DEPLOY_TOKEN }}"]
+          parse: json
+)");
+  std::map<std::string, std::string> env = {{"DEPLOY_TOKEN", "supersecret-deploy-123"}};
+  auto run = Medic({"run", pb, "--json"}, env);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  int64_t incident = nlohmann::json::parse(run.out)["incident_id"].get<int64_t>();
+  for (const char* format : {"md", "json", "csv", "html"}) {
+    SCOPED_TRACE(format);
+    auto r = Medic({"timeline", std::to_string(incident), "--format", format});  // no DEPLOY_TOKEN
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.find("supersecret-deploy-123"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("deadlock"), std::string::npos);
+    EXPECT_NE(r.out.find("[REDACTED]"), std::string::npos);
+  }
+}
+
+TEST_F(TimelineCli, TimesFollowTheChosenZone) {
+  auto r = Medic({"timeline", std::to_string(incident_), "--json", "--tz", "America/New_York"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["timezone"], "America/New_York");
+  EXPECT_EQ(j["milestones"]["detected"]["at"], "2026-11-21T22:00:00.000-05:00");
+  auto md = Medic({"timeline", std::to_string(incident_), "--tz", "Asia/Kolkata"});
+  EXPECT_NE(md.out.find("| 2026-11-22 08:30:00.000 | T+0ms |"), std::string::npos) << md.out;
+  auto utc = Medic({"timeline", std::to_string(incident_), "--json", "--utc"});
+  EXPECT_EQ(nlohmann::json::parse(utc.out)["milestones"]["detected"]["at"], "2026-11-22T03:00:00.000Z");
+  auto bad = Medic({"timeline", std::to_string(incident_), "--tz", "Mars/Olympus_Mons"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("TZ database"), std::string::npos) << bad.err;
+  EXPECT_EQ(Medic({"timeline", "1", "--tz", "../../etc/passwd"}).exit_code, 2);
+  EXPECT_EQ(Medic({"timeline", "1", "--utc", "--tz", "UTC"}).exit_code, 2);
+}
+
+TEST_F(TimelineCli, IdsAreIncidentsUnlessRunIsGiven) {
+  EXPECT_EQ(Medic({"timeline"}).exit_code, 2);
+  EXPECT_EQ(Medic({"timeline", "1", "--run", "1"}).exit_code, 2);
+  auto missing = Medic({"timeline", "999"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no incident 999"), std::string::npos) << missing.err;
+  EXPECT_EQ(Medic({"timeline", "--run", "999"}).exit_code, 1);
+  // A second incident brings runs 2 and 3: run 3 exists but incident 3 does not, say so.
+  {
+    auto store = Store::Open(Db());
+    ASSERT_TRUE(store.ok());
+    testing::FixtureOptions more;
+    more.extra_events = 16;
+    ASSERT_TRUE(testing::WriteFixtureIncident(**store, more).ok());
+  }
+  auto hint = Medic({"timeline", "3"});
+  EXPECT_EQ(hint.exit_code, 1);
+  EXPECT_NE(hint.err.find("medic timeline --run 3"), std::string::npos) << hint.err;
+}
+
+TEST_F(TimelineCli, OutputFileTakesItsFormatFromItsExtension) {
+  std::string out = dir_.Join("postmortem.csv");
+  auto r = Medic({"timeline", std::to_string(incident_), "-o", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(ReadFile(out).rfind("id,at,offset_ms,", 0), 0u);
+  EXPECT_EQ(Medic({"timeline", std::to_string(incident_), "--format", "pdf"}).exit_code, 2);
+  EXPECT_EQ(Medic({"timeline", std::to_string(incident_), "--sla", "contian=1m"}).exit_code, 2);
+}
+
+TEST_F(TimelineCli, ATighterSlaIsReportedAsMissed) {
+  auto r = Medic({"timeline", std::to_string(incident_), "--json", "--sla", "contain=10s", "--sla",
+                  "verify=1m"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto d = nlohmann::json::parse(r.out)["milestones"]["durations"];
+  EXPECT_EQ(d["time_to_contain"]["verdict"], "missed");
+  EXPECT_EQ(d["time_to_verify"]["verdict"], "missed");
+  EXPECT_EQ(d["time_to_mitigate"]["verdict"], nullptr);
+}
+
+}  // namespace
+}  // namespace medic

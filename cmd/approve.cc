@@ -17,7 +17,8 @@ void AddApproveCommand(CLI::App& app, Context& ctx) {
     std::string by;
   };
   auto flags = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("approve", "Approve a step that waits for confirmation (e.g. in a webhook-started run)");
+  auto* cmd = app.add_subcommand(
+      "approve", "Approve a step that waits for confirmation (e.g. in a webhook-started run)");
   cmd->add_option("run", flags->run, "run id (see `medic list`)")->required();
   cmd->add_option("step", flags->step, "the step's id (see `medic show RUN`)")->required();
   cmd->add_option("--by", flags->by, "who approves (default: $USER)");
@@ -35,9 +36,11 @@ void AddApproveCommand(CLI::App& app, Context& ctx) {
     if (result->already)
       std::printf("step '%s' of run %s was already approved\n", flags->step.c_str(), run.c_str());
     else
-      std::printf("step '%s' of run %s approved by %s\n", flags->step.c_str(), run.c_str(), by.c_str());
+      std::printf("step '%s' of run %s approved by %s\n", flags->step.c_str(), run.c_str(),
+                  by.c_str());
     if (IsWebhookTrigger(result->run.trigger))
-      std::printf("medic serve continues the run within a second (`medic show %s` to follow it)\n", run.c_str());
+      std::printf("medic serve continues the run within a second (`medic show %s` to follow it)\n",
+                  run.c_str());
     else
       std::printf("continue the run with: medic resume %s\n", run.c_str());
   });

@@ -26,8 +26,10 @@ void AddCloseCommand(CLI::App& app, Context& ctx) {
       std::printf("incident %lld is already closed\n", static_cast<long long>(flags->id));
       return;
     }
-    std::string why = "closed with `medic close`" + (flags->reason.empty() ? "" : ": " + flags->reason);
-    Status st = (*store)->CloseIncident(flags->id, SystemClock::Default()->NowUnixMs(), Redact(why));
+    std::string why =
+        "closed with `medic close`" + (flags->reason.empty() ? "" : ": " + flags->reason);
+    Status st =
+        (*store)->CloseIncident(flags->id, SystemClock::Default()->NowUnixMs(), Redact(why));
     if (!st.ok()) return ctx.Fail(st);
     std::printf("incident %lld closed\n", static_cast<long long>(flags->id));
   });

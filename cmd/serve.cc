@@ -47,10 +47,15 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
     bool check = false;
   };
   auto flags = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("serve", "Run playbooks when alerts arrive (Alertmanager, PagerDuty, generic webhooks)");
-  cmd->add_option("--listen", flags->listen, "HOST:PORT to listen on (default 127.0.0.1:9095; :PORT for all interfaces)");
-  cmd->add_option("--config", flags->config, "YAML: auth, routes (alert labels -> playbook), limits")->required();
-  cmd->add_flag("--check", flags->check, "validate the config and every route's playbook, then exit");
+  auto* cmd = app.add_subcommand(
+      "serve", "Run playbooks when alerts arrive (Alertmanager, PagerDuty, generic webhooks)");
+  cmd->add_option("--listen", flags->listen,
+                  "HOST:PORT to listen on (default 127.0.0.1:9095; :PORT for all interfaces)");
+  cmd->add_option("--config", flags->config,
+                  "YAML: auth, routes (alert labels -> playbook), limits")
+      ->required();
+  cmd->add_flag("--check", flags->check,
+                "validate the config and every route's playbook, then exit");
   cmd->footer(kServeFooter);
   cmd->callback([flags, &ctx] {
     auto config = LoadServeConfig(flags->config, ctx.registry());
@@ -59,7 +64,8 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
       std::cout << flags->config << ": ok (" << config->routes.size() << " routes)\n";
       for (const auto& r : config->routes)
         std::cout << "  " << r.name << " -> " << r.playbook_path << " (" << r.playbook->name << ", "
-                  << r.playbook->Steps().size() << " steps" << (r.auto_confirm ? ", auto_confirm" : "") << ")\n";
+                  << r.playbook->Steps().size() << " steps"
+                  << (r.auto_confirm ? ", auto_confirm" : "") << ")\n";
       return;
     }
     auto store = ctx.OpenStore();
@@ -71,7 +77,8 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
     Server server(std::move(*config), **store, ctx.registry(), {flags->listen, ctx.WorkRoot()});
     Status bound = server.Bind();
     if (!bound.ok()) return ctx.Fail(bound);
-    std::fprintf(stderr, "medic serve: listening on %s (record: %s)\n", server.url().c_str(), (*store)->path().c_str());
+    std::fprintf(stderr, "medic serve: listening on %s (record: %s)\n", server.url().c_str(),
+                 (*store)->path().c_str());
     Status st = server.Run(stop);
     if (!st.ok()) return ctx.Fail(st);
     ctx.exit_code = kExitOk;

@@ -2,6 +2,8 @@
 // runs and alerts) or of one run, as Markdown, JSON, CSV or a self-contained HTML page.
 // The positional id is an incident: the postmortem's unit is the incident, and an explicit
 // --run keeps the two id spaces from being mistaken for each other.
+#include "store/timeline.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,7 +19,6 @@
 #include "base/strings.h"
 #include "cmd/commands.h"
 #include "cmd/timeline_format.h"
-#include "store/timeline.h"
 
 namespace medic {
 namespace {
@@ -33,8 +34,8 @@ std::string FormatFromPath(const std::string& path) {
 
 // --sla contain=3m: the budget of time_to_contain; 0 removes it.
 Status ParseSla(const std::vector<std::string>& specs, std::map<std::string, int64_t>* budgets) {
-  static const std::vector<std::string> kNames = {"trigger", "contain",  "diagnose",
-                                                  "mitigate", "verify", "resolve"};
+  static const std::vector<std::string> kNames = {"trigger",  "contain", "diagnose",
+                                                  "mitigate", "verify",  "resolve"};
   for (const std::string& spec : specs) {
     size_t eq = spec.find('=');
     std::string name = spec.substr(0, eq);
@@ -81,23 +82,27 @@ void AddTimelineCommand(CLI::App& app, Context& ctx) {
   };
   auto flags = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
-      "timeline", "Export the timeline of an incident or a run for a postmortem (md|json|csv|html)");
+      "timeline",
+      "Export the timeline of an incident or a run for a postmortem (md|json|csv|html)");
   auto* incident = cmd->add_option("incident", flags->incident,
                                    "incident id (see the INCIDENT column of `medic list`)");
-  auto* run = cmd->add_option("--run", flags->run, "a single run's timeline instead of an incident's");
+  auto* run =
+      cmd->add_option("--run", flags->run, "a single run's timeline instead of an incident's");
   incident->excludes(run);
   run->excludes(incident);
-  cmd->add_option("--format", flags->format, "md (default), json, csv or html; default from -o's extension")
+  cmd->add_option("--format", flags->format,
+                  "md (default), json, csv or html; default from -o's extension")
       ->check(CLI::IsMember({"md", "json", "csv", "html"}));
   cmd->add_flag("--json", flags->json, "same as --format json");
   cmd->add_option("-o,--output", flags->output, "write to FILE instead of stdout");
   auto* utc = cmd->add_flag("--utc", flags->utc, "times in UTC (the default)");
-  auto* tz = cmd->add_option("--tz", flags->tz, "times in this TZ database zone, e.g. Europe/Berlin");
+  auto* tz =
+      cmd->add_option("--tz", flags->tz, "times in this TZ database zone, e.g. Europe/Berlin");
   utc->excludes(tz);
   tz->excludes(utc);
   cmd->add_option("--sla", flags->sla,
                   "budget of a derived duration, NAME=DURATION (default contain=3m; 0 removes one)")
-      ->take_all();
+      ->allow_extra_args(false);  // `--sla contain=5m 7`: 7 is the incident, not a budget
   cmd->footer(
       "Milestones: detected (first alert's startsAt), triggered (first run created), contained,\n"
       "diagnosed, mitigated, verified (the stages contain, diagnose, recover, verify finished),\n"
@@ -113,7 +118,8 @@ void AddTimelineCommand(CLI::App& app, Context& ctx) {
     if (format.empty()) format = "md";
 
     TimelineOptions options;
-    options.scope.kind = flags->run > 0 ? TimelineScope::Kind::kRun : TimelineScope::Kind::kIncident;
+    options.scope.kind =
+        flags->run > 0 ? TimelineScope::Kind::kRun : TimelineScope::Kind::kIncident;
     options.scope.id = flags->run > 0 ? flags->run : flags->incident;
     Status sla = ParseSla(flags->sla, &options.budgets_ms);
     if (!sla.ok()) return ctx.Fail(sla);

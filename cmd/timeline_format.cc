@@ -20,7 +20,8 @@ bool ValidZoneName(const std::string& zone) {
   if (zone.empty() || zone.size() > 64 || zone[0] == '/' || zone.find("..") != std::string::npos)
     return false;
   for (char c : zone)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '-' && c != '+')
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '-' &&
+        c != '+')
       return false;
   return true;
 }
@@ -134,8 +135,7 @@ std::string DurationCell(int64_t ms) { return ms >= 0 ? FormatDurationMs(ms) : "
 
 std::string CsvCell(std::string_view s, bool text) {
   std::string v(s);
-  if (text && !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@'))
-    v = "'" + v;
+  if (text && !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v = "'" + v;
   if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
   std::string out = "\"";
   for (char c : v) {
@@ -200,8 +200,8 @@ std::string TimeFormatter::Rfc3339(int64_t unix_ms) const {
   if (off < 0) off = -off;
   char buf[96];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02ld:%02ld",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                ms, sign, off / 60, off % 60);
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms,
+                sign, off / 60, off % 60);
   return buf;
 }
 
@@ -298,8 +298,9 @@ std::string DescribeEvent(const TimelineEvent& e, const TimeFormatter& time) {
       out += ", " + FormatBytes(size->get<int64_t>());
     if (!str("sha256").empty()) out += ", sha256 " + str("sha256");
     if (!str("url").empty()) out += ", " + str("url");
-    if (!str("path").empty()) out += (str("url").empty() ? ", " : " (local ") + str("path") +
-                                     (str("url").empty() ? "" : ")");
+    if (!str("path").empty())
+      out +=
+          (str("url").empty() ? ", " : " (local ") + str("path") + (str("url").empty() ? "" : ")");
     return out;
   }
   if (e.category == "alert") {
@@ -311,17 +312,20 @@ std::string DescribeEvent(const TimelineEvent& e, const TimeFormatter& time) {
       for (auto it = labels->begin(); it != labels->end(); ++it)
         if (it.key() != "alertname" && it->is_string())
           rest += (rest.empty() ? "" : ", ") + it.key() + "=" + it->get<std::string>();
-      std::string text = name + (rest.empty() ? "" : (name.empty() ? "" : " ") + ("{" + rest + "}"));
-      if (out.empty() || out.find(name) == std::string::npos) out = out.empty() ? text : out + "; " + text;
+      std::string text =
+          name + (rest.empty() ? "" : (name.empty() ? "" : " ") + ("{" + rest + "}"));
+      if (out.empty() || out.find(name) == std::string::npos)
+        out = out.empty() ? text : out + "; " + text;
     }
     auto ann = d.find("annotations");
-    if (ann != d.end() && ann->is_object() && ann->contains("summary") && (*ann)["summary"].is_string())
+    if (ann != d.end() && ann->is_object() && ann->contains("summary") &&
+        (*ann)["summary"].is_string())
       out += "; " + (*ann)["summary"].get<std::string>();
     for (const char* key : {"startsAt", "endsAt"}) {
       auto it = d.find(key);
       int64_t ms = 0;
-      if (it != d.end() && it->is_string() && ParseTimeRfc3339(it->get<std::string>(), &ms) && ms > 0 &&
-          (std::string(key) == "startsAt" || e.kind == "alert.resolved"))
+      if (it != d.end() && it->is_string() && ParseTimeRfc3339(it->get<std::string>(), &ms) &&
+          ms > 0 && (std::string(key) == "startsAt" || e.kind == "alert.resolved"))
         out += std::string("; ") + (std::string(key) == "startsAt" ? "started " : "ended ") +
                time.Human(ms);
     }
@@ -330,7 +334,8 @@ std::string DescribeEvent(const TimelineEvent& e, const TimeFormatter& time) {
   if (e.category == "stage") {
     auto parallel = d.find("parallel");
     bool par = parallel != d.end() && parallel->is_boolean() && parallel->get<bool>();
-    if (e.kind == "stage.started") return "stage " + e.stage + " started" + (par ? ", steps in parallel" : "");
+    if (e.kind == "stage.started")
+      return "stage " + e.stage + " started" + (par ? ", steps in parallel" : "");
     if (e.kind == "stage.finished") return "stage " + e.stage + " finished: " + e.status;
   }
   if (e.category == "step" && e.attempts > 1 && e.message.find("attempts") == std::string::npos)
@@ -506,22 +511,22 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
     md += MdRow({MdText(d.name), DurationCell(d.ms) + " (budget " + FormatDurationMs(d.budget_ms) +
                                      ": **" + VerdictText(d) + "**)"});
   }
-  for (const TimelineAnalysis& a : t.analyses)
-    md += MdRow({"Analysis", MdText(AnalysisLine(a))});
-  md += MdRow({"Steps", std::to_string(counts.ran) + " ran, " + std::to_string(counts.failed) +
-                            " failed, " + std::to_string(counts.over_budget) + " of " +
-                            std::to_string(counts.with_budget) + " with a budget over it" +
-                            (counts.not_run ? ", " + std::to_string(counts.not_run) + " not run"
-                                            : "")});
+  for (const TimelineAnalysis& a : t.analyses) md += MdRow({"Analysis", MdText(AnalysisLine(a))});
+  md += MdRow(
+      {"Steps", std::to_string(counts.ran) + " ran, " + std::to_string(counts.failed) +
+                    " failed, " + std::to_string(counts.over_budget) + " of " +
+                    std::to_string(counts.with_budget) + " with a budget over it" +
+                    (counts.not_run ? ", " + std::to_string(counts.not_run) + " not run" : "")});
   size_t artifacts = 0;
   for (const TimelineRun& r : t.runs) artifacts += r.artifacts.size();
   md += MdRow({"Artifacts", std::to_string(artifacts)});
   md += MdRow({"Events", std::to_string(t.events.size())});
 
-  md += "\n## Milestones\n\n" + MdHeader({"Milestone", "Time (" + time.zone() + ")", "T+", "Source"});
+  md +=
+      "\n## Milestones\n\n" + MdHeader({"Milestone", "Time (" + time.zone() + ")", "T+", "Source"});
   for (const Milestone& m : t.milestones)
-    md += MdRow({m.name, when(m.at), m.at > 0 ? Offset(t, m.at) : "", m.at > 0 ? MdText(m.source)
-                                                                              : "not reached"});
+    md += MdRow({m.name, when(m.at), m.at > 0 ? Offset(t, m.at) : "",
+                 m.at > 0 ? MdText(m.source) : "not reached"});
   md += "\n" + MdHeader({"Duration", "From → to", "Took", "Budget", "Verdict"});
   for (const DerivedDuration& d : t.durations)
     md += MdRow({d.name, d.from + " → " + d.to, DurationCell(d.ms),
@@ -544,14 +549,16 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
     md += "\n## Run " + std::to_string(r.run.id) + ": " + MdText(r.run.playbook) + " (" +
           r.run.status + ")\n\n";
     if (!r.run.error.empty()) md += "> " + MdText(r.run.error, 1000) + "\n\n";
-    md += MdHeader({"Stage", "Step", "Status", "Attempts", "Started", "Duration", "Budget", "Error"});
+    md +=
+        MdHeader({"Stage", "Step", "Status", "Attempts", "Started", "Duration", "Budget", "Error"});
     for (const StepRecord& s : r.steps) {
       bool parallel = false;
       for (const TimelineStage& st : r.stages)
         if (st.name == s.stage) parallel = st.parallel;
-      std::string budget = s.budget_ms > 0 ? FormatDurationMs(s.budget_ms) +
-                                                 (s.ended_at > 0 ? (s.over_budget ? " **over**" : " met") : "")
-                                           : "—";
+      std::string budget = s.budget_ms > 0
+                               ? FormatDurationMs(s.budget_ms) +
+                                     (s.ended_at > 0 ? (s.over_budget ? " **over**" : " met") : "")
+                               : "—";
       md += MdRow({MdText(s.stage) + (parallel ? " (parallel)" : ""), MdCode(s.step_id), s.status,
                    std::to_string(s.attempts), when(s.started_at),
                    s.ended_at > 0 && s.status != "skipped" ? FormatDurationMs(s.duration_ms) : "—",
@@ -574,9 +581,10 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
       changes += "- " + when(e.at) + " run " + std::to_string(e.run_id) + " step " +
                  MdCode(e.step_id) + ": " + MdCode(DescribeEvent(e, time).substr(2)) + "\n";
     if (e.severity == "error")
-      errors += "- " + when(e.at) + " " + (e.step_id.empty() ? "run " + std::to_string(e.run_id)
-                                                               : "step " + MdCode(e.step_id)) +
-                ": " + MdText(e.message, 1000) + "\n";
+      errors +=
+          "- " + when(e.at) + " " +
+          (e.step_id.empty() ? "run " + std::to_string(e.run_id) : "step " + MdCode(e.step_id)) +
+          ": " + MdText(e.message, 1000) + "\n";
   }
   if (!changes.empty()) md += "\n## Changes made\n\n" + changes;
   if (!errors.empty()) md += "\n## Errors\n\n" + errors;
@@ -584,10 +592,10 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
   md += "\n## Timeline\n\n" +
         MdHeader({"Time (" + time.zone() + ")", "T+", "Run", "Step", "Event", "Details"});
   for (const TimelineEvent& e : t.events) {
-    std::string step = e.step_id.empty() ? (e.category == "stage" ? MdText(e.stage) : "")
-                                         : MdCode(e.step_id);
-    std::string details = e.category == "command" ? MdCode(DescribeEvent(e, time))
-                                                  : MdText(DescribeEvent(e, time));
+    std::string step =
+        e.step_id.empty() ? (e.category == "stage" ? MdText(e.stage) : "") : MdCode(e.step_id);
+    std::string details =
+        e.category == "command" ? MdCode(DescribeEvent(e, time)) : MdText(DescribeEvent(e, time));
     if (e.severity == "error") details = "**" + details + "**";
     md += MdRow({time.Human(e.at), Offset(t, e.at), e.run_id > 0 ? std::to_string(e.run_id) : "",
                  step, e.kind, details});

@@ -20,12 +20,23 @@ std::string Esc(std::string_view s) {
   out.reserve(s.size() + 8);
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -61,8 +72,8 @@ std::string TickLabel(int64_t ms) {
 }
 
 int64_t TickStep(int64_t range_ms) {
-  static const int64_t kSteps[] = {100,     200,     500,     1'000,     2'000,     5'000,
-                                   10'000,  15'000,  30'000,  60'000,    120'000,   300'000,
+  static const int64_t kSteps[] = {100,     200,     500,       1'000,     2'000,     5'000,
+                                   10'000,  15'000,  30'000,    60'000,    120'000,   300'000,
                                    600'000, 900'000, 1'800'000, 3'600'000, 7'200'000, 21'600'000};
   for (int64_t s : kSteps)
     if (range_ms / s <= 8) return s;
@@ -131,15 +142,16 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
         st_start = st_start == 0 || s.started_at < st_start ? s.started_at : st_start;
         st_end = std::max(st_end, end_of(s));
         double bx = x(a), bw = std::max(2.0, x(b) - x(a));
-        std::string tip = s.step_id + ": " + s.status + ", started " + time.Human(s.started_at) +
-                          (s.ended_at > 0 && s.status != "skipped"
-                               ? ", took " + FormatDurationMs(s.duration_ms) : "") +
-                          (s.budget_ms > 0 ? ", budget " + FormatDurationMs(s.budget_ms) : "") +
-                          (s.attempts > 1 ? ", " + std::to_string(s.attempts) + " attempts" : "");
+        std::string tip =
+            s.step_id + ": " + s.status + ", started " + time.Human(s.started_at) +
+            (s.ended_at > 0 && s.status != "skipped" ? ", took " + FormatDurationMs(s.duration_ms)
+                                                     : "") +
+            (s.budget_ms > 0 ? ", budget " + FormatDurationMs(s.budget_ms) : "") +
+            (s.attempts > 1 ? ", " + std::to_string(s.attempts) + " attempts" : "");
         stage_rows += "<rect class=\"bar\" data-step=\"" + Esc(s.step_id) + "\" data-status=\"" +
-                      Esc(s.status) + "\" x=\"" + Num(bx) + "\" y=\"" + Num(bar_y) +
-                      "\" width=\"" + Num(bw) + "\" height=\"" + Num(bar_h) +
-                      "\" rx=\"2\" fill=\"" + StatusColor(s.status) + "\"" +
+                      Esc(s.status) + "\" x=\"" + Num(bx) + "\" y=\"" + Num(bar_y) + "\" width=\"" +
+                      Num(bw) + "\" height=\"" + Num(bar_h) + "\" rx=\"2\" fill=\"" +
+                      StatusColor(s.status) + "\"" +
                       (s.ended_at > 0 ? "" : " fill-opacity=\"0.5\"") + "><title>" + Esc(tip) +
                       "</title></rect>";
         if (s.budget_ms > 0) {
@@ -179,16 +191,18 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
                       (L.narrow ? " text-anchor=\"end\"" : "") + ">" + Esc(note) + "</text>";
       y += L.row_h;
     }
-    if (st.started_at > 0) st_start = st_start == 0 ? st.started_at : std::min(st_start, st.started_at);
+    if (st.started_at > 0)
+      st_start = st_start == 0 ? st.started_at : std::min(st_start, st.started_at);
     if (st.ended_at > 0) st_end = std::max(st_end, st.ended_at);
-    std::string head = st.name + (st.parallel ? " · parallel" : "") +
-                       (st_start > 0 && st_end > st_start ? " · " + FormatDurationMs(st_end - st_start) : "") +
-                       (st.status == "failed" ? " · failed" : "");
+    std::string head =
+        st.name + (st.parallel ? " · parallel" : "") +
+        (st_start > 0 && st_end > st_start ? " · " + FormatDurationMs(st_end - st_start) : "") +
+        (st.status == "failed" ? " · failed" : "");
     if (st_start > 0 && st_end >= st_start)
-      bands += "<rect class=\"band\" x=\"" + Num(x(st_start - t0)) + "\" y=\"" + Num(stage_top + 3) +
-               "\" width=\"" + Num(std::max(2.0, x(st_end - t0) - x(st_start - t0))) +
-               "\" height=\"" + Num(y - stage_top - 3) + "\" fill=\"" +
-               (st.parallel ? "#e0e7ff" : "#f1f5f9") + "\"/>";
+      bands +=
+          "<rect class=\"band\" x=\"" + Num(x(st_start - t0)) + "\" y=\"" + Num(stage_top + 3) +
+          "\" width=\"" + Num(std::max(2.0, x(st_end - t0) - x(st_start - t0))) + "\" height=\"" +
+          Num(y - stage_top - 3) + "\" fill=\"" + (st.parallel ? "#e0e7ff" : "#f1f5f9") + "\"/>";
     rows += "<text x=\"" + Num(L.narrow ? plot_x : 8) + "\" y=\"" + Num(stage_top + 16) +
             "\" class=\"stage\">" + Esc(head) + "</text>" + stage_rows;
   }
@@ -199,8 +213,10 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
     grid += "<line x1=\"" + Num(x(v)) + "\" x2=\"" + Num(x(v)) + "\" y1=\"" + Num(top - 4) +
             "\" y2=\"" + Num(bottom) + "\" stroke=\"#e5e7eb\"/>";
     grid += "<text x=\"" + Num(x(v)) + "\" y=\"" + Num(top - 8) + "\" class=\"tick\"" +
-            (v == 0 ? "" : v == axis ? " text-anchor=\"end\"" : " text-anchor=\"middle\"") + ">" +
-            TickLabel(v) + "</text>";
+            (v == 0      ? ""
+             : v == axis ? " text-anchor=\"end\""
+                         : " text-anchor=\"middle\"") +
+            ">" + TickLabel(v) + "</text>";
   }
   std::string markers;
   double prev_x = -1000;
@@ -223,14 +239,16 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
   std::string cls = L.narrow ? "chart chart-narrow" : "chart chart-wide";
   std::string title = "Run " + std::to_string(r.run.id) + " steps on a time axis from " +
                       time.Human(t0) + " (" + time.zone() + ")";
-  std::string svg = "<svg class=\"" + cls + "\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
-                    Num(L.width) + " " + Num(height) + "\" width=\"" + Num(L.width) +
-                    "\" height=\"" + Num(height) + "\" role=\"img\" font-size=\"" + Num(L.font) +
-                    "\"><title>" + Esc(title) + "</title>";
-  svg += "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
-         "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fecaca\"/>"
-         "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#b91c1c\" stroke-width=\"3\"/>"
-         "</pattern></defs>";
+  std::string svg = "<svg class=\"" + cls +
+                    "\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + Num(L.width) + " " +
+                    Num(height) + "\" width=\"" + Num(L.width) + "\" height=\"" + Num(height) +
+                    "\" role=\"img\" font-size=\"" + Num(L.font) + "\"><title>" + Esc(title) +
+                    "</title>";
+  svg +=
+      "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+      "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#fecaca\"/>"
+      "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#b91c1c\" stroke-width=\"3\"/>"
+      "</pattern></defs>";
   svg += bands + grid + markers + rows + "</svg>";
   return svg;
 }
@@ -302,9 +320,9 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
   };
   h += "<section><dl class=\"facts\">";
   for (const Milestone& m : t.milestones)
-    fact(m.name, m.at > 0 ? "<span class=\"day\">" + Esc(time.Human(m.at).substr(0, 10)) + "</span> " +
-                                Esc(time.Human(m.at).substr(11)) + " <small>" + Esc(Offset(t, m.at)) +
-                                "</small>"
+    fact(m.name, m.at > 0 ? "<span class=\"day\">" + Esc(time.Human(m.at).substr(0, 10)) +
+                                "</span> " + Esc(time.Human(m.at).substr(11)) + " <small>" +
+                                Esc(Offset(t, m.at)) + "</small>"
                           : "not reached");
   for (const DerivedDuration& d : t.durations)
     if (d.budget_ms > 0)
@@ -329,16 +347,17 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
   h += "<section><h2>Milestones</h2><div class=\"scroll\"><table><thead><tr><th>Milestone</th>"
        "<th>Time</th><th>T+</th><th>Source</th></tr></thead><tbody>";
   for (const Milestone& m : t.milestones)
-    h += "<tr><td>" + Esc(m.name) + "</td><td class=\"t\">" + Esc(when(m.at)) + "</td><td class=\"t\">" +
-         Esc(m.at > 0 ? Offset(t, m.at) : "") + "</td><td>" + Esc(m.at > 0 ? m.source : "not reached") +
-         "</td></tr>";
-  h += "</tbody></table></div><div class=\"scroll\"><table><thead><tr><th>Duration</th><th>From → to</th>"
+    h += "<tr><td>" + Esc(m.name) + "</td><td class=\"t\">" + Esc(when(m.at)) +
+         "</td><td class=\"t\">" + Esc(m.at > 0 ? Offset(t, m.at) : "") + "</td><td>" +
+         Esc(m.at > 0 ? m.source : "not reached") + "</td></tr>";
+  h += "</tbody></table></div><div class=\"scroll\"><table><thead><tr><th>Duration</th><th>From → "
+       "to</th>"
        "<th>Took</th><th>Budget</th><th>Verdict</th></tr></thead><tbody>";
   for (const DerivedDuration& d : t.durations)
-    h += "<tr><td>" + Esc(d.name) + "</td><td>" + Esc(d.from + " → " + d.to) + "</td><td class=\"t\">" +
-         Esc(d.ms >= 0 ? FormatDurationMs(d.ms) : "—") + "</td><td class=\"t\">" +
-         Esc(d.budget_ms > 0 ? FormatDurationMs(d.budget_ms) : "—") + "</td><td>" + Badge(d) +
-         "</td></tr>";
+    h += "<tr><td>" + Esc(d.name) + "</td><td>" + Esc(d.from + " → " + d.to) +
+         "</td><td class=\"t\">" + Esc(d.ms >= 0 ? FormatDurationMs(d.ms) : "—") +
+         "</td><td class=\"t\">" + Esc(d.budget_ms > 0 ? FormatDurationMs(d.budget_ms) : "—") +
+         "</td><td>" + Badge(d) + "</td></tr>";
   h += "</tbody></table></div></section>\n";
 
   if (!t.analyses.empty()) {
@@ -348,7 +367,8 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
            (a.category.empty() ? std::string("no Go crash found")
                                : "<strong>" + Esc(a.category) + "</strong>");
       if (!a.culprit.empty()) h += " in <code>" + Esc(a.culprit) + "</code>";
-      if (!a.recommendation.empty()) h += "; recommendation <strong>" + Esc(a.recommendation) + "</strong>";
+      if (!a.recommendation.empty())
+        h += "; recommendation <strong>" + Esc(a.recommendation) + "</strong>";
       if (!a.why.empty()) h += ": " + Esc(a.why);
       h += "</li>";
     }
@@ -367,8 +387,8 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
       if (std::find(statuses.begin(), statuses.end(), s.status) == statuses.end())
         statuses.push_back(s.status);
     for (const std::string& s : statuses)
-      h += "<li><span class=\"sw\" style=\"background:" + std::string(StatusColor(s)) + "\"></span>" +
-           Esc(s) + "</li>";
+      h += "<li><span class=\"sw\" style=\"background:" + std::string(StatusColor(s)) +
+           "\"></span>" + Esc(s) + "</li>";
     h += "<li><span class=\"sw\" style=\"background:#111827;width:3px\"></span>step budget</li>"
          "<li><span class=\"sw\" style=\"background:repeating-linear-gradient(45deg,#b91c1c 0 2px,"
          "#fecaca 2px 5px)\"></span>over budget</li>"
@@ -380,14 +400,17 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
          "<th>Tries</th><th class=\"wide-only\">Started</th><th>Took</th><th>Budget</th>"
          "<th>Error</th></tr></thead><tbody>";
     for (const StepRecord& s : r.steps) {
-      std::string budget = s.budget_ms > 0 ? FormatDurationMs(s.budget_ms) +
-                                                 (s.ended_at > 0 ? (s.over_budget ? " over" : " met") : "")
-                                           : "—";
-      h += std::string("<tr") + (s.status == "failed" || s.status == "timed_out" ? " class=\"error\"" :
-                                 s.over_budget ? " class=\"warning\"" : "") + "><td>" + Esc(s.stage) +
-           "</td><td><code>" + Esc(s.step_id) + "</code></td><td>" + Esc(s.status) + "</td><td>" +
-           std::to_string(s.attempts) + "</td><td class=\"t wide-only\">" + Esc(when(s.started_at)) +
-           "</td><td class=\"t\">" +
+      std::string budget = s.budget_ms > 0
+                               ? FormatDurationMs(s.budget_ms) +
+                                     (s.ended_at > 0 ? (s.over_budget ? " over" : " met") : "")
+                               : "—";
+      h += std::string("<tr") +
+           (s.status == "failed" || s.status == "timed_out" ? " class=\"error\""
+            : s.over_budget                                 ? " class=\"warning\""
+                                                            : "") +
+           "><td>" + Esc(s.stage) + "</td><td><code>" + Esc(s.step_id) + "</code></td><td>" +
+           Esc(s.status) + "</td><td>" + std::to_string(s.attempts) +
+           "</td><td class=\"t wide-only\">" + Esc(when(s.started_at)) + "</td><td class=\"t\">" +
            Esc(s.ended_at > 0 && s.status != "skipped" ? FormatDurationMs(s.duration_ms) : "—") +
            "</td><td class=\"t\">" + Esc(budget) + "</td><td>" + Esc(s.error) + "</td></tr>";
     }
@@ -396,10 +419,13 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
       h += "<h3>Artifacts</h3><div class=\"scroll\"><table><thead><tr><th>Kind</th><th>Step</th>"
            "<th>Size</th><th>SHA-256</th><th>Location</th></tr></thead><tbody>";
       for (const ArtifactRecord& a : r.artifacts)
-        h += "<tr><td>" + Esc(a.kind) + "</td><td><code>" + Esc(a.step_id) + "</code></td><td class=\"t\">" +
-             Esc(a.size >= 0 ? FormatBytes(a.size) : "—") + "</td><td><code>" + Esc(a.sha256) +
-             "</code></td><td><code>" + Esc(a.url.empty() ? a.path : a.url) + "</code>" +
-             (a.url.empty() || a.path.empty() ? "" : "<br><small>local <code>" + Esc(a.path) + "</code></small>") +
+        h += "<tr><td>" + Esc(a.kind) + "</td><td><code>" + Esc(a.step_id) +
+             "</code></td><td class=\"t\">" + Esc(a.size >= 0 ? FormatBytes(a.size) : "—") +
+             "</td><td><code>" + Esc(a.sha256) + "</code></td><td><code>" +
+             Esc(a.url.empty() ? a.path : a.url) + "</code>" +
+             (a.url.empty() || a.path.empty()
+                  ? ""
+                  : "<br><small>local <code>" + Esc(a.path) + "</code></small>") +
              "</td></tr>";
       h += "</tbody></table></div>";
     }
@@ -409,27 +435,32 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
   std::string changes, errors;
   for (const TimelineEvent& e : t.events) {
     if (e.changes)
-      changes += "<li>" + Esc(time.Human(e.at)) + " step <code>" + Esc(e.step_id) + "</code>: <code>" +
-                 Esc(DescribeEvent(e, time)) + "</code></li>";
+      changes += "<li>" + Esc(time.Human(e.at)) + " step <code>" + Esc(e.step_id) +
+                 "</code>: <code>" + Esc(DescribeEvent(e, time)) + "</code></li>";
     if (e.severity == "error")
       errors += "<li>" + Esc(time.Human(e.at)) + " " +
-                (e.step_id.empty() ? "run " + std::to_string(e.run_id) : "step <code>" + Esc(e.step_id) + "</code>") +
+                (e.step_id.empty() ? "run " + std::to_string(e.run_id)
+                                   : "step <code>" + Esc(e.step_id) + "</code>") +
                 ": " + Esc(e.message) + "</li>";
   }
   if (!changes.empty()) h += "<section><h2>Changes made</h2><ul>" + changes + "</ul></section>\n";
-  if (!errors.empty()) h += "<section><h2>Errors</h2><ul class=\"err\">" + errors + "</ul></section>\n";
+  if (!errors.empty())
+    h += "<section><h2>Errors</h2><ul class=\"err\">" + errors + "</ul></section>\n";
 
-  h += "<section><h2>Events</h2><div class=\"scroll\"><table class=\"events\"><thead><tr><th>Time</th>"
+  h += "<section><h2>Events</h2><div class=\"scroll\"><table "
+       "class=\"events\"><thead><tr><th>Time</th>"
        "<th>T+</th><th class=\"wide-only\">Run</th><th>Step</th><th>Event</th><th>Details</th></tr>"
        "</thead><tbody>\n";
   for (const TimelineEvent& e : t.events) {
     std::string details = DescribeEvent(e, time);
     h += std::string("<tr") + (e.severity == "info" ? "" : " class=\"" + e.severity + "\"") +
-         "><td class=\"t\">" + Esc(time.Human(e.at)) + "</td><td class=\"t\">" + Esc(Offset(t, e.at)) +
-         "</td><td class=\"wide-only\">" + (e.run_id > 0 ? std::to_string(e.run_id) : "") + "</td><td>" +
+         "><td class=\"t\">" + Esc(time.Human(e.at)) + "</td><td class=\"t\">" +
+         Esc(Offset(t, e.at)) + "</td><td class=\"wide-only\">" +
+         (e.run_id > 0 ? std::to_string(e.run_id) : "") + "</td><td>" +
          (e.step_id.empty() ? Esc(e.stage) : "<code>" + Esc(e.step_id) + "</code>") + "</td><td>" +
          Esc(e.kind) + "</td><td>" +
-         (e.category == "command" ? "<code>" + Esc(details) + "</code>" : Esc(details)) + "</td></tr>\n";
+         (e.category == "command" ? "<code>" + Esc(details) + "</code>" : Esc(details)) +
+         "</td></tr>\n";
   }
   h += "</tbody></table></div></section>\n</main></body></html>\n";
   return h;

@@ -68,7 +68,8 @@ Result<Json> ParseBody(std::string_view body) {
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> the useful part
     size_t at = what.find("] ");
-    return Status::Invalid("malformed JSON: " + Sanitize(at == std::string::npos ? what : what.substr(at + 2), 300));
+    return Status::Invalid("malformed JSON: " +
+                           Sanitize(at == std::string::npos ? what : what.substr(at + 2), 300));
   }
 }
 
@@ -79,7 +80,8 @@ Result<std::string> OptionalString(const Json& obj, const char* key, const std::
   if (it == obj.end() || it->is_null()) return std::string();
   if (!it->is_string()) return Status::Invalid(where + key + ": must be a string");
   const std::string& s = it->get_ref<const std::string&>();
-  if (s.size() > max) return Status::Invalid(where + key + ": longer than " + std::to_string(max) + " bytes");
+  if (s.size() > max)
+    return Status::Invalid(where + key + ": longer than " + std::to_string(max) + " bytes");
   if (HasControl(s, false)) return Status::Invalid(where + key + ": control character in value");
   return s;
 }
@@ -103,7 +105,8 @@ Result<Alert> ParseAlertObject(const Json& a, const std::string& where, bool lab
   if (!status.ok()) return status.status();
   if (!status->empty()) out.status = *status;
   if (out.status != "firing" && out.status != "resolved")
-    return Status::Invalid(where + ".status: '" + Sanitize(out.status, 40) + "' (use firing or resolved)");
+    return Status::Invalid(where + ".status: '" + Sanitize(out.status, 40) +
+                           "' (use firing or resolved)");
   auto labels = a.find("labels");
   if (labels == a.end() || labels->is_null()) {
     if (labels_required) return Status::Invalid(where + ".labels: missing");
@@ -158,7 +161,8 @@ Status CheckJsonDepth(std::string_view text) {
       in_string = true;
     } else if (c == '{' || c == '[') {
       if (++depth > kMaxJsonDepth)
-        return Status::Invalid("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+        return Status::Invalid("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                               " levels");
     } else if (c == '}' || c == ']') {
       --depth;
     }
@@ -194,14 +198,17 @@ Result<Notification> ParseAlertmanager(std::string_view body) {
   auto parsed = ParseBody(body);
   if (!parsed.ok()) return parsed.status();
   const Json& j = *parsed;
-  if (!j.is_object()) return Status::Invalid("body: must be a JSON object (Alertmanager webhook payload)");
+  if (!j.is_object())
+    return Status::Invalid("body: must be a JSON object (Alertmanager webhook payload)");
   auto version = j.find("version");
   if (version != j.end() && !(version->is_string() && version->get<std::string>() == "4"))
-    return Status::Invalid("version: " + Sanitize(version->dump(), 20) + " is not supported (medic reads version 4)");
+    return Status::Invalid("version: " + Sanitize(version->dump(), 20) +
+                           " is not supported (medic reads version 4)");
   auto group_key = OptionalString(j, "groupKey", "", kMaxLabelValueBytes);
   if (!group_key.ok()) return group_key.status();
   auto alerts = j.find("alerts");
-  if (alerts == j.end() || !alerts->is_array()) return Status::Invalid("alerts: missing or not a list");
+  if (alerts == j.end() || !alerts->is_array())
+    return Status::Invalid("alerts: missing or not a list");
   if (alerts->empty()) return Status::Invalid("alerts: empty");
   if (alerts->size() > kMaxAlertsPerNotification)
     return Status::Invalid("alerts: " + std::to_string(alerts->size()) + " alerts; at most " +
@@ -227,7 +234,8 @@ Result<Notification> ParsePagerDuty(std::string_view body) {
   std::string type = StringAt(event, "event_type");
   if (type.empty()) return Status::Invalid("event.event_type: missing");
   auto data_it = event.find("data");
-  if (data_it == event.end() || !data_it->is_object()) return Status::Invalid("event.data: missing or not an object");
+  if (data_it == event.end() || !data_it->is_object())
+    return Status::Invalid("event.data: missing or not an object");
   const Json& data = *data_it;
   Notification n;
   n.source = "pagerduty";
@@ -255,7 +263,8 @@ Result<Notification> ParsePagerDuty(std::string_view body) {
     label("pagerduty_service", StringAt(data["service"], "id"));
   }
   label("urgency", StringAt(data, "urgency"));
-  if (data.contains("priority") && data["priority"].is_object()) label("priority", StringAt(data["priority"], "summary"));
+  if (data.contains("priority") && data["priority"].is_object())
+    label("priority", StringAt(data["priority"], "summary"));
   label("pagerduty_event", type);
   std::string summary = Sanitize(StringAt(data, "title"), kMaxAnnotationValueBytes);
   if (!summary.empty()) a.annotations["summary"] = summary;
@@ -277,15 +286,19 @@ Result<Notification> ParseGeneric(std::string_view body) {
   auto parsed = ParseBody(body);
   if (!parsed.ok()) return parsed.status();
   const Json& j = *parsed;
-  if (!j.is_object()) return Status::Invalid("body: must be a JSON object (see `medic serve --help` for the shape)");
+  if (!j.is_object())
+    return Status::Invalid("body: must be a JSON object (see `medic serve --help` for the shape)");
   Notification n;
   n.source = "generic";
   std::vector<std::pair<const Json*, std::string>> items;
   if (j.contains("alerts")) {
-    if (!j["alerts"].is_array() || j["alerts"].empty()) return Status::Invalid("alerts: must be a non-empty list");
+    if (!j["alerts"].is_array() || j["alerts"].empty())
+      return Status::Invalid("alerts: must be a non-empty list");
     if (j["alerts"].size() > kMaxAlertsPerNotification)
-      return Status::Invalid("alerts: at most " + std::to_string(kMaxAlertsPerNotification) + " per request");
-    for (size_t i = 0; i < j["alerts"].size(); ++i) items.emplace_back(&j["alerts"][i], "alerts[" + std::to_string(i) + "]");
+      return Status::Invalid("alerts: at most " + std::to_string(kMaxAlertsPerNotification) +
+                             " per request");
+    for (size_t i = 0; i < j["alerts"].size(); ++i)
+      items.emplace_back(&j["alerts"][i], "alerts[" + std::to_string(i) + "]");
   } else {
     items.emplace_back(&j, "alert");
   }

@@ -12,8 +12,8 @@ bool IsWebhookTrigger(const std::string& trigger) {
   return trigger == "alertmanager" || trigger == "pagerduty" || trigger == "generic";
 }
 
-Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id, const std::string& step_id,
-                                  const std::string& by) {
+Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id,
+                                  const std::string& step_id, const std::string& by) {
   auto run = store.GetRun(run_id);
   if (!run.ok()) return run.status();
   if (run->status == "succeeded" || run->status == "failed")
@@ -21,7 +21,8 @@ Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id, co
                                 "; there is nothing left to approve");
   auto steps = store.GetSteps(run_id);
   if (!steps.ok()) return steps.status();
-  auto it = std::find_if(steps->begin(), steps->end(), [&](const StepRecord& s) { return s.step_id == step_id; });
+  auto it = std::find_if(steps->begin(), steps->end(),
+                         [&](const StepRecord& s) { return s.step_id == step_id; });
   if (it == steps->end()) {
     std::vector<std::string> ids;
     for (const auto& s : *steps) ids.push_back(s.step_id);
@@ -36,7 +37,8 @@ Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id, co
     return result;
   }
   if (it->status != "pending")
-    return Status::Precondition("step '" + step_id + "' of run " + std::to_string(run_id) + " is " + it->status +
+    return Status::Precondition("step '" + step_id + "' of run " + std::to_string(run_id) + " is " +
+                                it->status +
                                 ", not waiting; only a step that has not run yet can be approved");
   int64_t now = clock.NowUnixMs();
   result.step.approved = true;
@@ -73,7 +75,8 @@ Result<std::vector<int64_t>> ActOnApprovals(Store& store, Clock& clock, RunQueue
     if (is_active(a.run_id)) continue;
     auto run = store.GetRun(a.run_id);
     int64_t now = clock.NowUnixMs();
-    if (!run.ok() || !IsWebhookTrigger(run->trigger) || run->status == "succeeded" || run->status == "failed") {
+    if (!run.ok() || !IsWebhookTrigger(run->trigger) || run->status == "succeeded" ||
+        run->status == "failed") {
       MEDIC_RETURN_IF_ERROR(alerts.ConsumeApproval(a.id, now));
       continue;
     }

@@ -30,8 +30,8 @@ struct ApproveResult {
 /// Approves `step_id` of run `run_id` on behalf of `by`. Fails with kNotFound for an
 /// unknown run or step (suggesting the closest step id) and kFailedPrecondition when the
 /// run has ended or the step is no longer pending.
-Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id, const std::string& step_id,
-                                  const std::string& by);
+Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id,
+                                  const std::string& step_id, const std::string& by);
 
 /// Acts on approvals no serve has acted on: a webhook run waiting in needs_attention (and
 /// not driven by this process right now, per `is_active`) has its step marked approved

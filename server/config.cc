@@ -19,12 +19,12 @@ namespace {
 const std::vector<std::string> kTopFields = {"auth", "routes", "limits"};
 const std::vector<std::string> kAuthFields = {"bearer_tokens_file", "bearer_tokens",
                                               "pagerduty_secrets_file", "pagerduty_secrets"};
-const std::vector<std::string> kRouteFields = {"name", "match", "playbook", "vars", "dedup_key",
-                                               "auto_confirm"};
+const std::vector<std::string> kRouteFields = {"name", "match",     "playbook",
+                                               "vars", "dedup_key", "auto_confirm"};
 const std::vector<std::string> kLimitFields = {"max_concurrent_runs", "max_body", "queue",
                                                "http_threads", "drain_timeout"};
-const std::vector<std::string> kTemplateRoots = {"labels", "annotations", "status", "fingerprint",
-                                                 "source", "group_key"};
+const std::vector<std::string> kTemplateRoots = {"labels",      "annotations", "status",
+                                                 "fingerprint", "source",      "group_key"};
 
 // Secrets shorter than this would also be too short to redact reliably.
 constexpr size_t kMinSecretBytes = 12;
@@ -38,7 +38,8 @@ SourceMark MarkOf(const YAML::Node& n) {
 class ConfigLoader {
  public:
   ConfigLoader(const std::string& path, const Registry& registry)
-      : path_(path), registry_(registry),
+      : path_(path),
+        registry_(registry),
         dir_(std::filesystem::path(path).parent_path().string()) {}
 
   void Load(const YAML::Node& root, ServeConfig* config) {
@@ -55,7 +56,8 @@ class ConfigLoader {
     if (auto limits = root["limits"]) LoadLimits(limits, &config->limits);
     auto routes = root["routes"];
     if (!routes || !routes.IsSequence() || routes.size() == 0) {
-      Add(MarkOf(routes ? routes : root), "", "'routes' must be a non-empty list (first match wins)");
+      Add(MarkOf(routes ? routes : root), "",
+          "'routes' must be a non-empty list (first match wins)");
       return;
     }
     std::set<std::string> names;
@@ -72,7 +74,8 @@ class ConfigLoader {
 
  private:
   void Add(SourceMark mark, const std::string& route, const std::string& msg) {
-    std::string line = path_ + ":" + std::to_string(mark.line) + ":" + std::to_string(mark.column) + ": ";
+    std::string line =
+        path_ + ":" + std::to_string(mark.line) + ":" + std::to_string(mark.column) + ": ";
     if (!route.empty()) line += "route '" + route + "': ";
     problems_.push_back(line + msg);
   }
@@ -83,9 +86,11 @@ class ConfigLoader {
     for (const auto& kv : map) {
       std::string key = kv.first.Scalar();
       // YAML readers disagree on which of two equal keys wins; refuse to guess.
-      if (!seen.insert(key).second) Add(MarkOf(kv.first), route, "duplicate " + what + " field '" + key + "'");
+      if (!seen.insert(key).second)
+        Add(MarkOf(kv.first), route, "duplicate " + what + " field '" + key + "'");
       if (std::find(known.begin(), known.end(), key) == known.end())
-        Add(MarkOf(kv.first), route, "unknown " + what + " field '" + key + "'" + DidYouMean(key, known));
+        Add(MarkOf(kv.first), route,
+            "unknown " + what + " field '" + key + "'" + DidYouMean(key, known));
     }
   }
 
@@ -96,8 +101,9 @@ class ConfigLoader {
 
   void AddSecret(const std::string& value, SourceMark mark, std::vector<std::string>* out) {
     if (value.size() < kMinSecretBytes) {
-      Add(mark, "", "a token or secret is shorter than " + std::to_string(kMinSecretBytes) +
-                        " characters; use a long random value (e.g. `openssl rand -hex 32`)");
+      Add(mark, "",
+          "a token or secret is shorter than " + std::to_string(kMinSecretBytes) +
+              " characters; use a long random value (e.g. `openssl rand -hex 32`)");
       return;
     }
     RegisterSecret(value);
@@ -122,7 +128,8 @@ class ConfigLoader {
     if (out->size() == before) Add(MarkOf(node), "", file + " holds no secrets (one per line)");
   }
 
-  void ReadSecretList(const YAML::Node& node, const std::string& field, std::vector<std::string>* out) {
+  void ReadSecretList(const YAML::Node& node, const std::string& field,
+                      std::vector<std::string>* out) {
     if (!node.IsSequence()) {
       Add(MarkOf(node), "", "'" + field + "' must be a list");
       return;
@@ -139,7 +146,8 @@ class ConfigLoader {
     if (auto f = auth["bearer_tokens_file"]) ReadSecretsFile(f, &config->bearer_tokens);
     if (auto l = auth["bearer_tokens"]) ReadSecretList(l, "bearer_tokens", &config->bearer_tokens);
     if (auto f = auth["pagerduty_secrets_file"]) ReadSecretsFile(f, &config->pagerduty_secrets);
-    if (auto l = auth["pagerduty_secrets"]) ReadSecretList(l, "pagerduty_secrets", &config->pagerduty_secrets);
+    if (auto l = auth["pagerduty_secrets"])
+      ReadSecretList(l, "pagerduty_secrets", &config->pagerduty_secrets);
   }
 
   void IntLimit(const YAML::Node& limits, const char* key, int lo, int hi, int* out) {
@@ -150,8 +158,9 @@ class ConfigLoader {
       if (v < lo || v > hi) throw YAML::Exception(n.Mark(), "out of range");
       *out = v;
     } catch (const YAML::Exception&) {
-      Add(MarkOf(n), "", std::string("limits.") + key + ": '" + n.Scalar() + "' must be a whole number from " +
-                             std::to_string(lo) + " to " + std::to_string(hi));
+      Add(MarkOf(n), "",
+          std::string("limits.") + key + ": '" + n.Scalar() + "' must be a whole number from " +
+              std::to_string(lo) + " to " + std::to_string(hi));
     }
   }
 
@@ -167,20 +176,25 @@ class ConfigLoader {
     if (auto n = limits["max_body"]) {
       auto size = ParseSizeBytes(n.Scalar());
       if (!size.ok() || *size < 1024)
-        Add(MarkOf(n), "", "limits.max_body: " + (size.ok() ? std::string("at least 1KiB") : size.status().message()));
+        Add(MarkOf(n), "",
+            "limits.max_body: " +
+                (size.ok() ? std::string("at least 1KiB") : size.status().message()));
       else
         out->max_body = *size;
     }
     if (auto n = limits["drain_timeout"]) {
       auto ms = ParseDurationMs(n.Scalar());
       if (!ms.ok() || *ms < 0)
-        Add(MarkOf(n), "", "limits.drain_timeout: " + (ms.ok() ? std::string("must not be negative") : ms.status().message()));
+        Add(MarkOf(n), "",
+            "limits.drain_timeout: " +
+                (ms.ok() ? std::string("must not be negative") : ms.status().message()));
       else
         out->drain_timeout_ms = *ms;
     }
   }
 
-  void CheckTemplate(const std::string& text, SourceMark mark, const std::string& route, const std::string& what) {
+  void CheckTemplate(const std::string& text, SourceMark mark, const std::string& route,
+                     const std::string& what) {
     auto refs = ExtractRefs(text);
     if (!refs.ok()) {
       Add(mark, route, what + ": " + refs.status().message());
@@ -188,9 +202,11 @@ class ConfigLoader {
     }
     for (const auto& ref : *refs) {
       if (!IsAlertTemplatePath(ref.path))
-        Add(mark, route, what + ": '{{ " + ref.path + " }}' is not alert data; use labels.NAME, "
-                                "annotations.NAME, status, fingerprint, source or group_key" +
-                             DidYouMean(Split(ref.path, '.')[0], kTemplateRoots));
+        Add(mark, route,
+            what + ": '{{ " + ref.path +
+                " }}' is not alert data; use labels.NAME, "
+                "annotations.NAME, status, fingerprint, source or group_key" +
+                DidYouMean(Split(ref.path, '.')[0], kTemplateRoots));
     }
   }
 
@@ -211,9 +227,11 @@ class ConfigLoader {
         m.op = v[0] == '=' ? LabelMatcher::Op::kRegex : LabelMatcher::Op::kNotRegex;
         m.value = v.substr(2);
         try {
-          m.re = std::make_shared<std::regex>(m.value, std::regex::ECMAScript | std::regex::optimize);
+          m.re =
+              std::make_shared<std::regex>(m.value, std::regex::ECMAScript | std::regex::optimize);
         } catch (const std::regex_error& e) {
-          Add(MarkOf(kv.second), route->name, "match." + m.label + ": invalid regular expression '" + m.value + "': " + e.what());
+          Add(MarkOf(kv.second), route->name,
+              "match." + m.label + ": invalid regular expression '" + m.value + "': " + e.what());
           continue;
         }
       } else if (StartsWith(v, "!=")) {
@@ -253,14 +271,18 @@ class ConfigLoader {
     for (const auto& kv : vars) {
       std::string name = kv.first.Scalar();
       if (!kv.second.IsScalar()) {
-        Add(MarkOf(kv.second), route->name, "vars." + name + ": must be a string (a template like \"{{ labels.service }}\")");
+        Add(MarkOf(kv.second), route->name,
+            "vars." + name + ": must be a string (a template like \"{{ labels.service }}\")");
         continue;
       }
       if (route->playbook && std::find(params.begin(), params.end(), name) == params.end())
-        Add(MarkOf(kv.first), route->name, "vars." + name + ": playbook '" + route->playbook->name +
-                                               "' has no param '" + name + "'" + DidYouMean(name, params) +
-                                               (params.empty() ? "" : "; it takes: " + Join(params, ", ")));
+        Add(MarkOf(kv.first), route->name,
+            "vars." + name + ": playbook '" + route->playbook->name + "' has no param '" + name +
+                "'" + DidYouMean(name, params) +
+                (params.empty() ? "" : "; it takes: " + Join(params, ", ")));
       CheckTemplate(kv.second.Scalar(), MarkOf(kv.second), route->name, "vars." + name);
+      if (route->vars.contains(name))
+        Add(MarkOf(kv.first), route->name, "duplicate var '" + name + "'");
       route->vars[name] = kv.second.Scalar();
     }
   }
@@ -286,8 +308,9 @@ class ConfigLoader {
     if (route->playbook) {
       for (const auto& p : route->playbook->params) {
         if (p.required && p.default_value.is_null() && !route->vars.contains(p.name))
-          Add(route->mark, route->name, "playbook '" + route->playbook->name + "' requires param '" + p.name +
-                                            "': add it to vars (e.g. " + p.name + ": \"{{ labels." + p.name + " }}\")");
+          Add(route->mark, route->name,
+              "playbook '" + route->playbook->name + "' requires param '" + p.name +
+                  "': add it to vars (e.g. " + p.name + ": \"{{ labels." + p.name + " }}\")");
       }
     }
     if (auto d = node["dedup_key"]) {
@@ -333,7 +356,8 @@ bool IsAlertTemplatePath(const std::string& path) {
   auto parts = Split(path, '.');
   if (parts.empty()) return false;
   if (parts[0] == "labels" || parts[0] == "annotations") return parts.size() == 2;
-  return parts.size() == 1 && std::find(kTemplateRoots.begin(), kTemplateRoots.end(), parts[0]) != kTemplateRoots.end();
+  return parts.size() == 1 &&
+         std::find(kTemplateRoots.begin(), kTemplateRoots.end(), parts[0]) != kTemplateRoots.end();
 }
 
 Result<ServeConfig> LoadServeConfig(const std::string& path, const Registry& registry) {
@@ -345,8 +369,8 @@ Result<ServeConfig> LoadServeConfig(const std::string& path, const Registry& reg
   try {
     root = YAML::Load(text.str());
   } catch (const YAML::Exception& e) {
-    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                           ": invalid YAML: " + e.msg);
+    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                           std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
   }
   ServeConfig config;
   config.path = path;
@@ -354,8 +378,8 @@ Result<ServeConfig> LoadServeConfig(const std::string& path, const Registry& reg
   try {
     loader.Load(root, &config);
   } catch (const YAML::Exception& e) {
-    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-                           ": " + e.msg);
+    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                           std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   if (!loader.problems().empty()) return Status::Invalid(Join(loader.problems(), "\n"));
   return config;

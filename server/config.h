@@ -32,22 +32,22 @@ struct LabelMatcher {
 };
 
 struct RouteConfig {
-  std::string name;                            ///< `name:`, else "route-N" (1-based)
-  std::vector<LabelMatcher> match;             ///< all must match; empty matches everything
-  std::string playbook_path;                   ///< resolved against the config's directory
-  std::shared_ptr<const Playbook> playbook;    ///< loaded and validated
-  Json vars = Json::object();                  ///< param -> template, rendered per alert
-  std::string dedup_key;                       ///< template; "" = name + "/" + group key
-  bool auto_confirm = false;                   ///< destructive steps go without `medic approve`
+  std::string name;                          ///< `name:`, else "route-N" (1-based)
+  std::vector<LabelMatcher> match;           ///< all must match; empty matches everything
+  std::string playbook_path;                 ///< resolved against the config's directory
+  std::shared_ptr<const Playbook> playbook;  ///< loaded and validated
+  Json vars = Json::object();                ///< param -> template, rendered per alert
+  std::string dedup_key;                     ///< template; "" = name + "/" + group key
+  bool auto_confirm = false;                 ///< destructive steps go without `medic approve`
   SourceMark mark;
 };
 
 struct ServeLimits {
   int max_concurrent_runs = 4;
-  int64_t max_body = 1 << 20;          ///< bytes; larger requests get 413
-  int queue = 1000;                    ///< runs waiting for a worker; beyond: 503 + Retry-After
-  int http_threads = 16;               ///< connections served at once
-  int64_t drain_timeout_ms = 30'000;   ///< SIGTERM: how long running steps may finish
+  int64_t max_body = 1 << 20;         ///< bytes; larger requests get 413
+  int queue = 1000;                   ///< runs waiting for a worker; beyond: 503 + Retry-After
+  int http_threads = 16;              ///< connections served at once
+  int64_t drain_timeout_ms = 30'000;  ///< SIGTERM: how long running steps may finish
 };
 
 struct ServeConfig {

@@ -22,7 +22,8 @@ Result<Json> Summary(Store& store, const IncidentRecord& inc) {
   if (!runs.ok()) return runs.status();
   Json arr = Json::array();
   for (const auto& r : *runs)
-    arr.push_back({{"id", r.id}, {"playbook", r.playbook}, {"status", r.status}, {"trigger", r.trigger}});
+    arr.push_back(
+        {{"id", r.id}, {"playbook", r.playbook}, {"status", r.status}, {"trigger", r.trigger}});
   j["runs"] = arr;
   return j;
 }
@@ -65,15 +66,22 @@ Result<Json> IncidentJson(Store& store, int64_t id) {
     if (!steps.ok()) return steps.status();
     Json s = Json::array();
     for (const auto& st : *steps)
-      s.push_back({{"id", st.step_id}, {"status", st.status}, {"approved", st.approved}, {"error", st.error}});
+      s.push_back({{"id", st.step_id},
+                   {"status", st.status},
+                   {"approved", st.approved},
+                   {"error", st.error}});
     run["steps"] = s;
   }
   auto events = store.EventsOfIncident(id);
   if (!events.ok()) return events.status();
   Json ev = Json::array();
   for (const auto& e : *events)
-    ev.push_back({{"at", Time(e.at)}, {"kind", e.kind}, {"run_id", e.run_id}, {"step_id", e.step_id},
-                  {"message", e.message}, {"data", e.data}});
+    ev.push_back({{"at", Time(e.at)},
+                  {"kind", e.kind},
+                  {"run_id", e.run_id},
+                  {"step_id", e.step_id},
+                  {"message", e.message},
+                  {"data", e.data}});
   (*j)["events"] = ev;
   return j;
 }

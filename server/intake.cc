@@ -13,8 +13,9 @@ namespace {
 
 std::string LabelOr(const Json& labels, const char* key, const std::string& fallback) {
   auto it = labels.find(key);
-  return it != labels.end() && it->is_string() && !it->get<std::string>().empty() ? it->get<std::string>()
-                                                                                  : fallback;
+  return it != labels.end() && it->is_string() && !it->get<std::string>().empty()
+             ? it->get<std::string>()
+             : fallback;
 }
 
 std::string IncidentTitle(const Alert& a) {
@@ -28,7 +29,8 @@ std::string IncidentTitle(const Alert& a) {
 
 Json TimeOrNull(int64_t ms) { return ms > 0 ? Json(FormatTimeUtc(ms)) : Json(nullptr); }
 
-UnroutedAlertRecord Unrouted(const Notification& n, const Alert& a, int64_t now, const std::string& reason) {
+UnroutedAlertRecord Unrouted(const Notification& n, const Alert& a, int64_t now,
+                             const std::string& reason) {
   UnroutedAlertRecord u;
   u.source = n.source;
   u.received_at = now;
@@ -54,12 +56,12 @@ struct RedactedAlert {
 struct Intake::Group {
   std::string dedup_key;
   const RouteConfig* route = nullptr;
-  Json params;                  // from its first firing alert; null when none fires
-  std::string title;            // the incident's title, from its first firing alert
+  Json params;        // from its first firing alert; null when none fires
+  std::string title;  // the incident's title, from its first firing alert
   std::string redacted_key;
-  std::vector<size_t> alerts;   // indexes into the notification's alerts
+  std::vector<size_t> alerts;           // indexes into the notification's alerts
   std::vector<RedactedAlert> redacted;  // parallel to alerts
-  int64_t run_id = 0;           // the run it started, once recorded
+  int64_t run_id = 0;                   // the run it started, once recorded
 };
 
 Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, IntakeResult* result,
@@ -87,7 +89,8 @@ Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, Int
     incident_id = (*open)->id;
   } else if (!any_firing) {
     for (size_t i : group.alerts) {
-      outcomes[i] = {{"fingerprint", n.alerts[i].fingerprint}, {"outcome", "ignored"},
+      outcomes[i] = {{"fingerprint", n.alerts[i].fingerprint},
+                     {"outcome", "ignored"},
                      {"reason", "resolved, and no incident is open for it"}};
       ++result->ignored;
     }
@@ -146,13 +149,15 @@ Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, Int
     MEDIC_RETURN_IF_ERROR(store_.AddEvent(e));
     if (firing && !created) MEDIC_RETURN_IF_ERROR(alerts.LowerDetectedAt(incident_id, a.starts_at));
     std::string outcome = created ? "new_incident" : firing ? "deduplicated" : "resolved";
-    outcomes[i] = {{"fingerprint", a.fingerprint}, {"outcome", outcome}, {"incident_id", incident_id}};
+    outcomes[i] = {
+        {"fingerprint", a.fingerprint}, {"outcome", outcome}, {"incident_id", incident_id}};
     ++result->accepted;
   }
 
   if (created) {
     Json options = {{"auto_confirm", group.route->auto_confirm}};
-    auto run = CreateRun(store_, clock_, *group.route->playbook, group.params, n.source, incident_id, options);
+    auto run = CreateRun(store_, clock_, *group.route->playbook, group.params, n.source,
+                         incident_id, options);
     if (!run.ok()) return run.status();
     result->new_runs.push_back(*run);
     group.run_id = *run;
@@ -165,7 +170,8 @@ Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, Int
       for (size_t i : group.alerts) outcomes[i]["incident_closed"] = true;
     }
   }
-  if (std::find(result->incident_ids.begin(), result->incident_ids.end(), incident_id) == result->incident_ids.end())
+  if (std::find(result->incident_ids.begin(), result->incident_ids.end(), incident_id) ==
+      result->incident_ids.end())
     result->incident_ids.push_back(incident_id);
   return Status::Ok();
 }
@@ -199,7 +205,8 @@ Result<IntakeResult> Intake::Accept(const Notification& n, int64_t received_mono
     if (!routed.ok()) {
       std::string reason = "route '" + route->name + "': " + routed.status().message();
       unrouted.push_back(Unrouted(n, a, now, reason));
-      outcomes[i] = {{"fingerprint", a.fingerprint}, {"outcome", "rejected"}, {"reason", Redact(reason)}};
+      outcomes[i] = {
+          {"fingerprint", a.fingerprint}, {"outcome", "rejected"}, {"reason", Redact(reason)}};
       if (result.first_reason.empty()) result.first_reason = Redact(reason);
       ++result.rejected;
       continue;
@@ -238,7 +245,8 @@ Result<IntakeResult> Intake::Accept(const Notification& n, int64_t received_mono
         return Status::Ok();
       }
     }
-    for (auto& group : groups) MEDIC_RETURN_IF_ERROR(RecordGroup(n, group, now, &result, &reserved));
+    for (auto& group : groups)
+      MEDIC_RETURN_IF_ERROR(RecordGroup(n, group, now, &result, &reserved));
     for (const auto& u : unrouted) {
       auto id = alerts.AddUnrouted(u);
       if (!id.ok()) return id.status();
@@ -246,7 +254,8 @@ Result<IntakeResult> Intake::Accept(const Notification& n, int64_t received_mono
     result.body["incidents"] = result.incident_ids;
     result.body["runs"] = result.new_runs;
     if (!result.incident_ids.empty()) result.body["incident_id"] = result.incident_ids.front();
-    if (!n.delivery_id.empty()) MEDIC_RETURN_IF_ERROR(alerts.SaveDelivery(n.source, n.delivery_id, now, result.body));
+    if (!n.delivery_id.empty())
+      MEDIC_RETURN_IF_ERROR(alerts.SaveDelivery(n.source, n.delivery_id, now, result.body));
     return Status::Ok();
   });
   if (!st.ok()) {
@@ -260,7 +269,8 @@ Result<IntakeResult> Intake::Accept(const Notification& n, int64_t received_mono
       if (o.is_object()) metrics_.CountAlert(n.source, o.value("outcome", "unknown"));
   }
   for (const auto& group : groups)
-    if (group.run_id != 0) queue_.PushReserved({group.run_id, received_mono_ms, group.route->playbook.get()});
+    if (group.run_id != 0)
+      queue_.PushReserved({group.run_id, received_mono_ms, group.route->playbook.get()});
   return result;
 }
 

@@ -24,10 +24,10 @@ namespace medic {
 
 /// What the intake did with a notification; `body` is what the webhook answers.
 struct IntakeResult {
-  int accepted = 0;   ///< alerts recorded on an incident (new or open)
-  int unrouted = 0;   ///< no route matched (kept for `medic list --unrouted`)
-  int rejected = 0;   ///< a route matched but could not use the alert (kept as unrouted, with why)
-  int ignored = 0;    ///< nothing to do (a resolved alert with no open incident, ignored event types)
+  int accepted = 0;  ///< alerts recorded on an incident (new or open)
+  int unrouted = 0;  ///< no route matched (kept for `medic list --unrouted`)
+  int rejected = 0;  ///< a route matched but could not use the alert (kept as unrouted, with why)
+  int ignored = 0;  ///< nothing to do (a resolved alert with no open incident, ignored event types)
   bool duplicate_delivery = false;  ///< a delivery id seen before: nothing was recorded again
   std::string first_reason;         ///< why the first rejected alert was rejected
   std::vector<int64_t> incident_ids;

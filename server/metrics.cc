@@ -34,10 +34,12 @@ void Metrics::Histogram::Observe(double v) {
   sum += v;
 }
 
-void Metrics::Histogram::Render(const std::string& name, const std::string& help, std::string* out) const {
+void Metrics::Histogram::Render(const std::string& name, const std::string& help,
+                                std::string* out) const {
   *out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
   for (size_t i = 0; i < kBuckets.size(); ++i)
-    *out += name + "_bucket{le=\"" + Number(kBuckets[i]) + "\"} " + std::to_string(counts[i]) + "\n";
+    *out +=
+        name + "_bucket{le=\"" + Number(kBuckets[i]) + "\"} " + std::to_string(counts[i]) + "\n";
   *out += name + "_bucket{le=\"+Inf\"} " + std::to_string(count) + "\n";
   *out += name + "_sum " + Number(sum) + "\n";
   *out += name + "_count " + std::to_string(count) + "\n";
@@ -89,20 +91,24 @@ std::string Metrics::Render(size_t queue_depth, size_t queue_capacity) const {
   out += "# HELP medic_alerts_total Alerts received, by source and what medic did with them.\n";
   out += "# TYPE medic_alerts_total counter\n";
   for (const auto& [key, n] : alerts_)
-    out += "medic_alerts_total{source=\"" + Escape(key.first) + "\",outcome=\"" + Escape(key.second) +
-           "\"} " + std::to_string(n) + "\n";
+    out += "medic_alerts_total{source=\"" + Escape(key.first) + "\",outcome=\"" +
+           Escape(key.second) + "\"} " + std::to_string(n) + "\n";
   out += "# HELP medic_runs_total Runs this process drove, by the status they ended in.\n";
   out += "# TYPE medic_runs_total counter\n";
   for (const auto& [status, n] : runs_)
     out += "medic_runs_total{status=\"" + Escape(status) + "\"} " + std::to_string(n) + "\n";
-  out += "# HELP medic_runs_running Runs being driven right now.\n# TYPE medic_runs_running gauge\n";
+  out +=
+      "# HELP medic_runs_running Runs being driven right now.\n# TYPE medic_runs_running gauge\n";
   out += "medic_runs_running " + std::to_string(running_) + "\n";
-  out += "# HELP medic_queue_depth Runs accepted and waiting for a worker.\n# TYPE medic_queue_depth gauge\n";
+  out +=
+      "# HELP medic_queue_depth Runs accepted and waiting for a worker.\n# TYPE medic_queue_depth "
+      "gauge\n";
   out += "medic_queue_depth " + std::to_string(queue_depth) + "\n";
   out += "# HELP medic_queue_capacity Runs the queue holds before new alerts get 503.\n";
   out += "# TYPE medic_queue_capacity gauge\n";
   out += "medic_queue_capacity " + std::to_string(queue_capacity) + "\n";
-  accept_.Render("medic_hook_accept_seconds", "Time from a webhook request read to its response.", &out);
+  accept_.Render("medic_hook_accept_seconds", "Time from a webhook request read to its response.",
+                 &out);
   trigger_to_start_.Render("medic_trigger_to_start_seconds",
                            "Time from an alert received to its run's first step started.", &out);
   return out;

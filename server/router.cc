@@ -13,8 +13,9 @@ Resolver AlertResolver(const Alert& alert, const std::string& source) {
       const Json& map = parts[0] == "labels" ? alert.labels : alert.annotations;
       auto it = map.find(parts[1]);
       if (it != map.end()) return *it;
-      return Status::NotFound("the alert has no " + std::string(parts[0] == "labels" ? "label" : "annotation") +
-                              " '" + parts[1] + "'");
+      return Status::NotFound("the alert has no " +
+                              std::string(parts[0] == "labels" ? "label" : "annotation") + " '" +
+                              parts[1] + "'");
     }
     if (path == "status") return Json(alert.status);
     if (path == "fingerprint") return Json(alert.fingerprint);
@@ -40,7 +41,8 @@ const RouteConfig* MatchRoute(const std::vector<RouteConfig>& routes, const Json
   return nullptr;
 }
 
-Result<RoutedAlert> ApplyRoute(const RouteConfig& route, const Alert& alert, const std::string& source) {
+Result<RoutedAlert> ApplyRoute(const RouteConfig& route, const Alert& alert,
+                               const std::string& source) {
   Resolver resolve = AlertResolver(alert, source);
   RoutedAlert out;
   out.route = &route;
@@ -62,8 +64,8 @@ Result<RoutedAlert> ApplyRoute(const RouteConfig& route, const Alert& alert, con
     out.dedup_key = route.name + "/" + ValueText(*key);
   }
   if (out.dedup_key.size() > kMaxDedupKeyBytes)
-    return Status::Invalid("dedup_key: " + std::to_string(out.dedup_key.size()) + " bytes; at most " +
-                           std::to_string(kMaxDedupKeyBytes));
+    return Status::Invalid("dedup_key: " + std::to_string(out.dedup_key.size()) +
+                           " bytes; at most " + std::to_string(kMaxDedupKeyBytes));
   return out;
 }
 

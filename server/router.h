@@ -32,6 +32,7 @@ const RouteConfig* MatchRoute(const std::vector<RouteConfig>& routes, const Json
 /// Renders `route`'s vars and dedup key with `alert` (from `source`) as data and binds the
 /// vars to the playbook's params. Fails with kInvalidArgument saying which var or key could
 /// not be made ("vars.service: the alert has no label 'service'").
-Result<RoutedAlert> ApplyRoute(const RouteConfig& route, const Alert& alert, const std::string& source);
+Result<RoutedAlert> ApplyRoute(const RouteConfig& route, const Alert& alert,
+                               const std::string& source);
 
 }  // namespace medic

@@ -18,7 +18,7 @@ struct Playbook;
 
 struct QueuedRun {
   int64_t run_id = 0;
-  int64_t trigger_mono_ms = 0;       ///< when its alert arrived (monotonic); 0 unknown
+  int64_t trigger_mono_ms = 0;         ///< when its alert arrived (monotonic); 0 unknown
   const Playbook* playbook = nullptr;  ///< its playbook when already loaded; may be null
 };
 

@@ -20,15 +20,20 @@ class WorkerObserver : public RunObserver {
 
   void OnStepStart(const StepDef& def, const StepRecord& rec) override {
     if (trigger_mono_ms_ > 0 && !first_started_.exchange(true))
-      metrics_.ObserveTriggerToStart(static_cast<double>(clock_.MonotonicMs() - trigger_mono_ms_) / 1000.0);
+      metrics_.ObserveTriggerToStart(static_cast<double>(clock_.MonotonicMs() - trigger_mono_ms_) /
+                                     1000.0);
     if (rec.attempts <= 1) spdlog::debug("run {}: step '{}' started", run_id_, def.id);
   }
   void OnStepEnd(const StepDef& def, const StepRecord& rec) override {
     spdlog::info("run {}: step '{}' {}{}{}", run_id_, def.id, rec.status,
-                 rec.ended_at > 0 && rec.status != "skipped" ? " in " + FormatDurationMs(rec.duration_ms) : "",
+                 rec.ended_at > 0 && rec.status != "skipped"
+                     ? " in " + FormatDurationMs(rec.duration_ms)
+                     : "",
                  rec.error.empty() ? "" : ": " + rec.error.substr(0, 300));
   }
-  void OnNote(const std::string& note) override { spdlog::info("run {}: {}", run_id_, Redact(note)); }
+  void OnNote(const std::string& note) override {
+    spdlog::info("run {}: {}", run_id_, Redact(note));
+  }
 
  private:
   int64_t run_id_;
@@ -40,7 +45,8 @@ class WorkerObserver : public RunObserver {
 
 }  // namespace
 
-Result<ProcessResult> DrainingProcessRunner::Run(const ProcessSpec& spec, const CancelToken* /*cancel*/,
+Result<ProcessResult> DrainingProcessRunner::Run(const ProcessSpec& spec,
+                                                 const CancelToken* /*cancel*/,
                                                  const std::function<Status(pid_t)>& on_started) {
   return real_.Run(spec, &hard_stop_, on_started);
 }
@@ -71,11 +77,13 @@ int RunWorkers::Shutdown(int64_t drain_ms) {
   int left = 0;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    if (!idle_.wait_for(lock, std::chrono::milliseconds(drain_ms), [&] { return active_.empty(); })) {
+    if (!idle_.wait_for(lock, std::chrono::milliseconds(drain_ms),
+                        [&] { return active_.empty(); })) {
       left = static_cast<int>(active_.size());
-      spdlog::warn("{} run(s) still running after the {} drain timeout: stopping their processes; "
-                   "they are recorded as interrupted and resume on the next start",
-                   left, FormatDurationMs(drain_ms));
+      spdlog::warn(
+          "{} run(s) still running after the {} drain timeout: stopping their processes; "
+          "they are recorded as interrupted and resume on the next start",
+          left, FormatDurationMs(drain_ms));
     }
   }
   hard_stop_.Cancel();

@@ -48,10 +48,10 @@ struct WorkerServices {
   ProcessRunner* processes = nullptr;  ///< the real runner; wrapped in DrainingProcessRunner
   HttpClient* http = nullptr;
   Clock* clock = nullptr;
-  CancelToken* soft_stop = nullptr;    ///< SIGTERM: finish the current steps, start no more
+  CancelToken* soft_stop = nullptr;  ///< SIGTERM: finish the current steps, start no more
   RunQueue* queue = nullptr;
   Metrics* metrics = nullptr;
-  std::string work_root;               ///< runs' files go to WORK_ROOT/run-ID
+  std::string work_root;  ///< runs' files go to WORK_ROOT/run-ID
 };
 
 class RunWorkers {

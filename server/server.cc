@@ -68,7 +68,8 @@ double SecondsSince(int64_t mono_ms, Clock& clock) {
 Status ParseListenAddress(const std::string& listen, std::string* host, int* port) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos)
-    return Status::Invalid("--listen '" + listen + "': use HOST:PORT (e.g. 127.0.0.1:9095 or :9095)");
+    return Status::Invalid("--listen '" + listen +
+                           "': use HOST:PORT (e.g. 127.0.0.1:9095 or :9095)");
   std::string h = listen.substr(0, colon);
   std::string p = listen.substr(colon + 1);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
@@ -96,7 +97,10 @@ class Server::Impl {
   }
 
   Status Bind();
-  std::string url() const { return "http://" + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" + std::to_string(port_); }
+  std::string url() const {
+    return "http://" + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" +
+           std::to_string(port_);
+  }
   Status Run(CancelToken& stop);
 
  private:
@@ -148,7 +152,8 @@ void Server::Impl::SetUpHttp() {
            {"running", workers_ ? workers_->active() : 0}});
   });
   http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.Render(queue_.depth(), queue_.capacity()), "text/plain; version=0.0.4");
+    res.set_content(metrics_.Render(queue_.depth(), queue_.capacity()),
+                    "text/plain; version=0.0.4");
   });
   http_.Get("/incidents", [this](const httplib::Request& req, httplib::Response& res) {
     if (!Authorized(req, res)) return;
@@ -158,35 +163,41 @@ void Server::Impl::SetUpHttp() {
     if (!j.ok()) return ReplyError(res, 500, j.status().message());
     Reply(res, 200, *j);
   });
-  http_.Get(R"(/incidents/(\d{1,18}))", [this](const httplib::Request& req, httplib::Response& res) {
-    if (!Authorized(req, res)) return;
-    auto j = IncidentJson(store_, std::stoll(req.matches[1].str()));
-    if (!j.ok()) return ReplyError(res, j.status().code() == Code::kNotFound ? 404 : 500, j.status().message());
-    Reply(res, 200, *j);
-  });
+  http_.Get(R"(/incidents/(\d{1,18}))",
+            [this](const httplib::Request& req, httplib::Response& res) {
+              if (!Authorized(req, res)) return;
+              auto j = IncidentJson(store_, std::stoll(req.matches[1].str()));
+              if (!j.ok())
+                return ReplyError(res, j.status().code() == Code::kNotFound ? 404 : 500,
+                                  j.status().message());
+              Reply(res, 200, *j);
+            });
   // Errors httplib answers by itself (413 over max_body, 404 unknown path) get a JSON body too.
-  http_.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
-                                                                       httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 413)
-      ReplyError(res, 413, "request body over limits.max_body (" + std::to_string(config_.limits.max_body) + " bytes)");
-    else if (res.status == 404)
-      ReplyError(res, 404, "no endpoint " + req.method + " " + req.path.substr(0, 200));
-    else
-      ReplyError(res, res.status, "request failed");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  http_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown error";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    spdlog::error("internal error handling a request: {}", Redact(what));
-    ReplyError(res, 500, "internal error: " + what);
-  });
+  http_.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        if (res.status == 413)
+          ReplyError(res, 413,
+                     "request body over limits.max_body (" +
+                         std::to_string(config_.limits.max_body) + " bytes)");
+        else if (res.status == 404)
+          ReplyError(res, 404, "no endpoint " + req.method + " " + req.path.substr(0, 200));
+        else
+          ReplyError(res, res.status, "request failed");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  http_.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown error";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        spdlog::error("internal error handling a request: {}", Redact(what));
+        ReplyError(res, 500, "internal error: " + what);
+      });
   http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     metrics_.CountRequest(EndpointOf(req.path), res.status);
   });
@@ -199,7 +210,8 @@ bool Server::Impl::Authorized(const httplib::Request& req, httplib::Response& re
   return false;
 }
 
-void Server::Impl::HandleHook(const std::string& source, const httplib::Request& req, httplib::Response& res) {
+void Server::Impl::HandleHook(const std::string& source, const httplib::Request& req,
+                              httplib::Response& res) {
   int64_t t0 = clock_.MonotonicMs();
   if (draining_.load()) {
     res.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
@@ -260,15 +272,17 @@ void Server::Impl::HandleHook(const std::string& source, const httplib::Request&
   Reply(res, code, body);
   metrics_.ObserveAccept(SecondsSince(t0, clock_));
   if (!r.new_runs.empty() || r.unrouted > 0 || r.rejected > 0)
-    spdlog::info("{}: {} alert(s): incident(s) {}, new run(s) {}, {} unrouted, {} rejected{}", source,
-                 parsed->alerts.size(), Json(r.incident_ids).dump(), Json(r.new_runs).dump(), r.unrouted,
-                 r.rejected, r.first_reason.empty() ? "" : " (" + r.first_reason + ")");
+    spdlog::info("{}: {} alert(s): incident(s) {}, new run(s) {}, {} unrouted, {} rejected{}",
+                 source, parsed->alerts.size(), Json(r.incident_ids).dump(),
+                 Json(r.new_runs).dump(), r.unrouted, r.rejected,
+                 r.first_reason.empty() ? "" : " (" + r.first_reason + ")");
   else
     spdlog::debug("{}: {} alert(s) appended to incident(s) {}", source, parsed->alerts.size(),
                   Json(r.incident_ids).dump());
   for (const auto& a : r.body.value("alerts", Json::array())) {
     if (a.is_object() && a.value("incident_closed", false)) {
-      spdlog::info("{}: incident {} closed: all its alerts resolved", source, a.value("incident_id", 0));
+      spdlog::info("{}: incident {} closed: all its alerts resolved", source,
+                   a.value("incident_id", 0));
       break;
     }
   }
@@ -307,7 +321,8 @@ void Server::Impl::ResumeLeftovers() {
   int resumed = 0;
   for (const auto& run : *runs) {
     if (!IsWebhookTrigger(run.trigger)) continue;
-    if (run.status == "running" && run.owner_pid > 0 && run.owner_pid != getpid() && run.owner_start != 0 &&
+    if (run.status == "running" && run.owner_pid > 0 && run.owner_pid != getpid() &&
+        run.owner_start != 0 &&
         ProcessStartTicks(static_cast<pid_t>(run.owner_pid)) == run.owner_start) {
       spdlog::info("run {} is being driven by pid {}; leaving it", run.id, run.owner_pid);
       continue;
@@ -315,13 +330,16 @@ void Server::Impl::ResumeLeftovers() {
     queue_.Push({run.id, 0, PlaybookAt(run.playbook_path)});
     ++resumed;
   }
-  if (resumed > 0) spdlog::info("resuming {} run(s) left {} by a previous medic", resumed, "queued, running or interrupted");
+  if (resumed > 0)
+    spdlog::info("resuming {} run(s) left {} by a previous medic", resumed,
+                 "queued, running or interrupted");
 }
 
 void Server::Impl::PollApprovals() {
   int64_t last_prune = 0;
   while (!poll_stop_.cancelled()) {
-    auto queued = ActOnApprovals(store_, clock_, queue_, [this](int64_t id) { return workers_->IsActive(id); });
+    auto queued = ActOnApprovals(store_, clock_, queue_,
+                                 [this](int64_t id) { return workers_->IsActive(id); });
     if (!queued.ok())
       spdlog::warn("cannot read approvals: {}", queued.status().message());
     else
@@ -330,7 +348,8 @@ void Server::Impl::PollApprovals() {
     if (now - last_prune > 3'600'000) {
       last_prune = now;
       auto pruned = AlertStore(store_).PruneDeliveries(now - kDeliveryMemoryMs);
-      if (!pruned.ok()) spdlog::warn("cannot prune webhook deliveries: {}", pruned.status().message());
+      if (!pruned.ok())
+        spdlog::warn("cannot prune webhook deliveries: {}", pruned.status().message());
     }
     poll_stop_.SleepFor(1'000);
   }
@@ -370,8 +389,8 @@ Status Server::Impl::Run(CancelToken& stop) {
     }
   });
   std::thread poller([this] { PollApprovals(); });
-  spdlog::info("listening on {} ({} route(s), {} worker(s), queue {})", url(), config_.routes.size(),
-               config_.limits.max_concurrent_runs, config_.limits.queue);
+  spdlog::info("listening on {} ({} route(s), {} worker(s), queue {})", url(),
+               config_.routes.size(), config_.limits.max_concurrent_runs, config_.limits.queue);
 
   while (!stop.cancelled()) stop.SleepFor(3'600'000);
 
@@ -384,9 +403,12 @@ Status Server::Impl::Run(CancelToken& stop) {
   poller.join();
   int cut = workers_->Shutdown(config_.limits.drain_timeout_ms);
   size_t left = queue_.depth();
-  spdlog::info("stopped{}{}", cut ? "; " + std::to_string(cut) + " run(s) interrupted (resumed on the next start)" : "",
-               left ? "; " + std::to_string(left) + " run(s) still queued (started on the next start)" : "");
-  if (listen_failed) return Status::Unavailable("the HTTP server on " + url() + " stopped unexpectedly");
+  spdlog::info(
+      "stopped{}{}",
+      cut ? "; " + std::to_string(cut) + " run(s) interrupted (resumed on the next start)" : "",
+      left ? "; " + std::to_string(left) + " run(s) still queued (started on the next start)" : "");
+  if (listen_failed)
+    return Status::Unavailable("the HTTP server on " + url() + " stopped unexpectedly");
   return Status::Ok();
 }
 

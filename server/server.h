@@ -20,8 +20,9 @@
 namespace medic {
 
 struct ServeOptions {
-  std::string listen = "127.0.0.1:8080";  ///< HOST:PORT, [V6]:PORT or :PORT (all interfaces); port 0 picks one
-  std::string work_root;                  ///< runs' files go to WORK_ROOT/run-ID
+  std::string listen =
+      "127.0.0.1:8080";   ///< HOST:PORT, [V6]:PORT or :PORT (all interfaces); port 0 picks one
+  std::string work_root;  ///< runs' files go to WORK_ROOT/run-ID
 };
 
 /// Splits "HOST:PORT" ("[::1]:80", ":80" = 0.0.0.0). Fails with kInvalidArgument.

@@ -34,9 +34,10 @@ AlertRecord ReadAlert(Stmt& s) {
 
 Result<bool> AlertStore::SaveAlert(const AlertRecord& a) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt u(store_.db_, store_.cache_,
-         "UPDATE alerts SET status = ?, labels = ?, annotations = ?, starts_at = ?, ends_at = ?, "
-         "last_seen = ?, notifications = notifications + 1 WHERE incident_id = ? AND fingerprint = ?");
+  Stmt u(
+      store_.db_, store_.cache_,
+      "UPDATE alerts SET status = ?, labels = ?, annotations = ?, starts_at = ?, ends_at = ?, "
+      "last_seen = ?, notifications = notifications + 1 WHERE incident_id = ? AND fingerprint = ?");
   u.Bind(a.status).Bind(a.labels).Bind(a.annotations).Bind(a.starts_at).Bind(a.ends_at);
   u.Bind(a.last_seen).Bind(a.incident_id).Bind(a.fingerprint);
   MEDIC_RETURN_IF_ERROR(u.Done("update alert"));
@@ -44,7 +45,10 @@ Result<bool> AlertStore::SaveAlert(const AlertRecord& a) {
   Stmt i(store_.db_, store_.cache_,
          std::string("INSERT INTO alerts (") + kAlertColumns + ") VALUES (?,?,?,?,?,?,?,?,?,1)");
   i.Bind(a.incident_id).Bind(a.fingerprint).Bind(a.status).Bind(a.labels).Bind(a.annotations);
-  i.Bind(a.starts_at).Bind(a.ends_at).Bind(a.first_seen ? a.first_seen : a.last_seen).Bind(a.last_seen);
+  i.Bind(a.starts_at)
+      .Bind(a.ends_at)
+      .Bind(a.first_seen ? a.first_seen : a.last_seen)
+      .Bind(a.last_seen);
   MEDIC_RETURN_IF_ERROR(i.Done("add alert"));
   return true;
 }
@@ -74,8 +78,9 @@ Result<int64_t> AlertStore::CountFiring(int64_t incident_id) {
 Status AlertStore::LowerDetectedAt(int64_t incident_id, int64_t at) {
   if (at <= 0) return Status::Ok();
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_,
-         "UPDATE incidents SET detected_at = ? WHERE id = ? AND (detected_at = 0 OR detected_at > ?)");
+  Stmt s(
+      store_.db_, store_.cache_,
+      "UPDATE incidents SET detected_at = ? WHERE id = ? AND (detected_at = 0 OR detected_at > ?)");
   s.Bind(at).Bind(incident_id).Bind(at);
   return s.Done("update detected_at");
 }
@@ -148,8 +153,9 @@ Result<std::vector<UnroutedAlertRecord>> AlertStore::ListUnrouted(int limit) {
 
 Result<int64_t> AlertStore::AddApproval(const ApprovalRecord& a) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_,
-         "INSERT INTO approvals (run_id, step_id, approved_by, at, consumed_at) VALUES (?,?,?,?,?)");
+  Stmt s(
+      store_.db_, store_.cache_,
+      "INSERT INTO approvals (run_id, step_id, approved_by, at, consumed_at) VALUES (?,?,?,?,?)");
   s.Bind(a.run_id).Bind(a.step_id).Bind(a.approved_by).Bind(a.at).Bind(a.consumed_at);
   MEDIC_RETURN_IF_ERROR(s.Done("add approval"));
   return static_cast<int64_t>(sqlite3_last_insert_rowid(store_.db_));

@@ -25,19 +25,19 @@ struct AlertRecord {
   std::string status = "firing";  ///< firing | resolved
   Json labels = Json::object();
   Json annotations = Json::object();
-  int64_t starts_at = 0;          ///< unix ms; 0 unknown
-  int64_t ends_at = 0;            ///< unix ms; 0 unknown
-  int64_t first_seen = 0;         ///< when medic first received it for this incident
+  int64_t starts_at = 0;   ///< unix ms; 0 unknown
+  int64_t ends_at = 0;     ///< unix ms; 0 unknown
+  int64_t first_seen = 0;  ///< when medic first received it for this incident
   int64_t last_seen = 0;
-  int64_t notifications = 0;      ///< how many notifications carried it
+  int64_t notifications = 0;  ///< how many notifications carried it
 };
 
 /// An alert no route matched, or that its route could not use (reason says why).
 struct UnroutedAlertRecord {
   int64_t id = 0;
-  std::string source;             ///< alertmanager | pagerduty | generic
+  std::string source;  ///< alertmanager | pagerduty | generic
   int64_t received_at = 0;
-  std::string status;             ///< firing | resolved
+  std::string status;  ///< firing | resolved
   std::string fingerprint;
   Json labels = Json::object();
   Json annotations = Json::object();
@@ -52,7 +52,7 @@ struct ApprovalRecord {
   std::string step_id;
   std::string approved_by;
   int64_t at = 0;
-  int64_t consumed_at = 0;        ///< when serve acted on it; 0: not yet
+  int64_t consumed_at = 0;  ///< when serve acted on it; 0: not yet
 };
 
 /// Thread-safe as the Store is. Holds a reference: the Store must outlive it.
@@ -72,7 +72,8 @@ class AlertStore {
   Status LowerDetectedAt(int64_t incident_id, int64_t at);
 
   /// The response recorded for a delivery already handled, or nullopt when it is new.
-  Result<std::optional<Json>> FindDelivery(const std::string& source, const std::string& delivery_id);
+  Result<std::optional<Json>> FindDelivery(const std::string& source,
+                                           const std::string& delivery_id);
   /// Records a handled delivery with the response it got.
   Status SaveDelivery(const std::string& source, const std::string& delivery_id, int64_t at,
                       const Json& response);

@@ -6,9 +6,11 @@
 
 namespace medic {
 
-Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& path, int64_t interval_ms) {
+Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(const std::string& path,
+                                                                int64_t interval_ms) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
+      SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "cannot allocate";
     sqlite3_close_v2(db);
     return Status::Io("cannot open " + path + " for checkpoints: " + msg);

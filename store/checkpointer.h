@@ -23,7 +23,8 @@ class WalCheckpointer {
  public:
   /// Opens a second connection to the database at `path` and starts checkpointing every
   /// `interval_ms`. Fails with kIo when the database cannot be opened.
-  static Result<std::unique_ptr<WalCheckpointer>> Start(const std::string& path, int64_t interval_ms = 1'000);
+  static Result<std::unique_ptr<WalCheckpointer>> Start(const std::string& path,
+                                                        int64_t interval_ms = 1'000);
   /// Stops the thread, checkpoints once more, and closes the connection.
   ~WalCheckpointer();
   WalCheckpointer(const WalCheckpointer&) = delete;

@@ -110,8 +110,8 @@ std::string CulpritText(const Json& culprit) {
 // The summary of an analysis worth keeping in a timeline; the goroutine buckets and frames
 // of `medic analyze --json` belong in the artifact, not in a postmortem table.
 Json AnalysisSummary(const Json& a) {
-  static const char* const kKeys[] = {"crash_found", "category",    "recoverable", "message",
-                                      "explanation", "culprit",     "signal",      "signature",
+  static const char* const kKeys[] = {"crash_found", "category",      "recoverable", "message",
+                                      "explanation", "culprit",       "signal",      "signature",
                                       "occurrences", "recommendation"};
   Json out = Json::object();
   for (const char* k : kKeys)
@@ -283,8 +283,8 @@ void ComputeMilestones(Timeline& t) {
     const TimelineAnalysis& a = t.analyses.front();
     Reach(m["diagnosed"], a.at, "analysis by step " + a.step_id, a.run_id);
   }
-  bool all_resolved = !firing.empty() && std::includes(resolved.begin(), resolved.end(),
-                                                       firing.begin(), firing.end());
+  bool all_resolved = !firing.empty() &&
+                      std::includes(resolved.begin(), resolved.end(), firing.begin(), firing.end());
   if (all_resolved) Reach(m["resolved"], last_resolved, "every alert resolved");
   Reach(m["resolved"], t.incident.closed_at, "incident record (closed_at)");
 
@@ -298,9 +298,12 @@ void ComputeDurations(Timeline& t, const TimelineOptions& options) {
     const char* to;
   };
   static const Def kDefs[] = {
-      {"time_to_trigger", "detected", "triggered"},  {"time_to_contain", "triggered", "contained"},
-      {"time_to_diagnose", "triggered", "diagnosed"}, {"time_to_mitigate", "triggered", "mitigated"},
-      {"time_to_verify", "triggered", "verified"},    {"time_to_resolve", "detected", "resolved"},
+      {"time_to_trigger", "detected", "triggered"},
+      {"time_to_contain", "triggered", "contained"},
+      {"time_to_diagnose", "triggered", "diagnosed"},
+      {"time_to_mitigate", "triggered", "mitigated"},
+      {"time_to_verify", "triggered", "verified"},
+      {"time_to_resolve", "detected", "resolved"},
   };
   for (const Def& def : kDefs) {
     DerivedDuration d;
@@ -333,9 +336,9 @@ const Milestone& Timeline::milestone(std::string_view name) const {
 
 std::string MilestoneOfStage(std::string_view stage) {
   static const std::map<std::string, std::string> kNames = {
-      {"contain", "contained"},   {"containment", "contained"}, {"diagnose", "diagnosed"},
-      {"diagnosis", "diagnosed"}, {"recover", "mitigated"},     {"recovery", "mitigated"},
-      {"mitigate", "mitigated"},  {"mitigation", "mitigated"},  {"verify", "verified"},
+      {"contain", "contained"},    {"containment", "contained"}, {"diagnose", "diagnosed"},
+      {"diagnosis", "diagnosed"},  {"recover", "mitigated"},     {"recovery", "mitigated"},
+      {"mitigate", "mitigated"},   {"mitigation", "mitigated"},  {"verify", "verified"},
       {"verification", "verified"}};
   auto it = kNames.find(Lower(Trim(stage)));
   return it == kNames.end() ? "" : it->second;
@@ -400,8 +403,9 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
       e.duration_ms = IntAt(e.data, "duration_ms", -1);
       e.budget_ms = IntAt(e.data, "budget_ms", step ? step->budget_ms : 0);
       auto ob = e.data.find("over_budget");
-      e.over_budget = ob != e.data.end() && ob->is_boolean() ? ob->get<bool>()
-                      : e.budget_ms > 0 && e.duration_ms > e.budget_ms;
+      e.over_budget = ob != e.data.end() && ob->is_boolean()
+                          ? ob->get<bool>()
+                          : e.budget_ms > 0 && e.duration_ms > e.budget_ms;
       last_end[key(e.run_id, e.step_id)] = out.size();
     }
     e.changes = e.kind == "step.command" && step && step->approved;
@@ -446,8 +450,9 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
   });
   t.events.reserve(out.size());
   for (size_t i : idx) t.events.push_back(std::move(out[i]));
-  std::stable_sort(t.analyses.begin(), t.analyses.end(),
-                   [](const TimelineAnalysis& a, const TimelineAnalysis& b) { return a.at < b.at; });
+  std::stable_sort(
+      t.analyses.begin(), t.analyses.end(),
+      [](const TimelineAnalysis& a, const TimelineAnalysis& b) { return a.at < b.at; });
 
   for (TimelineRun& r : runs) BuildStages(r, t.events);
   t.runs = std::move(runs);

@@ -25,8 +25,8 @@ struct TimelineScope {
 };
 
 /// The milestones, in the order they normally happen.
-inline constexpr const char* kMilestoneNames[] = {"detected",  "triggered", "contained", "diagnosed",
-                                                  "mitigated", "verified",  "resolved"};
+inline constexpr const char* kMilestoneNames[] = {
+    "detected", "triggered", "contained", "diagnosed", "mitigated", "verified", "resolved"};
 
 /// The overall SLA of the golden three minutes: contained within 3 minutes of the trigger.
 inline constexpr int64_t kContainBudgetMs = 180'000;
@@ -41,9 +41,9 @@ struct TimelineOptions {
 /// One line of the timeline: a recorded event, or a fact derived from the record
 /// (kind "analysis.result", id 0), redacted.
 struct TimelineEvent {
-  int64_t id = 0;        ///< the event's row id; 0 for derived facts
-  int64_t at = 0;        ///< unix ms
-  int64_t run_id = 0;    ///< 0: about the incident only (alerts, incident.closed)
+  int64_t id = 0;      ///< the event's row id; 0 for derived facts
+  int64_t at = 0;      ///< unix ms
+  int64_t run_id = 0;  ///< 0: about the incident only (alerts, incident.closed)
   std::string step_id;
   std::string stage;     ///< the step's stage, or the stage of stage.* events
   std::string kind;      ///< as recorded: alert.firing, run.started, step.succeeded, ...
@@ -52,7 +52,7 @@ struct TimelineEvent {
   std::string status;    ///< run/step/stage status the event reports, else ""
   std::string message;
   Json data = Json::object();
-  int attempts = 0;        ///< step end events: attempts so far; 0 unknown
+  int attempts = 0;          ///< step end events: attempts so far; 0 unknown
   int64_t duration_ms = -1;  ///< step end events; -1 unknown
   int64_t budget_ms = 0;     ///< step end events: the step's budget; 0 none
   bool over_budget = false;
@@ -112,9 +112,9 @@ struct DerivedDuration {
 struct Timeline {
   TimelineScope scope;
   IncidentRecord incident;
-  std::vector<TimelineRun> runs;        ///< oldest first
-  std::vector<TimelineEvent> events;    ///< by time, ties in record order
-  std::vector<Milestone> milestones;    ///< one per kMilestoneNames, in that order
+  std::vector<TimelineRun> runs;      ///< oldest first
+  std::vector<TimelineEvent> events;  ///< by time, ties in record order
+  std::vector<Milestone> milestones;  ///< one per kMilestoneNames, in that order
   std::vector<DerivedDuration> durations;
   std::vector<TimelineAnalysis> analyses;
   int64_t origin_ms = 0;  ///< T+0: the earliest of detected and the first event

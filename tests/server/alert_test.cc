@@ -1,8 +1,8 @@
 // Parsing the three webhook shapes, and refusing what is malformed or absurd with a
 // one-line reason naming the field.
-#include <gtest/gtest.h>
-
 #include "server/alert.h"
+
+#include <gtest/gtest.h>
 
 namespace medic {
 namespace {
@@ -63,19 +63,24 @@ TEST(Alert, MalformedOrWrongShapeSaysWhatIsWrongInOneLine) {
 }
 
 TEST(Alert, DepthCheckIgnoresBracketsInStrings) {
-  EXPECT_TRUE(CheckJsonDepth(R"({"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]"})").ok());
+  EXPECT_TRUE(
+      CheckJsonDepth(R"({"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]"})")
+          .ok());
 }
 
 TEST(Alert, GenericShapeFillsFingerprintAndGroupKey) {
-  auto n = ParseGeneric(R"({"labels": {"alertname": "Down", "service": "cart"}, "annotations": {"summary": "x"}})");
+  auto n = ParseGeneric(
+      R"({"labels": {"alertname": "Down", "service": "cart"}, "annotations": {"summary": "x"}})");
   ASSERT_TRUE(n.ok()) << n.status().message();
   ASSERT_EQ(n->alerts.size(), 1u);
   EXPECT_EQ(n->alerts[0].status, "firing");
   EXPECT_EQ(n->alerts[0].fingerprint.size(), 16u);
-  EXPECT_EQ(n->alerts[0].fingerprint, FingerprintOf(Json{{"service", "cart"}, {"alertname", "Down"}}))
+  EXPECT_EQ(n->alerts[0].fingerprint,
+            FingerprintOf(Json{{"service", "cart"}, {"alertname", "Down"}}))
       << "the fingerprint does not depend on label order";
   EXPECT_EQ(n->alerts[0].group_key, n->alerts[0].fingerprint);
-  auto many = ParseGeneric(R"({"alerts": [{"labels": {"a": "1"}, "group_key": "g"}, {"status": "resolved", "labels": {"a": "2"}}]})");
+  auto many = ParseGeneric(
+      R"({"alerts": [{"labels": {"a": "1"}, "group_key": "g"}, {"status": "resolved", "labels": {"a": "2"}}]})");
   ASSERT_TRUE(many.ok()) << many.status().message();
   EXPECT_EQ(many->alerts[0].group_key, "g");
   EXPECT_EQ(many->alerts[1].status, "resolved");
@@ -92,17 +97,20 @@ TEST(Alert, PagerDutyTriggeredResolvedAndOtherEvents) {
   ASSERT_EQ(fired->alerts.size(), 1u);
   const Alert& a = fired->alerts[0];
   EXPECT_EQ(a.status, "firing");
-  EXPECT_EQ(a.labels["alertname"], "Checkout  panics") << "control characters in free text become spaces";
+  EXPECT_EQ(a.labels["alertname"], "Checkout  panics")
+      << "control characters in free text become spaces";
   EXPECT_EQ(a.labels["service"], "checkout");
   EXPECT_EQ(a.labels["priority"], "P1");
   EXPECT_EQ(a.group_key, "PGR0VU2");
   EXPECT_EQ(a.starts_at, 1714557600000);
-  auto resolved = ParsePagerDuty(R"({"event": {"event_type": "incident.resolved", "occurred_at": "2024-05-01T10:09:00Z",
+  auto resolved = ParsePagerDuty(
+      R"({"event": {"event_type": "incident.resolved", "occurred_at": "2024-05-01T10:09:00Z",
     "data": {"id": "PGR0VU2", "title": "Checkout panics"}}})");
   ASSERT_TRUE(resolved.ok());
   EXPECT_EQ(resolved->alerts[0].status, "resolved");
   EXPECT_EQ(resolved->alerts[0].ends_at, 1714558140000);
-  auto acked = ParsePagerDuty(R"({"event": {"event_type": "incident.acknowledged", "data": {"id": "PGR0VU2"}}})");
+  auto acked = ParsePagerDuty(
+      R"({"event": {"event_type": "incident.acknowledged", "data": {"id": "PGR0VU2"}}})");
   ASSERT_TRUE(acked.ok());
   EXPECT_TRUE(acked->alerts.empty());
   EXPECT_NE(acked->ignored.find("incident.acknowledged"), std::string::npos);

@@ -61,15 +61,18 @@ params:
 stages:
   - name: contain
     steps:
-      - {id: a, action: exec, with: {argv: [sh, -c, 'echo "a $1" >> "$0"', ")" + effects_ + R"(", "{{ params.service }}"]}}
+      - {id: a, action: exec, with: {argv: [sh, -c, 'echo "a $1" >> "$0"', ")" +
+                                        effects_ + R"(", "{{ params.service }}"]}}
       - id: b
         action: exec
         idempotent: true
-        with: {argv: [sh, -c, 'while [ -f "$1" ]; do sleep 0.05; done; echo "b $2" >> "$0"', ")" + effects_ + R"(", ")" +
-                       marker_ + R"(", "{{ params.service }}"]}
+        with: {argv: [sh, -c, 'while [ -f "$1" ]; do sleep 0.05; done; echo "b $2" >> "$0"', ")" +
+                                        effects_ + R"(", ")" + marker_ +
+                                        R"(", "{{ params.service }}"]}
   - name: verify
     steps:
-      - {id: c, action: exec, with: {argv: [sh, -c, 'echo "c $1" >> "$0"', ")" + effects_ + R"(", "{{ params.service }}"]}}
+      - {id: c, action: exec, with: {argv: [sh, -c, 'echo "c $1" >> "$0"', ")" +
+                                        effects_ + R"(", "{{ params.service }}"]}}
 )");
     WriteFile(dir_.Join("serve.yaml"), R"(auth:
   bearer_tokens_file: tokens
@@ -96,19 +99,25 @@ routes:
 receivers:
   - name: medic
     webhook_configs:
-      - url: )" + serve_.url() + R"(/hooks/alertmanager
+      - url: )" + serve_.url() +
+                         R"(/hooks/alertmanager
         send_resolved: true
         http_config:
-          authorization: {type: Bearer, credentials: ")" + token + R"("}
+          authorization: {type: Bearer, credentials: ")" +
+                         token + R"("}
 )";
     err = am_.Start(dir_.Join("am"), config);
     ASSERT_EQ(err, "");
   }
 
-  static std::string Alert(const std::string& pod, bool resolved = false, const std::string& service = "checkout") {
+  static std::string Alert(const std::string& pod, bool resolved = false,
+                           const std::string& service = "checkout") {
     json a = {{"labels",
-               {{"alertname", "GoPanicRateHigh"}, {"severity", "critical"}, {"namespace", "prod"},
-                {"service", service}, {"pod", pod}}},
+               {{"alertname", "GoPanicRateHigh"},
+                {"severity", "critical"},
+                {"namespace", "prod"},
+                {"service", service},
+                {"pod", pod}}},
               {"annotations", {{"summary", "panics in " + service}}},
               {"startsAt", Rfc3339(-60)}};
     if (resolved) a["endsAt"] = Rfc3339(-1);
@@ -130,7 +139,8 @@ receivers:
     sqlite3_busy_timeout(db, 5000);
     sqlite3_stmt* s = nullptr;
     std::string out;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
       const unsigned char* t = sqlite3_column_text(s, 0);
       out = t ? reinterpret_cast<const char*>(t) : "";
     }
@@ -145,7 +155,9 @@ receivers:
     return res ? res->body : "";
   }
 
-  std::string Logs() { return "serve:\n" + serve_.log() + "\nalertmanager:\n" + ReadFile(am_.log_path()); }
+  std::string Logs() {
+    return "serve:\n" + serve_.log() + "\nalertmanager:\n" + ReadFile(am_.log_path());
+  }
 
   ScopedTempDir dir_;
   ServePeer serve_;
@@ -160,7 +172,8 @@ TEST_F(WithAlertmanager, FiringRunsThePlaybookAndResolvedClosesTheIncident) {
   EXPECT_EQ(ReadFile(effects_), "a checkout\nb checkout\nc checkout\n");
   EXPECT_EQ(Query("select trigger from runs"), "alertmanager");
   EXPECT_EQ(Query("select dedup_key from incidents"), "panics/prod/checkout");
-  EXPECT_EQ(Query("select status from incidents"), "open") << "the run ending does not close the incident";
+  EXPECT_EQ(Query("select status from incidents"), "open")
+      << "the run ending does not close the incident";
   std::string data = Query("select data from events where kind = 'alert.firing'");
   json j = json::parse(data);
   EXPECT_EQ(j["labels"]["pod"], "checkout-1");
@@ -182,14 +195,17 @@ TEST_F(WithAlertmanager, RepeatsAndOtherPodsAreDeduplicatedIntoTheOpenIncident) 
   PostToAlertmanager({Alert("checkout-1")});
   // Alertmanager re-sends the whole group, now with both pods.
   ASSERT_TRUE(WaitFor([&] { return Query("select count(*) from alerts") == "2"; })) << Logs();
-  ASSERT_TRUE(WaitFor([&] { return std::atoi(Query("select count(*) from events where kind = 'alert.repeated'").c_str()) >= 2; }))
-      << Logs();
+  ASSERT_TRUE(WaitFor([&] {
+    return std::atoi(Query("select count(*) from events where kind = 'alert.repeated'").c_str()) >=
+           2;
+  })) << Logs();
   EXPECT_EQ(Query("select count(*) from incidents"), "1");
   EXPECT_EQ(Query("select count(*) from runs"), "1");
   EXPECT_EQ(ReadFile(effects_), "a checkout\nb checkout\nc checkout\n");
   PostToAlertmanager({Alert("checkout-1", true)});
-  ASSERT_TRUE(WaitFor([&] { return Query("select status from alerts where labels like '%checkout-1%'") == "resolved"; }))
-      << Logs();
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select status from alerts where labels like '%checkout-1%'") == "resolved";
+  })) << Logs();
   EXPECT_EQ(Query("select status from incidents"), "open") << "checkout-2 still fires";
   PostToAlertmanager({Alert("checkout-2", true)});
   ASSERT_TRUE(WaitFor([&] { return Query("select status from incidents") == "closed"; })) << Logs();
@@ -199,7 +215,9 @@ TEST_F(WithAlertmanager, AWrongTokenIsRefusedAndNothingIsStored) {
   StartBoth("a-token-medic-does-not-know");
   PostToAlertmanager({Alert("checkout-1")});
   ASSERT_TRUE(WaitFor([&] {
-    return Metrics().find("medic_http_requests_total{endpoint=\"/hooks/alertmanager\",code=\"401\"}") != std::string::npos;
+    return Metrics().find(
+               "medic_http_requests_total{endpoint=\"/hooks/alertmanager\",code=\"401\"}") !=
+           std::string::npos;
   })) << Logs();
   for (const char* table : {"incidents", "runs", "events", "alerts", "unrouted_alerts"})
     EXPECT_EQ(Query(std::string("select count(*) from ") + table), "0") << table;
@@ -209,21 +227,25 @@ TEST_F(WithAlertmanager, KillNineBetween202AndTheRunsEndThenRestartCompletesItEx
   WriteFile(marker_, "");
   StartBoth();
   PostToAlertmanager({Alert("checkout-1")});
-  ASSERT_TRUE(WaitFor([&] { return Query("select status from steps where step_id = 'b'") == "running"; })) << Logs();
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select status from steps where step_id = 'b'") == "running";
+  })) << Logs();
   serve_.Kill9();
   // Alertmanager keeps notifying (group_interval) while serve is down and after it is back.
   PostToAlertmanager({Alert("checkout-2")});
   ASSERT_EQ(serve_.Restart(), "");
-  ASSERT_TRUE(WaitFor([&] { return Query("select status || attempts from steps where step_id = 'b'") == "running2"; }))
-      << Logs();
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select status || attempts from steps where step_id = 'b'") == "running2";
+  })) << Logs();
   std::remove(marker_.c_str());
   ASSERT_TRUE(WaitFor([&] { return Query("select status from runs") == "succeeded"; })) << Logs();
   ASSERT_TRUE(WaitFor([&] { return Query("select count(*) from alerts") == "2"; })) << Logs();
   EXPECT_EQ(ReadFile(effects_), "a checkout\nb checkout\nc checkout\n");
   EXPECT_EQ(Query("select count(*) from runs"), "1");
   EXPECT_EQ(Query("select count(*) from incidents"), "1");
-  EXPECT_EQ(Query("select group_concat(kind) from events where kind in ('run.started', 'run.resumed')"),
-            "run.started,run.resumed");
+  EXPECT_EQ(
+      Query("select group_concat(kind) from events where kind in ('run.started', 'run.resumed')"),
+      "run.started,run.resumed");
 }
 
 TEST_F(WithAlertmanager, ABurstOfDuplicateAlertsYieldsOneIncident) {
@@ -232,7 +254,8 @@ TEST_F(WithAlertmanager, ABurstOfDuplicateAlertsYieldsOneIncident) {
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i)
-        am_.PostAlerts("[" + Alert("checkout-" + std::to_string(t)) + "," + Alert("checkout-" + std::to_string(i)) + "]");
+        am_.PostAlerts("[" + Alert("checkout-" + std::to_string(t)) + "," +
+                       Alert("checkout-" + std::to_string(i)) + "]");
     });
   for (auto& t : threads) t.join();
   ASSERT_TRUE(WaitFor([&] { return Query("select count(*) from alerts") == "10"; })) << Logs();

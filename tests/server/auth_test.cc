@@ -1,7 +1,7 @@
 // Credentials and PagerDuty signatures: what gets in and what does not.
-#include <gtest/gtest.h>
-
 #include "server/auth.h"
+
+#include <gtest/gtest.h>
 
 namespace medic {
 namespace {
@@ -53,10 +53,12 @@ TEST(Auth, PagerDutySignatureOfAnotherBodyOrSecretIsRefused) {
   std::string body = R"({"event":{}})";
   EXPECT_FALSE(auth.CheckPagerDutySignature(body, ""));
   EXPECT_FALSE(auth.CheckPagerDutySignature(body, "v1=" + HmacSha256Hex(kNew, body + " ")));
-  EXPECT_FALSE(auth.CheckPagerDutySignature(body, "v1=" + HmacSha256Hex("another-secret-123", body)));
+  EXPECT_FALSE(
+      auth.CheckPagerDutySignature(body, "v1=" + HmacSha256Hex("another-secret-123", body)));
   EXPECT_FALSE(auth.CheckPagerDutySignature(body, "v0=" + HmacSha256Hex(kNew, body)));
   EXPECT_FALSE(auth.CheckPagerDutySignature(body, HmacSha256Hex(kNew, body)));
-  EXPECT_FALSE(Authenticator({kToken}, {}).CheckPagerDutySignature(body, "v1=" + HmacSha256Hex(kNew, body)));
+  EXPECT_FALSE(
+      Authenticator({kToken}, {}).CheckPagerDutySignature(body, "v1=" + HmacSha256Hex(kNew, body)));
 }
 
 TEST(Auth, Base64DecodesWithAndWithoutPadding) {

@@ -1,10 +1,11 @@
 // The serve config: loads what is right, reports every problem with file:line, and routes
 // alerts (first match wins) into playbook params without letting a label inject anything.
+#include "server/config.h"
+
 #include <gtest/gtest.h>
 
 #include "base/redact.h"
 #include "integrations/action.h"
-#include "server/config.h"
 #include "server/router.h"
 #include "tests/support/test_support.h"
 
@@ -96,31 +97,60 @@ limits: {queue: lots}
   std::string m = c.status().message();
   std::string f = dir_.Join("serve.yaml");
   EXPECT_NE(m.find(f + ":2:19: a token or secret is shorter than 12"), std::string::npos) << m;
-  EXPECT_NE(m.find(f + ":5:24: route 'panics': match.alertname: invalid regular expression"), std::string::npos) << m;
-  EXPECT_NE(m.find(f + ":6:5: route 'panics': unknown route field 'playbok' (did you mean 'playbook'?)"),
-            std::string::npos) << m;
+  EXPECT_NE(m.find(f + ":5:24: route 'panics': match.alertname: invalid regular expression"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(
+      m.find(f + ":6:5: route 'panics': unknown route field 'playbok' (did you mean 'playbook'?)"),
+      std::string::npos)
+      << m;
   EXPECT_NE(m.find("route 'panics': missing 'playbook'"), std::string::npos) << m;
-  EXPECT_NE(m.find(":10:12: route 'typo': vars.servce: playbook 'rescue' has no param 'servce' (did you mean 'service'?)"),
-            std::string::npos) << m;
-  EXPECT_NE(m.find("route 'typo': vars.namespace: '{{ lables.ns }}' is not alert data"), std::string::npos) << m;
-  EXPECT_NE(m.find("route 'typo': playbook 'rescue' requires param 'service'"), std::string::npos) << m;
-  EXPECT_NE(m.find("route 'broken': playbook " + dir_.Join("missing.yaml") + " does not load"), std::string::npos) << m;
+  EXPECT_NE(m.find(":10:12: route 'typo': vars.servce: playbook 'rescue' has no param 'servce' "
+                   "(did you mean 'service'?)"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("route 'typo': vars.namespace: '{{ lables.ns }}' is not alert data"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("route 'typo': playbook 'rescue' requires param 'service'"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("route 'broken': playbook " + dir_.Join("missing.yaml") + " does not load"),
+            std::string::npos)
+      << m;
   EXPECT_NE(m.find("limits.queue: 'lots' must be a whole number"), std::string::npos) << m;
 }
 
 TEST_F(ConfigTest, APlaybookProblemIsReportedWithThePlaybooksOwnPosition) {
-  WriteFile(dir_.Join("bad.yaml"), "name: bad\nstages:\n  - name: s\n    steps:\n      - {id: a, action: gcor}\n");
-  auto c = Load("auth: {bearer_tokens_file: tokens}\nroutes:\n  - {match: {}, playbook: bad.yaml}\n");
+  WriteFile(dir_.Join("bad.yaml"),
+            "name: bad\nstages:\n  - name: s\n    steps:\n      - {id: a, action: gcor}\n");
+  auto c =
+      Load("auth: {bearer_tokens_file: tokens}\nroutes:\n  - {match: {}, playbook: bad.yaml}\n");
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find(dir_.Join("bad.yaml") + ":5:"), std::string::npos) << c.status().message();
-  EXPECT_NE(c.status().message().find("unknown action 'gcor'"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find(dir_.Join("bad.yaml") + ":5:"), std::string::npos)
+      << c.status().message();
+  EXPECT_NE(c.status().message().find("unknown action 'gcor'"), std::string::npos)
+      << c.status().message();
+}
+
+TEST_F(ConfigTest, ADuplicateFieldIsAnErrorNotAGuess) {
+  auto c = Load(
+      "auth: {bearer_tokens_file: tokens}\nroutes:\n  - {match: {}, playbook: rescue.yaml, "
+      "vars: {service: a, service: b}}\nlimits: {queue: 5, queue: 6}\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find(":4:20: duplicate limits field 'queue'"), std::string::npos)
+      << c.status().message();
+  EXPECT_NE(c.status().message().find("route 'route-1': duplicate var 'service'"),
+            std::string::npos)
+      << c.status().message();
 }
 
 TEST_F(ConfigTest, RefusesToStartWithoutCredentials) {
   auto c = Load("routes:\n  - {match: {}, playbook: rescue.yaml, vars: {service: x}}\n");
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("no credentials configured"), std::string::npos);
-  auto missing = Load("auth: {bearer_tokens_file: nope}\nroutes:\n  - {match: {}, playbook: rescue.yaml, vars: {service: x}}\n");
+  auto missing = Load(
+      "auth: {bearer_tokens_file: nope}\nroutes:\n  - {match: {}, playbook: rescue.yaml, vars: "
+      "{service: x}}\n");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("cannot read " + dir_.Join("nope")), std::string::npos);
 }
@@ -142,8 +172,10 @@ routes:
     const RouteConfig* r = MatchRoute(c->routes, labels);
     return r ? r->name : std::string("none");
   };
-  EXPECT_EQ(name({{"alertname", "GoPanicRateHigh"}, {"severity", "crit"}, {"service", "a"}}), "critical");
-  EXPECT_EQ(name({{"alertname", "GoPanicRateHigh"}, {"severity", "critical"}, {"service", "a"}}), "not-staging")
+  EXPECT_EQ(name({{"alertname", "GoPanicRateHigh"}, {"severity", "crit"}, {"service", "a"}}),
+            "critical");
+  EXPECT_EQ(name({{"alertname", "GoPanicRateHigh"}, {"severity", "critical"}, {"service", "a"}}),
+            "not-staging")
       << "regexes are anchored";
   EXPECT_EQ(name({{"service", "cart"}}), "not-staging") << "an absent label reads as empty";
   EXPECT_EQ(name({{"service", "cart"}, {"env", "staging"}}), "none");
@@ -163,7 +195,8 @@ routes:
   ASSERT_TRUE(routed.ok()) << routed.status().message();
   EXPECT_EQ(routed->params["service"], "{{ env.HOME }}'; rm -rf /");
   EXPECT_EQ(routed->params["namespace"], "ns-{{ params.x }}");
-  EXPECT_EQ(routed->dedup_key, "route-1/{}:{alertname=\"X\"}") << "default: the route and the group key";
+  EXPECT_EQ(routed->dedup_key, "route-1/{}:{alertname=\"X\"}")
+      << "default: the route and the group key";
 }
 
 TEST_F(ConfigTest, AMissingLabelOrKeyTemplateSaysWhich) {
@@ -178,7 +211,8 @@ routes:
   auto missing = ApplyRoute(c->routes[0], MakeAlert({{"namespace", "prod"}}), "generic");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().message(), "vars.service: the alert has no label 'service'");
-  auto ok = ApplyRoute(c->routes[0], MakeAlert({{"namespace", "prod"}, {"service", "cart"}}), "generic");
+  auto ok =
+      ApplyRoute(c->routes[0], MakeAlert({{"namespace", "prod"}, {"service", "cart"}}), "generic");
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->dedup_key, "route-1/prod/cart");
 }

@@ -1,6 +1,8 @@
 // The intake against a real SQLite record: dedup while an incident is open, resolve and
 // close, the queue's back-pressure, PagerDuty delivery ids, unrouted alerts, and the
 // approvals `medic approve` leaves for serve.
+#include "server/intake.h"
+
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -8,7 +10,6 @@
 #include "integrations/action.h"
 #include "playbooks/runner.h"
 #include "server/approvals.h"
-#include "server/intake.h"
 #include "store/alerts.h"
 #include "tests/support/test_support.h"
 
@@ -47,8 +48,8 @@ routes:
     store_ = std::move(*s);
   }
 
-  static Alert MakeAlert(const std::string& service, const std::string& pod, const std::string& status = "firing",
-                         int64_t starts_at = 0) {
+  static Alert MakeAlert(const std::string& service, const std::string& pod,
+                         const std::string& status = "firing", int64_t starts_at = 0) {
     Alert a;
     a.status = status;
     a.labels = {{"alertname", "GoPanicRateHigh"}, {"service", service}, {"pod", pod}};
@@ -109,7 +110,8 @@ TEST_F(IntakeTest, RepeatsAndOtherPodsJoinTheOpenIncidentWithoutNewRuns) {
   Intake intake(*store_, config_, queue, *SystemClock::Default(), metrics_);
   auto first = intake.Accept(Of({MakeAlert("checkout", "p1", "firing", 5'000)}), 0);
   ASSERT_TRUE(first.ok());
-  auto again = intake.Accept(Of({MakeAlert("checkout", "p1"), MakeAlert("checkout", "p2", "firing", 2'000)}), 0);
+  auto again = intake.Accept(
+      Of({MakeAlert("checkout", "p1"), MakeAlert("checkout", "p2", "firing", 2'000)}), 0);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->accepted, 2);
   EXPECT_TRUE(again->new_runs.empty());
@@ -138,7 +140,8 @@ TEST_F(IntakeTest, ABurstOfDuplicatesFromManyThreadsYieldsOneIncident) {
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i)
-        if (!intake.Accept(Of({MakeAlert("checkout", "p" + std::to_string(t))}), 0).ok()) ++failures;
+        if (!intake.Accept(Of({MakeAlert("checkout", "p" + std::to_string(t))}), 0).ok())
+          ++failures;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures, 0);
@@ -177,7 +180,8 @@ TEST_F(IntakeTest, AFullQueueRefusesNewRunsAndRecordsNothing) {
   ASSERT_FALSE(full.ok());
   EXPECT_EQ(full.status().code(), Code::kUnavailable);
   EXPECT_EQ(Count("incidents"), 1);
-  EXPECT_EQ(AlertStore(*store_).AlertsOfIncident(1)->size(), 1u) << "the joined alert was rolled back too";
+  EXPECT_EQ(AlertStore(*store_).AlertsOfIncident(1)->size(), 1u)
+      << "the joined alert was rolled back too";
   EXPECT_EQ(queue.depth(), 1u) << "the reservation was given back";
   auto dedup = intake.Accept(Of({MakeAlert("a", "2")}), 0);
   EXPECT_TRUE(dedup.ok()) << "alerts that join an open incident need no queue slot";
@@ -223,11 +227,14 @@ TEST_F(IntakeTest, ApprovalsLetAWaitingWebhookRunGoOn) {
   Intake intake(*store_, config_, queue, *SystemClock::Default(), metrics_);
   auto r = intake.Accept(Of({MakeAlert("checkout", "p1")}), 0);
   int64_t run_id = r->new_runs[0];
-  auto early = ActOnApprovals(*store_, *SystemClock::Default(), queue, [](int64_t) { return false; });
+  auto early =
+      ActOnApprovals(*store_, *SystemClock::Default(), queue, [](int64_t) { return false; });
   EXPECT_TRUE(early->empty());
 
-  EXPECT_EQ(ApproveStep(*store_, *SystemClock::Default(), run_id, "restrat", "ann").status().message(),
-            "run " + std::to_string(run_id) + " has no step 'restrat' (did you mean 'restart'?); its steps: hello, restart");
+  EXPECT_EQ(
+      ApproveStep(*store_, *SystemClock::Default(), run_id, "restrat", "ann").status().message(),
+      "run " + std::to_string(run_id) +
+          " has no step 'restrat' (did you mean 'restart'?); its steps: hello, restart");
   auto ok = ApproveStep(*store_, *SystemClock::Default(), run_id, "restart", "ann");
   ASSERT_TRUE(ok.ok()) << ok.status().message();
   EXPECT_TRUE(store_->GetStep(run_id, "restart")->approved);
@@ -245,10 +252,13 @@ TEST_F(IntakeTest, ApprovalsLetAWaitingWebhookRunGoOn) {
   ASSERT_TRUE(store_->SaveStep(*step).ok());
   auto busy = ActOnApprovals(*store_, *SystemClock::Default(), queue, [](int64_t) { return true; });
   EXPECT_TRUE(busy->empty()) << "a run being driven is left for the next poll";
-  auto queued = ActOnApprovals(*store_, *SystemClock::Default(), queue, [](int64_t) { return false; });
+  auto queued =
+      ActOnApprovals(*store_, *SystemClock::Default(), queue, [](int64_t) { return false; });
   ASSERT_EQ(*queued, std::vector<int64_t>{run_id});
   EXPECT_TRUE(store_->GetStep(run_id, "restart")->approved);
-  EXPECT_TRUE(ActOnApprovals(*store_, *SystemClock::Default(), queue, [](int64_t) { return false; })->empty());
+  EXPECT_TRUE(ActOnApprovals(*store_, *SystemClock::Default(), queue, [](int64_t) {
+                return false;
+              })->empty());
 }
 
 TEST(RunQueue, ReservationsCountAgainstCapacityUntilUsedOrReleased) {
@@ -274,12 +284,17 @@ TEST(Metrics, RenderIsPrometheusText) {
   m.CountRun("succeeded");
   m.ObserveTriggerToStart(0.004);
   std::string text = m.Render(3, 1000);
-  EXPECT_NE(text.find("medic_http_requests_total{endpoint=\"/hooks/alertmanager\",code=\"202\"} 2\n"), std::string::npos);
-  EXPECT_NE(text.find("medic_alerts_total{source=\"alertmanager\",outcome=\"deduplicated\"} 1\n"), std::string::npos);
+  EXPECT_NE(
+      text.find("medic_http_requests_total{endpoint=\"/hooks/alertmanager\",code=\"202\"} 2\n"),
+      std::string::npos);
+  EXPECT_NE(text.find("medic_alerts_total{source=\"alertmanager\",outcome=\"deduplicated\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(text.find("medic_runs_total{status=\"succeeded\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("medic_queue_depth 3\n"), std::string::npos);
-  EXPECT_NE(text.find("medic_trigger_to_start_seconds_bucket{le=\"0.005\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("medic_trigger_to_start_seconds_bucket{le=\"0.0025\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("medic_trigger_to_start_seconds_bucket{le=\"0.005\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("medic_trigger_to_start_seconds_bucket{le=\"0.0025\"} 0\n"),
+            std::string::npos);
   EXPECT_NE(text.find("# TYPE medic_trigger_to_start_seconds histogram\n"), std::string::npos);
 }
 

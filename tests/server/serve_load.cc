@@ -42,7 +42,8 @@ struct Options {
 };
 
 int64_t WallNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -54,8 +55,9 @@ double Percentile(std::vector<double> v, double p) {
 }
 
 void Report(const char* what, const std::vector<double>& ms) {
-  std::printf("%s: n=%zu p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms\n", what, ms.size(), Percentile(ms, 50),
-              Percentile(ms, 90), Percentile(ms, 99), ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end()));
+  std::printf("%s: n=%zu p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms\n", what, ms.size(),
+              Percentile(ms, 50), Percentile(ms, 90), Percentile(ms, 99),
+              ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end()));
 }
 
 struct Outcome {
@@ -67,7 +69,8 @@ struct Outcome {
 
 // Sends requests i = thread, thread + C, ... at their scheduled times (open loop: a slow
 // answer delays only this connection's next request, and the lag is reported).
-void Worker(const Options& o, int thread, int64_t total, Clock::time_point t0, Outcome* out, std::mutex* mu) {
+void Worker(const Options& o, int thread, int64_t total, Clock::time_point t0, Outcome* out,
+            std::mutex* mu) {
   httplib::Client client(o.host, o.port);
   client.set_keep_alive(true);
   client.set_read_timeout(30, 0);
@@ -75,20 +78,22 @@ void Worker(const Options& o, int thread, int64_t total, Clock::time_point t0, O
   httplib::Headers headers = {{"Authorization", "Bearer " + o.token}};
   Outcome local;
   for (int64_t i = thread; i < total; i += o.connections) {
-    auto when = t0 + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(i) * 1e9 / o.rate));
+    auto when =
+        t0 + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(i) * 1e9 / o.rate));
     auto now = Clock::now();
     if (when > now)
       std::this_thread::sleep_until(when);
     else
-      local.max_lag_ms = std::max(local.max_lag_ms, std::chrono::duration<double, std::milli>(now - when).count());
+      local.max_lag_ms =
+          std::max(local.max_lag_ms, std::chrono::duration<double, std::milli>(now - when).count());
     std::string service, body;
     if (o.mode == "start") {
       service = "start-" + o.run_id + "-" + std::to_string(i);
       body = R"({"labels":{"alertname":"GoBenchStart","service":")" + service + R"(","pod":"p"}})";
     } else {
       service = "svc-" + std::to_string(i % o.services);
-      body = R"({"labels":{"alertname":"GoBench","service":")" + service + R"(","pod":"pod-)" + o.run_id + "-" +
-             std::to_string(i) + R"("},"annotations":{"summary":"bench"}})";
+      body = R"({"labels":{"alertname":"GoBench","service":")" + service + R"(","pod":"pod-)" +
+             o.run_id + "-" + std::to_string(i) + R"("},"annotations":{"summary":"bench"}})";
     }
     int64_t sent_ns = WallNs();
     auto a = Clock::now();
@@ -137,7 +142,8 @@ int main(int argc, char** argv) {
     }
   }
   if (o.port == 0 || o.token.empty() || (o.mode == "start" && o.start_dir.empty())) {
-    std::fprintf(stderr, "usage: serve_load --url http://HOST:PORT --token T --mode accept|start [...]\n");
+    std::fprintf(stderr,
+                 "usage: serve_load --url http://HOST:PORT --token T --mode accept|start [...]\n");
     return 2;
   }
   int64_t total = o.mode == "start" ? o.count : static_cast<int64_t>(o.rate * o.duration);
@@ -145,13 +151,15 @@ int main(int argc, char** argv) {
   std::mutex mu;
   std::vector<std::thread> threads;
   auto t0 = Clock::now() + std::chrono::milliseconds(100);
-  for (int t = 0; t < o.connections; ++t) threads.emplace_back(Worker, std::cref(o), t, total, t0, &out, &mu);
+  for (int t = 0; t < o.connections; ++t)
+    threads.emplace_back(Worker, std::cref(o), t, total, t0, &out, &mu);
   for (auto& t : threads) t.join();
   double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
 
   int accepted = out.codes[202];
   std::printf("mode %s: %lld requests in %.2fs (%.0f/s), %d answered 202", o.mode.c_str(),
-              static_cast<long long>(total), elapsed, static_cast<double>(total) / elapsed, accepted);
+              static_cast<long long>(total), elapsed, static_cast<double>(total) / elapsed,
+              accepted);
   for (auto [code, n] : out.codes)
     if (code != 202) std::printf(", %d answered %d", n, code);
   std::printf("; max schedule lag %.1fms\n", out.max_lag_ms);

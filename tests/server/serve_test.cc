@@ -47,7 +47,8 @@ bool GroupAlive(int pgid) {
     if (p == std::string::npos || p + 2 >= stat.size()) continue;
     char state = 0;
     int ppid = 0, pgrp = 0;
-    if (std::sscanf(stat.c_str() + p + 2, "%c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid && state != 'Z')
+    if (std::sscanf(stat.c_str() + p + 2, "%c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid &&
+        state != 'Z')
       return true;
   }
   return false;
@@ -77,18 +78,21 @@ params:
 stages:
   - name: contain
     steps:
-      - {id: a, action: exec, with: {argv: [sh, -c, 'echo "a $1" >> "$0"', ")" + effects_ + R"(", "{{ params.service }}"]}}
+      - {id: a, action: exec, with: {argv: [sh, -c, 'echo "a $1" >> "$0"', ")" +
+                     effects_ + R"(", "{{ params.service }}"]}}
       - id: b
         action: exec
         idempotent: true
-        with: {argv: [sh, -c, 'while [ -f "$1" ]; do sleep 0.05; done; echo "b $2" >> "$0"', ")" + effects_ + R"(", ")" +
-                     marker_ + R"(", "{{ params.service }}"]}
+        with: {argv: [sh, -c, 'while [ -f "$1" ]; do sleep 0.05; done; echo "b $2" >> "$0"', ")" +
+                     effects_ + R"(", ")" + marker_ + R"(", "{{ params.service }}"]}
   - name: recover
     steps:
       - id: restart
         action: exec
-        confirm: )" + std::string(confirm ? "true" : "false") + R"(
-        with: {argv: [sh, -c, 'echo "restart $1" >> "$0"', ")" + effects_ + R"(", "{{ params.service }}"]}
+        confirm: )" + std::string(confirm ? "true" : "false") +
+                     R"(
+        with: {argv: [sh, -c, 'echo "restart $1" >> "$0"', ")" +
+                     effects_ + R"(", "{{ params.service }}"]}
 )";
     WriteFile(dir_.Join("pb.yaml"), pb);
     return dir_.Join("pb.yaml");
@@ -97,14 +101,16 @@ stages:
   std::string WriteConfig(const std::string& extra_route = "", const std::string& limits = "",
                           const std::string& auth_extra = "") {
     WritePlaybook(true);
-    std::string yaml = "auth:\n  bearer_tokens_file: tokens\n" + auth_extra + "routes:\n" + extra_route + R"(
+    std::string yaml =
+        "auth:\n  bearer_tokens_file: tokens\n" + auth_extra + "routes:\n" + extra_route + R"(
   - name: svc
     match: {alertname: "=~Go.*"}
     playbook: pb.yaml
     vars: {service: "{{ labels.service }}"}
     dedup_key: "{{ labels.service }}"
-limits: {max_body: 64KiB)" + (limits.find("drain_timeout") == std::string::npos ? ", drain_timeout: 10s" : "") +
-                       limits + "}\n";
+limits: {max_body: 64KiB)" +
+        (limits.find("drain_timeout") == std::string::npos ? ", drain_timeout: 10s" : "") + limits +
+        "}\n";
     WriteFile(dir_.Join("serve.yaml"), yaml);
     return dir_.Join("serve.yaml");
   }
@@ -118,7 +124,8 @@ limits: {max_body: 64KiB)" + (limits.find("drain_timeout") == std::string::npos 
 
   CommandResult Medic(std::vector<std::string> args) {
     args.insert(args.begin(), MedicBinary());
-    return testing::RunCommand(args, "", {{"MEDIC_DB", Db()}, {"NO_COLOR", "1"}, {"USER", "oncall"}});
+    return testing::RunCommand(args, "",
+                               {{"MEDIC_DB", Db()}, {"NO_COLOR", "1"}, {"USER", "oncall"}});
   }
 
   std::string Query(const std::string& sql) {
@@ -127,7 +134,8 @@ limits: {max_body: 64KiB)" + (limits.find("drain_timeout") == std::string::npos 
     sqlite3_busy_timeout(db, 5000);
     sqlite3_stmt* s = nullptr;
     std::string out;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
       const unsigned char* t = sqlite3_column_text(s, 0);
       out = t ? reinterpret_cast<const char*>(t) : "";
     }
@@ -164,14 +172,17 @@ limits: {max_body: 64KiB)" + (limits.find("drain_timeout") == std::string::npos 
   }
 
   static std::string Alert(const std::string& service, const std::string& pod = "p1",
-                           const std::string& status = "firing", const std::string& alertname = "GoPanicRateHigh") {
+                           const std::string& status = "firing",
+                           const std::string& alertname = "GoPanicRateHigh") {
     return json({{"status", status},
                  {"labels", {{"alertname", alertname}, {"service", service}, {"pod", pod}}},
                  {"annotations", {{"summary", "panics in " + service}}}})
         .dump();
   }
 
-  std::string RunStatus(const std::string& run_id) { return Query("select status from runs where id = " + run_id); }
+  std::string RunStatus(const std::string& run_id) {
+    return Query("select status from runs where id = " + run_id);
+  }
 
   ScopedTempDir dir_;
   ServePeer serve_;
@@ -187,13 +198,17 @@ TEST_F(Serve, AnAcceptedAlertIsCommittedBeforeThe202AndItsPlaybookRuns) {
   std::string incident = std::to_string(j["incident_id"].get<int64_t>());
   std::string run = std::to_string(j["runs"][0].get<int64_t>());
   // Read right after the answer: already durable.
-  EXPECT_EQ(Query("select kind from events where incident_id = " + incident + " order by id limit 1"), "alert.firing");
+  EXPECT_EQ(
+      Query("select kind from events where incident_id = " + incident + " order by id limit 1"),
+      "alert.firing");
   EXPECT_EQ(Query("select trigger from runs where id = " + run), "generic");
   EXPECT_EQ(Query("select options from runs where id = " + run), R"({"auto_confirm":false})");
 
   ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "needs_attention"; })) << serve_.log();
-  EXPECT_EQ(ReadFile(effects_), "a checkout\nb checkout\n") << "the confirm step waits for `medic approve`";
-  EXPECT_EQ(Query("select status from incidents where id = " + incident), "open") << "a run ending does not close it";
+  EXPECT_EQ(ReadFile(effects_), "a checkout\nb checkout\n")
+      << "the confirm step waits for `medic approve`";
+  EXPECT_EQ(Query("select status from incidents where id = " + incident), "open")
+      << "a run ending does not close it";
 
   Reply one = Get("/incidents/" + incident);
   ASSERT_EQ(one.status, 200) << one.body;
@@ -208,12 +223,15 @@ TEST_F(Serve, BadInputGetsItsCodeAndStoresNothing) {
   StartServe(WriteConfig());
   Reply none = Post("/hooks/alertmanager", Alert("checkout"), {}, false);
   EXPECT_EQ(none.status, 401);
-  Reply wrong = Post("/hooks/generic", Alert("checkout"), {{"Authorization", "Bearer not-the-token-at-all"}}, false);
+  Reply wrong = Post("/hooks/generic", Alert("checkout"),
+                     {{"Authorization", "Bearer not-the-token-at-all"}}, false);
   EXPECT_EQ(wrong.status, 401);
   Reply bad_json = Post("/hooks/generic", "{\"labels\": ");
   EXPECT_EQ(bad_json.status, 400);
-  EXPECT_NE(bad_json.Json()["error"].get<std::string>().find("malformed JSON"), std::string::npos) << bad_json.body;
-  Reply shape = Post("/hooks/alertmanager", R"({"version":"4","alerts":[{"labels":{"service":"a\u0001b"}}]})");
+  EXPECT_NE(bad_json.Json()["error"].get<std::string>().find("malformed JSON"), std::string::npos)
+      << bad_json.body;
+  Reply shape = Post("/hooks/alertmanager",
+                     R"({"version":"4","alerts":[{"labels":{"service":"a\u0001b"}}]})");
   EXPECT_EQ(shape.status, 400);
   EXPECT_EQ(shape.Json()["error"], "alerts[0].labels.service: control character in value");
   Reply big = Post("/hooks/generic", std::string(70 * 1024, ' ') + Alert("checkout"));
@@ -222,9 +240,11 @@ TEST_F(Serve, BadInputGetsItsCodeAndStoresNothing) {
   for (const char* table : {"incidents", "runs", "events", "alerts", "unrouted_alerts"})
     EXPECT_EQ(Query(std::string("select count(*) from ") + table), "0") << table;
   std::string metrics = Get("/metrics", false).body;
-  EXPECT_NE(metrics.find("medic_http_requests_total{endpoint=\"/hooks/generic\",code=\"401\"} 1"), std::string::npos)
+  EXPECT_NE(metrics.find("medic_http_requests_total{endpoint=\"/hooks/generic\",code=\"401\"} 1"),
+            std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("medic_http_requests_total{endpoint=\"/hooks/generic\",code=\"413\"} 1"), std::string::npos)
+  EXPECT_NE(metrics.find("medic_http_requests_total{endpoint=\"/hooks/generic\",code=\"413\"} 1"),
+            std::string::npos)
       << metrics;
 }
 
@@ -252,7 +272,8 @@ TEST_F(Serve, AConfirmStepWaitsForMedicApproveThenRuns) {
   ASSERT_EQ(r.status, 202) << r.body;
   std::string run = std::to_string(r.Json()["runs"][0].get<int64_t>());
   ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "needs_attention"; })) << serve_.log();
-  EXPECT_EQ(Query("select status from steps where run_id = " + run + " and step_id = 'restart'"), "pending");
+  EXPECT_EQ(Query("select status from steps where run_id = " + run + " and step_id = 'restart'"),
+            "pending");
   auto typo = Medic({"approve", run, "restrat"});
   EXPECT_EQ(typo.exit_code, 1);
   EXPECT_NE(typo.err.find("did you mean 'restart'"), std::string::npos) << typo.err;
@@ -261,9 +282,12 @@ TEST_F(Serve, AConfirmStepWaitsForMedicApproveThenRuns) {
   EXPECT_NE(ok.out.find("approved by oncall"), std::string::npos) << ok.out;
   ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "succeeded"; })) << serve_.log();
   EXPECT_EQ(ReadFile(effects_), "a checkout\nb checkout\nrestart checkout\n");
-  EXPECT_EQ(Query("select group_concat(kind) from events where run_id = " + run + " and step_id = 'restart' and kind like 'step.%approv%'"),
+  EXPECT_EQ(Query("select group_concat(kind) from events where run_id = " + run +
+                  " and step_id = 'restart' and kind like 'step.%approv%'"),
             "step.awaiting_approval,step.approval_given");
-  EXPECT_EQ(Query("select json_extract(data, '$.by') from events where kind = 'step.approval_given'"), "oncall");
+  EXPECT_EQ(
+      Query("select json_extract(data, '$.by') from events where kind = 'step.approval_given'"),
+      "oncall");
   EXPECT_EQ(Medic({"approve", run, "restart"}).exit_code, 1) << "the run already succeeded";
 }
 
@@ -290,7 +314,8 @@ TEST_F(Serve, ResolvedClosesTheIncidentAndMedicCloseClosesByHand) {
   Reply resolved = Post("/hooks/generic", Alert("checkout", "p1", "resolved"));
   EXPECT_EQ(resolved.status, 202) << resolved.body;
   EXPECT_EQ(Query("select status from incidents where id = " + incident), "closed");
-  EXPECT_EQ(Query("select group_concat(kind) from events where incident_id = " + incident + " and run_id = 0"),
+  EXPECT_EQ(Query("select group_concat(kind) from events where incident_id = " + incident +
+                  " and run_id = 0"),
             "alert.firing,alert.resolved,incident.closed");
 
   Reply again = Post("/hooks/generic", Alert("checkout"));
@@ -299,7 +324,8 @@ TEST_F(Serve, ResolvedClosesTheIncidentAndMedicCloseClosesByHand) {
   auto closed = Medic({"close", second, "--reason", "false alarm"});
   ASSERT_EQ(closed.exit_code, 0) << closed.err;
   EXPECT_EQ(Get("/incidents/" + second).Json()["status"], "closed");
-  EXPECT_EQ(Query("select message from events where kind = 'incident.closed' and incident_id = " + second),
+  EXPECT_EQ(Query("select message from events where kind = 'incident.closed' and incident_id = " +
+                  second),
             "closed with `medic close`: false alarm");
   EXPECT_NE(Medic({"close", second}).out.find("already closed"), std::string::npos);
   EXPECT_EQ(Medic({"close", "4242"}).exit_code, 1);
@@ -312,7 +338,8 @@ TEST_F(Serve, ABurstOfConcurrentDuplicatesYieldsOneIncidentAndOneRun) {
   for (int t = 0; t < 16; ++t)
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i)
-        if (Post("/hooks/generic", Alert("checkout", "pod-" + std::to_string(t))).status == 202) ++accepted;
+        if (Post("/hooks/generic", Alert("checkout", "pod-" + std::to_string(t))).status == 202)
+          ++accepted;
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(accepted, 160);
@@ -326,16 +353,20 @@ TEST_F(Serve, AFullQueueAnswers503WithRetryAfterAndRecordsNothing) {
   WriteFile(marker_, "");
   StartServe(WriteConfig("", ", max_concurrent_runs: 1, queue: 1"));
   ASSERT_EQ(Post("/hooks/generic", Alert("one")).status, 202);
-  ASSERT_TRUE(WaitFor([&] { return Query("select status from steps where step_id = 'b' and run_id = 1") == "running"; }));
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select status from steps where step_id = 'b' and run_id = 1") == "running";
+  }));
   ASSERT_EQ(Post("/hooks/generic", Alert("two")).status, 202);
   Reply full = Post("/hooks/generic", Alert("three"));
   EXPECT_EQ(full.status, 503) << full.body;
   EXPECT_EQ(full.retry_after, "5");
   EXPECT_EQ(Query("select count(*) from incidents"), "2");
-  EXPECT_EQ(Post("/hooks/generic", Alert("one", "p2")).status, 202) << "joining an open incident needs no slot";
+  EXPECT_EQ(Post("/hooks/generic", Alert("one", "p2")).status, 202)
+      << "joining an open incident needs no slot";
   std::remove(marker_.c_str());
-  ASSERT_TRUE(WaitFor([&] { return Query("select count(*) from runs where status = 'needs_attention'") == "2"; }))
-      << serve_.log();
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select count(*) from runs where status = 'needs_attention'") == "2";
+  })) << serve_.log();
   EXPECT_NE(Get("/metrics", false).body.find("code=\"503\"} 1"), std::string::npos);
 }
 
@@ -347,15 +378,21 @@ TEST_F(Serve, PagerDutyNeedsItsSignatureAndADeliveryIsRecordedOnce) {
     playbook: pb.yaml
     vars: {service: "{{ labels.service }}"})",
                          "", "  pagerduty_secrets: [" + secret + "]\n"));
-  std::string body = R"({"event": {"id": "E1", "event_type": "incident.triggered", "occurred_at": "2024-05-01T10:00:05Z",
+  std::string body =
+      R"({"event": {"id": "E1", "event_type": "incident.triggered", "occurred_at": "2024-05-01T10:00:05Z",
     "data": {"id": "PGR0VU2", "type": "incident", "title": "Checkout panics", "service": {"id": "S1", "summary": "checkout"},
     "created_at": "2024-05-01T10:00:00Z"}}})";
   EXPECT_EQ(Post("/hooks/pagerduty", body, {{"X-Webhook-Id", "w-1"}}, false).status, 401);
-  EXPECT_EQ(Post("/hooks/pagerduty", body, {{"X-Webhook-Id", "w-1"}, {"X-PagerDuty-Signature", "v1=" + HmacSha256Hex("wrong-secret-0123456", body)}}, false).status,
+  EXPECT_EQ(Post("/hooks/pagerduty", body,
+                 {{"X-Webhook-Id", "w-1"},
+                  {"X-PagerDuty-Signature", "v1=" + HmacSha256Hex("wrong-secret-0123456", body)}},
+                 false)
+                .status,
             401);
   EXPECT_EQ(Query("select count(*) from incidents"), "0");
-  httplib::Headers signed_headers = {{"X-Webhook-Id", "w-1"},
-                                     {"X-PagerDuty-Signature", "v1=00ff,v1=" + HmacSha256Hex(secret, body)}};
+  httplib::Headers signed_headers = {
+      {"X-Webhook-Id", "w-1"},
+      {"X-PagerDuty-Signature", "v1=00ff,v1=" + HmacSha256Hex(secret, body)}};
   Reply first = Post("/hooks/pagerduty", body, signed_headers, false);
   ASSERT_EQ(first.status, 202) << first.body;
   Reply again = Post("/hooks/pagerduty", body, signed_headers, false);
@@ -364,9 +401,13 @@ TEST_F(Serve, PagerDutyNeedsItsSignatureAndADeliveryIsRecordedOnce) {
   EXPECT_EQ(again.Json()["incident_id"], first.Json()["incident_id"]);
   EXPECT_EQ(Query("select notifications from alerts"), "1");
   EXPECT_EQ(Query("select trigger from runs"), "pagerduty");
-  std::string resolved = R"({"event": {"event_type": "incident.resolved", "occurred_at": "2024-05-01T10:09:00Z",
+  std::string resolved =
+      R"({"event": {"event_type": "incident.resolved", "occurred_at": "2024-05-01T10:09:00Z",
     "data": {"id": "PGR0VU2", "title": "Checkout panics", "service": {"summary": "checkout"}}}})";
-  Reply r = Post("/hooks/pagerduty", resolved, {{"X-Webhook-Id", "w-2"}, {"X-PagerDuty-Signature", "v1=" + HmacSha256Hex(secret, resolved)}}, false);
+  Reply r = Post(
+      "/hooks/pagerduty", resolved,
+      {{"X-Webhook-Id", "w-2"}, {"X-PagerDuty-Signature", "v1=" + HmacSha256Hex(secret, resolved)}},
+      false);
   EXPECT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(Query("select status from incidents"), "closed");
 }
@@ -377,7 +418,8 @@ TEST_F(Serve, SigtermLetsTheRunningStepFinishThenTheNextStartGoesOn) {
   Reply r = Post("/hooks/generic", Alert("checkout"));
   ASSERT_EQ(r.status, 202);
   std::string run = std::to_string(r.Json()["runs"][0].get<int64_t>());
-  ASSERT_TRUE(WaitFor([&] { return Query("select status from steps where step_id = 'b'") == "running"; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return Query("select status from steps where step_id = 'b'") == "running"; }));
   std::thread release([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     std::remove(marker_.c_str());
@@ -385,7 +427,8 @@ TEST_F(Serve, SigtermLetsTheRunningStepFinishThenTheNextStartGoesOn) {
   int code = serve_.Terminate(20'000);
   release.join();
   EXPECT_EQ(code, 0) << serve_.log();
-  EXPECT_EQ(Query("select status from steps where step_id = 'b'"), "succeeded") << "the running step was let finish";
+  EXPECT_EQ(Query("select status from steps where step_id = 'b'"), "succeeded")
+      << "the running step was let finish";
   EXPECT_EQ(RunStatus(run), "interrupted");
   EXPECT_EQ(Query("select status from steps where step_id = 'restart'"), "pending");
   ASSERT_EQ(serve_.Restart(), "");
@@ -401,7 +444,8 @@ TEST_F(Serve, AStepStillRunningAtTheDrainTimeoutIsStoppedAndResumedOnTheNextStar
   Reply r = Post("/hooks/generic", Alert("checkout"));
   ASSERT_EQ(r.status, 202);
   std::string run = std::to_string(r.Json()["runs"][0].get<int64_t>());
-  ASSERT_TRUE(WaitFor([&] { return Query("select status from steps where step_id = 'b'") == "running"; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return Query("select status from steps where step_id = 'b'") == "running"; }));
   std::string pgid = Query("select pgid from steps where step_id = 'b'");
   EXPECT_EQ(serve_.Terminate(20'000), 0) << serve_.log();
   EXPECT_EQ(Query("select status from steps where step_id = 'b'"), "interrupted");
@@ -419,18 +463,22 @@ TEST_F(Serve, KillNineWithRunsRunningAndQueuedLosesNothingAndRepeatsNothing) {
   StartServe(WriteConfig("", ", max_concurrent_runs: 1"));
   ASSERT_EQ(Post("/hooks/generic", Alert("one")).status, 202);
   ASSERT_EQ(Post("/hooks/generic", Alert("two")).status, 202);
-  ASSERT_TRUE(WaitFor([&] { return Query("select status from steps where step_id = 'b' and run_id = 1") == "running"; }));
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select status from steps where step_id = 'b' and run_id = 1") == "running";
+  }));
   EXPECT_EQ(RunStatus("2"), "queued");
   serve_.Kill9();
   ASSERT_EQ(serve_.Restart(), "");
   // The restarted serve stops the dead one's leftover step (still waiting on the marker, so
   // it wrote nothing) and runs it again; only then may it finish.
   ASSERT_TRUE(WaitFor([&] {
-    return Query("select status || attempts from steps where step_id = 'b' and run_id = 1") == "running2";
+    return Query("select status || attempts from steps where step_id = 'b' and run_id = 1") ==
+           "running2";
   })) << serve_.log();
   std::remove(marker_.c_str());
-  ASSERT_TRUE(WaitFor([&] { return RunStatus("1") == "needs_attention" && RunStatus("2") == "needs_attention"; }))
-      << serve_.log();
+  ASSERT_TRUE(WaitFor([&] {
+    return RunStatus("1") == "needs_attention" && RunStatus("2") == "needs_attention";
+  })) << serve_.log();
   EXPECT_EQ(Query("select count(*) from runs"), "2");
   std::string effects = ReadFile(effects_);
   for (const char* line : {"a one\n", "b one\n", "a two\n", "b two\n"}) {
@@ -450,10 +498,11 @@ TEST_F(Serve, MetricsAndHealthReportTheServer) {
   std::string run = std::to_string(r.Json()["runs"][0].get<int64_t>());
   ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "needs_attention"; }));
   std::string m = Get("/metrics", false).body;
-  for (const char* s : {"medic_http_requests_total{endpoint=\"/hooks/generic\",code=\"202\"} 1",
-                        "medic_alerts_total{source=\"generic\",outcome=\"new_incident\"} 1",
-                        "medic_runs_total{status=\"needs_attention\"} 1", "medic_queue_depth 0",
-                        "medic_trigger_to_start_seconds_count 1", "medic_hook_accept_seconds_count 1"})
+  for (const char* s :
+       {"medic_http_requests_total{endpoint=\"/hooks/generic\",code=\"202\"} 1",
+        "medic_alerts_total{source=\"generic\",outcome=\"new_incident\"} 1",
+        "medic_runs_total{status=\"needs_attention\"} 1", "medic_queue_depth 0",
+        "medic_trigger_to_start_seconds_count 1", "medic_hook_accept_seconds_count 1"})
     EXPECT_NE(m.find(s), std::string::npos) << s << "\n" << m;
 }
 
@@ -462,7 +511,9 @@ TEST_F(Serve, ABadConfigIsRefusedWithEveryProblemAndCheckSaysOk) {
   auto ok = Medic({"serve", "--config", dir_.Join("serve.yaml"), "--check"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.out.find("svc -> " + dir_.Join("pb.yaml")), std::string::npos) << ok.out;
-  WriteFile(dir_.Join("bad.yaml"), "auth: {bearer_tokens_file: tokens}\nroutes:\n  - {match: {}, playbook: pb.yaml, vars: {servce: x}}\n");
+  WriteFile(dir_.Join("bad.yaml"),
+            "auth: {bearer_tokens_file: tokens}\nroutes:\n  - {match: {}, playbook: pb.yaml, vars: "
+            "{servce: x}}\n");
   auto bad = Medic({"serve", "--config", dir_.Join("bad.yaml"), "--listen", "127.0.0.1:0"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find(dir_.Join("bad.yaml") + ":3:"), std::string::npos) << bad.err;

@@ -23,7 +23,8 @@ std::string AlertmanagerPeer::Start(const std::string& data_dir, const std::stri
                                      "--web.listen-address=127.0.0.1:" + std::to_string(port_),
                                      "--cluster.listen-address=",
                                      "--log.level=debug"};
-    if (!process_.Start(argv, data_dir + "/alertmanager.log")) return "cannot start " + std::string(kBinary);
+    if (!process_.Start(argv, data_dir + "/alertmanager.log"))
+      return "cannot start " + std::string(kBinary);
     httplib::Client client("127.0.0.1", port_);
     client.set_connection_timeout(0, 200'000);
     for (int i = 0; i < 200 && process_.running(); ++i) {

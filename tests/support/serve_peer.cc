@@ -9,7 +9,8 @@
 
 namespace medic::testing {
 
-std::string ServePeer::Start(const std::string& db, const std::string& config, const std::string& log,
+std::string ServePeer::Start(const std::string& db, const std::string& config,
+                             const std::string& log,
                              const std::map<std::string, std::string>& env) {
   db_ = db;
   config_ = config;
@@ -27,8 +28,9 @@ std::string ServePeer::Start(const std::string& db, const std::string& config, c
 std::string ServePeer::Restart() { return Launch(); }
 
 std::string ServePeer::Launch() {
-  std::vector<std::string> argv = {MedicBinary(), "--db", db_, "serve", "--listen",
-                                   "127.0.0.1:" + std::to_string(port_), "--config", config_};
+  std::vector<std::string> argv = {MedicBinary(), "--db",     db_,
+                                   "serve",       "--listen", "127.0.0.1:" + std::to_string(port_),
+                                   "--config",    config_};
   std::map<std::string, std::string> env = env_;
   env.emplace("NO_COLOR", "1");
   if (!process_.Start(argv, log_, env)) return "cannot start " + MedicBinary();
@@ -39,7 +41,8 @@ std::string ServePeer::Launch() {
     if (res && res->status == 200) return "";
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
-  std::string why = process_.running() ? "medic serve did not answer /healthz" : "medic serve exited";
+  std::string why =
+      process_.running() ? "medic serve did not answer /healthz" : "medic serve exited";
   process_.Stop();
   return why + "; see " + log_ + ":\n" + ReadFile(log_);
 }
@@ -47,7 +50,8 @@ std::string ServePeer::Launch() {
 void ServePeer::Kill9() {
   if (!process_.running()) return;
   kill(process_.pid(), SIGKILL);
-  for (int i = 0; i < 400 && process_.running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 400 && process_.running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 int ServePeer::Terminate(int timeout_ms) {

@@ -156,8 +156,12 @@ class Recorder {
     auto id = store_.AddArtifact(a);
     if (!id.ok()) return id.status();
     return Event(at, "artifact.added", step, kind + " " + (url.empty() ? path : url),
-                 {{"artifact_id", *id}, {"kind", kind}, {"path", path}, {"url", url},
-                  {"size", size}, {"sha256", sha256}});
+                 {{"artifact_id", *id},
+                  {"kind", kind},
+                  {"path", path},
+                  {"url", url},
+                  {"size", size},
+                  {"sha256", sha256}});
   }
 
  private:
@@ -197,7 +201,8 @@ Status WriteGoldenRun(Recorder& r, int64_t t0) {
   RunRecord run;
   run.playbook = "golden-three-minutes";
   run.playbook_path = "playbooks/library/golden-three-minutes.yaml";
-  run.params = {{"service", "checkout"}, {"namespace", "prod"}, {"slack_token", "xoxb-1234-abcd5678"}};
+  run.params = {
+      {"service", "checkout"}, {"namespace", "prod"}, {"slack_token", "xoxb-1234-abcd5678"}};
   run.status = "queued";
   run.trigger = "alertmanager";
   run.created_at = t0 + 20'150;
@@ -254,9 +259,12 @@ Status WriteGoldenSteps(Recorder& r, int64_t t0) {
       {"category", "nil_map_write"},
       {"recoverable", false},
       {"message", "assignment to entry in nil map"},
-      {"explanation", "Cache.Put wrote to a nil map while reconnecting with password=hunter2-db-password"},
+      {"explanation",
+       "Cache.Put wrote to a nil map while reconnecting with password=hunter2-db-password"},
       {"culprit",
-       {{"function", "main.(*Cache).Put"}, {"package", "main"}, {"file", "/src/checkout/cache.go"},
+       {{"function", "main.(*Cache).Put"},
+        {"package", "main"},
+        {"file", "/src/checkout/cache.go"},
         {"line", 42}}},
       {"signature", "nil map write in main.(*Cache).Put"},
       {"occurrences", 17},
@@ -281,9 +289,9 @@ Status WriteGoldenSteps(Recorder& r, int64_t t0) {
                       {"kubectl", "-n", "prod", "rollout", "undo", "deployment/checkout"}));
   RETURN_IF(r.End("rollback", T(50'930), "succeeded"));
   RETURN_IF(r.Start("wait_rollout", T(50'940)));
-  RETURN_IF(r.Command("wait_rollout", T(50'950),
-                      {"kubectl", "-n", "prod", "rollout", "status", "deployment/checkout",
-                       "--timeout=60s"}));
+  RETURN_IF(r.Command(
+      "wait_rollout", T(50'950),
+      {"kubectl", "-n", "prod", "rollout", "status", "deployment/checkout", "--timeout=60s"}));
   RETURN_IF(r.End("wait_rollout", T(92'100), "succeeded"));
   RETURN_IF(r.Stage(T(92'110), "recover", false, "succeeded"));
 
@@ -309,8 +317,8 @@ Status WriteExtra(Store& store, int64_t incident, int64_t t0, int extra) {
   run.created_at = t0 + 200 * S;
   std::vector<StepRecord> defs;
   for (int i = 0; i < steps; ++i)
-    defs.push_back(StepDef("s" + std::to_string(i), "stage" + std::to_string(i / 100), i, "exec",
-                           10 * S));
+    defs.push_back(
+        StepDef("s" + std::to_string(i), "stage" + std::to_string(i / 100), i, "exec", 10 * S));
   RETURN_IF(r.CreateRun(run, defs));
   RETURN_IF(r.RunStatus(t0 + 200 * S + 1, "running", "started"));
   int64_t at = t0 + 201 * S;
@@ -344,8 +352,8 @@ Result<int64_t> WriteFixtureIncident(Store& store, const FixtureOptions& options
   if (!incident.ok()) return incident.status();
 
   Recorder r(store, *incident);
-  RETURN_IF(r.Event(t0 + 20'000, "alert.firing", "", "GoPanics firing", Alert("0001-01-01T00:00:00Z"),
-                    true));
+  RETURN_IF(r.Event(t0 + 20'000, "alert.firing", "", "GoPanics firing",
+                    Alert("0001-01-01T00:00:00Z"), true));
   RETURN_IF(WriteGoldenRun(r, t0));
   RETURN_IF(WriteGoldenSteps(r, t0));
   RETURN_IF(r.Event(t0 + 80'000, "alert.repeated", "", "GoPanics firing (plainsecretvalue42)",
@@ -353,8 +361,7 @@ Result<int64_t> WriteFixtureIncident(Store& store, const FixtureOptions& options
   RETURN_IF(r.Event(t0 + 160'000, "alert.resolved", "", "GoPanics resolved",
                     Alert("2026-11-22T03:02:35Z"), true));
   if (options.extra_events > 0) RETURN_IF(WriteExtra(store, *incident, t0, options.extra_events));
-  RETURN_IF(store.CloseIncident(*incident, t0 + 300'000,
-                                "rollback verified; alerts resolved"));
+  RETURN_IF(store.CloseIncident(*incident, t0 + 300'000, "rollback verified; alerts resolved"));
   return *incident;
 }
 

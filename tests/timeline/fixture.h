@@ -17,8 +17,8 @@ namespace medic::testing {
 inline constexpr int64_t kFixtureT0 = 1795316400000;
 
 /// Secrets the fixture stores unredacted; no timeline may show them.
-inline constexpr const char* kFixtureSecrets[] = {
-    "sk_live_51Habc123def456", "xoxb-1234-abcd5678", "hunter2-db-password", "plainsecretvalue42"};
+inline constexpr const char* kFixtureSecrets[] = {"sk_live_51Habc123def456", "xoxb-1234-abcd5678",
+                                                  "hunter2-db-password", "plainsecretvalue42"};
 
 struct FixtureOptions {
   /// Extra events beyond the golden incident (0: exactly the golden incident): repeated

@@ -4,9 +4,9 @@
 // print. Screenshots and a PDF are kept under BUILD/test-artifacts/ for a person to look at.
 // Skipped when chromium or chromedriver is missing (scripts/install-deps installs them).
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <filesystem>
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include "store/store.h"
@@ -52,13 +52,20 @@ class Browser {
     }
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_read_timeout(180, 0);
-    json args = {"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                 "--user-data-dir=" + profile_dir, "--window-size=1280,900"};
-    json caps = {{"capabilities",
-                  {{"alwaysMatch",
-                    {{"browserName", "chrome"}, {"goog:chromeOptions", {{"args", args}}}}}}}};
+    json args = {"--headless=new",
+                 "--no-sandbox",
+                 "--disable-gpu",
+                 "--disable-quic",
+                 "--no-first-run",
+                 "--disable-background-networking",
+                 "--disable-component-update",
+                 "--disable-sync",
+                 "--disable-dev-shm-usage",
+                 "--user-data-dir=" + profile_dir,
+                 "--window-size=1280,900"};
+    json caps = {
+        {"capabilities",
+         {{"alwaysMatch", {{"browserName", "chrome"}, {"goog:chromeOptions", {{"args", args}}}}}}}};
     json r = Call("POST", "/session", caps);
     if (!r.contains("sessionId")) {
       *error = "no WebDriver session: " + r.dump();
@@ -75,9 +82,10 @@ class Browser {
   json Call(const std::string& method, const std::string& path, const json& body) {
     if (!client_) return json();
     std::string full = path.rfind("/session", 0) == 0 ? path : "/session/" + session_ + path;
-    httplib::Result res = method == "GET"      ? client_->Get(full.c_str())
-                          : method == "DELETE" ? client_->Delete(full.c_str())
-                                               : client_->Post(full.c_str(), body.dump(), "application/json");
+    httplib::Result res = method == "GET" ? client_->Get(full.c_str())
+                          : method == "DELETE"
+                              ? client_->Delete(full.c_str())
+                              : client_->Post(full.c_str(), body.dump(), "application/json");
     if (!res) return json{{"error", "no response from chromedriver"}};
     json j = json::parse(res->body, nullptr, false);
     return j.is_object() && j.contains("value") ? j["value"] : j;
@@ -89,15 +97,18 @@ class Browser {
     return Call("POST", "/goog/cdp/execute", {{"cmd", cmd}, {"params", params}});
   }
   void Viewport(int width, int height, bool mobile) {
-    Cdp("Emulation.setDeviceMetricsOverride",
-        {{"width", width}, {"height", height}, {"deviceScaleFactor", mobile ? 2 : 1}, {"mobile", mobile}});
+    Cdp("Emulation.setDeviceMetricsOverride", {{"width", width},
+                                               {"height", height},
+                                               {"deviceScaleFactor", mobile ? 2 : 1},
+                                               {"mobile", mobile}});
   }
   // A PNG of the page's top `height` CSS pixels at the current viewport width.
   bool Screenshot(const std::string& path, int width, int height, double y = 0) {
-    json shot = Cdp("Page.captureScreenshot",
-                    {{"format", "png"},
-                     {"captureBeyondViewport", true},
-                     {"clip", {{"x", 0}, {"y", y}, {"width", width}, {"height", height}, {"scale", 1}}}});
+    json shot =
+        Cdp("Page.captureScreenshot",
+            {{"format", "png"},
+             {"captureBeyondViewport", true},
+             {"clip", {{"x", 0}, {"y", y}, {"width", width}, {"height", height}, {"scale", 1}}}});
     if (!shot.contains("data")) return false;
     testing::WriteFile(path, DecodeBase64(shot["data"].get<std::string>()));
     return true;
@@ -122,7 +133,8 @@ class TimelineHtml : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!testing::HaveTool("chromium") || !testing::HaveTool("chromedriver"))
-      GTEST_SKIP() << "chromium and chromedriver are needed (apt-get install chromium chromium-driver)";
+      GTEST_SKIP()
+          << "chromium and chromedriver are needed (apt-get install chromium chromium-driver)";
     artifacts_ = testing::BinaryDir() + "/test-artifacts";
     std::filesystem::create_directories(artifacts_);
     auto store = Store::Open(dir_.Join("medic.db"));
@@ -134,7 +146,8 @@ class TimelineHtml : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::string error;
     ASSERT_TRUE(browser_.Start(dir_.Join("profile"), dir_.Join("chromedriver.log"), &error))
-        << error << "\n" << testing::ReadFile(dir_.Join("chromedriver.log"));
+        << error << "\n"
+        << testing::ReadFile(dir_.Join("chromedriver.log"));
     browser_.Call("POST", "/url", {{"url", "file://" + html_}});
   }
   ScopedTempDir dir_;
@@ -161,9 +174,12 @@ TEST_F(TimelineHtml, TheChartRendersABarPerStepWithParallelStepsOverlapping) {
   // The phone chart is hidden on a wide screen.
   for (const auto& b : Bars(browser_, "chart-narrow")) EXPECT_EQ(b["width"].get<double>(), 0);
 
-  EXPECT_EQ(browser_.Run("return document.querySelectorAll('svg.chart-wide line.marker').length;"), 4);
-  EXPECT_GE(browser_.Run("return document.querySelectorAll('svg.chart-wide line.budget').length;"), 8);
-  EXPECT_GE(browser_.Run("return document.querySelectorAll('svg.chart-wide rect.over').length;"), 1);
+  EXPECT_EQ(browser_.Run("return document.querySelectorAll('svg.chart-wide line.marker').length;"),
+            4);
+  EXPECT_GE(browser_.Run("return document.querySelectorAll('svg.chart-wide line.budget').length;"),
+            8);
+  EXPECT_GE(browser_.Run("return document.querySelectorAll('svg.chart-wide rect.over').length;"),
+            1);
   // Self-contained: no scripts, no stylesheets or fonts fetched.
   EXPECT_EQ(browser_.Run("return document.scripts.length;"), 0);
   EXPECT_EQ(browser_.Run("return performance.getEntriesByType('resource').length;"), 0);

@@ -1,12 +1,13 @@
 // The post-incident timeline: milestones and durations assembled from the record, the
 // md/json/csv exports compared with golden files, redaction, and how ids are resolved.
 // Golden files live in tests/timeline/golden/; MEDIC_UPDATE_GOLDEN=1 rewrites them.
+#include "store/timeline.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "store/timeline.h"
 #include "tests/support/test_support.h"
 #include "tests/timeline/fixture.h"
 
@@ -62,12 +63,14 @@ TEST(Timeline, StageNamesMarkMilestonesWhateverTheirCase) {
 
 TEST(Timeline, MilestonesComeFromStagesAlertsAndTheIncident) {
   std::vector<EventRecord> events = {
-      Ev(1, 5'000, "alert.firing", {{"startsAt", "1970-01-01T00:00:02Z"}, {"fingerprint", "f1"}}, 0),
+      Ev(1, 5'000, "alert.firing", {{"startsAt", "1970-01-01T00:00:02Z"}, {"fingerprint", "f1"}},
+         0),
       Ev(2, 6'000, "run.created"),
       Ev(3, 7'000, "stage.finished", {{"stage", "Contain"}, {"status", "succeeded"}}),
       Ev(4, 9'000, "stage.finished", {{"stage", "recover"}, {"status", "succeeded"}}),
       Ev(5, 9'500, "stage.finished", {{"stage", "verify"}, {"status", "succeeded"}}),
-      Ev(6, 12'000, "alert.resolved", {{"endsAt", "1970-01-01T00:00:11Z"}, {"fingerprint", "f1"}}, 0),
+      Ev(6, 12'000, "alert.resolved", {{"endsAt", "1970-01-01T00:00:11Z"}, {"fingerprint", "f1"}},
+         0),
       Ev(7, 20'000, "incident.closed", Json::object(), 0),
   };
   Timeline t = AssembleTimeline({}, Incident(), {MakeRun(1, 6'000)}, events);
@@ -102,17 +105,20 @@ TEST(Timeline, AFailedContainStageIsNotContainmentAndMissesTheBudget) {
 TEST(Timeline, ContainmentOverThreeMinutesMissesTheSla) {
   std::vector<EventRecord> events = {
       Ev(1, 1'000, "run.created"),
-      Ev(2, 1'000 + kContainBudgetMs + 1, "stage.finished", {{"stage", "contain"}, {"status", "succeeded"}}),
+      Ev(2, 1'000 + kContainBudgetMs + 1, "stage.finished",
+         {{"stage", "contain"}, {"status", "succeeded"}}),
   };
   Timeline t = AssembleTimeline({}, Incident(), {MakeRun(1, 1'000)}, events);
   EXPECT_EQ(t.durations[1].verdict, "missed");
   TimelineOptions lenient;
   lenient.budgets_ms["time_to_contain"] = 600'000;
-  EXPECT_EQ(AssembleTimeline(lenient, Incident(), {MakeRun(1, 1'000)}, events).durations[1].verdict, "met");
+  EXPECT_EQ(AssembleTimeline(lenient, Incident(), {MakeRun(1, 1'000)}, events).durations[1].verdict,
+            "met");
 }
 
 TEST(Timeline, TheAnalysisIsFoundDirectlyOrUnderOutputsJson) {
-  Json result = {{"category", "deadlock"}, {"recommendation", {{"action", "restart"}, {"why", "w"}}},
+  Json result = {{"category", "deadlock"},
+                 {"recommendation", {{"action", "restart"}, {"why", "w"}}},
                  {"culprit", {{"function", "main.f"}, {"file", "a.go"}, {"line", 3}}}};
   EXPECT_NE(FindAnalysis(result), nullptr);
   EXPECT_NE(FindAnalysis({{"stdout", "x"}, {"json", result}}), nullptr);
@@ -128,8 +134,9 @@ TEST(Timeline, TheAnalysisIsFoundDirectlyOrUnderOutputsJson) {
   s.ended_at = 3'000;
   s.outputs = {{"json", result}};
   r.steps.push_back(s);
-  std::vector<EventRecord> events = {Ev(1, 3'000, "step.succeeded", {{"status", "succeeded"}}, 1, "analyze"),
-                                     Ev(2, 3'000, "run.succeeded")};
+  std::vector<EventRecord> events = {
+      Ev(1, 3'000, "step.succeeded", {{"status", "succeeded"}}, 1, "analyze"),
+      Ev(2, 3'000, "run.succeeded")};
   Timeline t = AssembleTimeline({}, Incident(), {r}, events);
   ASSERT_EQ(t.analyses.size(), 1u);
   EXPECT_EQ(t.analyses[0].category, "deadlock");
@@ -174,7 +181,8 @@ TEST(Timeline, AssemblyRedactsWhatTheRecordHolds) {
   TimelineRun r = MakeRun(1, 1'000);
   r.run.params = {{"api_token", "abcdefgh"}, {"service", "checkout"}};
   std::vector<EventRecord> events = {
-      Ev(1, 2'000, "step.command", {{"argv", {"curl", "-H", "Authorization: Bearer abc123456789"}}}, 1, "x")};
+      Ev(1, 2'000, "step.command", {{"argv", {"curl", "-H", "Authorization: Bearer abc123456789"}}},
+         1, "x")};
   events[0].message = "curl --password=hunter22 http://u:pw@host/";
   Timeline t = AssembleTimeline({}, Incident(), {r}, events);
   std::string all = t.events[0].message + t.events[0].data.dump() + t.runs[0].run.params.dump();
@@ -214,8 +222,9 @@ class TimelineCli : public ::testing::Test {
     }
     std::string expected = ReadFile(path);
     ASSERT_FALSE(expected.empty()) << path << " is missing: run with MEDIC_UPDATE_GOLDEN=1";
-    EXPECT_EQ(actual, expected) << "differs from " << path
-                                << " (if the change is intended: MEDIC_UPDATE_GOLDEN=1 ctest -R timeline)";
+    EXPECT_EQ(actual, expected)
+        << "differs from " << path
+        << " (if the change is intended: MEDIC_UPDATE_GOLDEN=1 ctest -R timeline)";
   }
   void ExpectNoSecrets(const std::string& text) {
     for (const char* secret : testing::kFixtureSecrets)
@@ -243,7 +252,8 @@ TEST_F(TimelineCli, JsonMatchesTheGoldenFileAndTheDocumentedSchema) {
   EXPECT_EQ(j["milestones"]["durations"]["time_to_contain"]["verdict"], "met");
   EXPECT_EQ(j["incident"]["runs"][0]["analysis"][0]["category"], "nil_map_write");
   for (const auto& e : j["events"])
-    for (const char* k : {"id", "at", "offset_ms", "kind", "category", "severity", "message", "data"})
+    for (const char* k :
+         {"id", "at", "offset_ms", "kind", "category", "severity", "message", "data"})
       EXPECT_TRUE(e.contains(k)) << k;
   // --json is --format json.
   EXPECT_EQ(Medic({"timeline", std::to_string(incident_), "--json"}).out, r.out);
@@ -317,7 +327,8 @@ TEST_F(TimelineCli, TimesFollowTheChosenZone) {
   auto md = Medic({"timeline", std::to_string(incident_), "--tz", "Asia/Kolkata"});
   EXPECT_NE(md.out.find("| 2026-11-22 08:30:00.000 | T+0ms |"), std::string::npos) << md.out;
   auto utc = Medic({"timeline", std::to_string(incident_), "--json", "--utc"});
-  EXPECT_EQ(nlohmann::json::parse(utc.out)["milestones"]["detected"]["at"], "2026-11-22T03:00:00.000Z");
+  EXPECT_EQ(nlohmann::json::parse(utc.out)["milestones"]["detected"]["at"],
+            "2026-11-22T03:00:00.000Z");
   auto bad = Medic({"timeline", std::to_string(incident_), "--tz", "Mars/Olympus_Mons"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("TZ database"), std::string::npos) << bad.err;
@@ -356,8 +367,9 @@ TEST_F(TimelineCli, OutputFileTakesItsFormatFromItsExtension) {
 }
 
 TEST_F(TimelineCli, ATighterSlaIsReportedAsMissed) {
-  auto r = Medic({"timeline", std::to_string(incident_), "--json", "--sla", "contain=10s", "--sla",
-                  "verify=1m"});
+  // The id after --sla is the incident, not a second budget.
+  auto r = Medic({"timeline", "--sla", "contain=10s", "--sla", "verify=1m",
+                  std::to_string(incident_), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto d = nlohmann::json::parse(r.out)["milestones"]["durations"];
   EXPECT_EQ(d["time_to_contain"]["verdict"], "missed");

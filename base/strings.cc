@@ -99,23 +99,53 @@ std::string FormatTimeUtc(int64_t unix_ms) {
   return buf;
 }
 
+namespace {
+
+// `n` decimal digits at t[pos]; false when they are not all there.
+bool Digits(std::string_view t, size_t pos, size_t n, int* out) {
+  if (pos + n > t.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (t[i] < '0' || t[i] > '9') return false;
+    v = v * 10 + (t[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's
+// days_from_civil): the arithmetic timegm does, without its normalization and locking.
+int64_t DaysFromCivil(int64_t y, int m, int d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+}  // namespace
+
+// Hand-written rather than sscanf + timegm: timelines parse an alert time per event.
 bool ParseTimeRfc3339(std::string_view text, int64_t* unix_ms) {
+  std::string_view t = Trim(text);
   int y, mo, d, h, mi, s;
-  std::string t(Trim(text));
-  int consumed = 0;
-  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) !=
-      6)
+  if (!Digits(t, 0, 4, &y) || t.size() < 19 || t[4] != '-' || !Digits(t, 5, 2, &mo) ||
+      t[7] != '-' || !Digits(t, 8, 2, &d) || t[10] != 'T' || !Digits(t, 11, 2, &h) ||
+      t[13] != ':' || !Digits(t, 14, 2, &mi) || t[16] != ':' || !Digits(t, 17, 2, &s))
     return false;
-  size_t pos = static_cast<size_t>(consumed);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
+  size_t pos = 19;
   int64_t frac_ms = 0;
   if (pos < t.size() && t[pos] == '.') {
     ++pos;
     int digits = 0;
-    while (pos < t.size() && std::isdigit(static_cast<unsigned char>(t[pos]))) {
+    while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9') {
       if (digits < 3) frac_ms = frac_ms * 10 + (t[pos] - '0');
       ++digits;
       ++pos;
     }
+    if (digits == 0) return false;
     for (; digits < 3; ++digits) frac_ms *= 10;
   }
   int64_t offset_s = 0;
@@ -123,22 +153,17 @@ bool ParseTimeRfc3339(std::string_view text, int64_t* unix_ms) {
     ++pos;
   } else if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
     int oh = 0, om = 0;
-    if (std::sscanf(t.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) return false;
+    if (!Digits(t, pos + 1, 2, &oh) || pos + 3 >= t.size() || t[pos + 3] != ':' ||
+        !Digits(t, pos + 4, 2, &om))
+      return false;
     offset_s = (oh * 3600 + om * 60) * (t[pos] == '+' ? 1 : -1);
     pos += 6;
   } else {
     return false;
   }
   if (pos != t.size()) return false;
-  struct tm tm = {};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  time_t secs = timegm(&tm);
-  *unix_ms = (static_cast<int64_t>(secs) - offset_s) * 1000 + frac_ms;
+  int64_t secs = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+  *unix_ms = (secs - offset_s) * 1000 + frac_ms;
   return true;
 }
 

@@ -1,13 +1,16 @@
 // `medic analyze`: classify a Go crash from logs, goroutine dumps or a core file.
 // Parses flags, calls golang::AnalyzeStream / AnalyzeCore, prints text or --json, and maps
-// the outcome to an exit code: 0 analysed, 4 no Go crash found, 2 usage errors.
+// the outcome to an exit code: 0 analysed, 4 no Go crash found, 2 usage errors, 130 when
+// Ctrl-C or SIGTERM stopped the debugger reading a core.
 #include <fstream>
 #include <iostream>
 #include <memory>
 
+#include "base/cancel.h"
 #include "cmd/commands.h"
 #include "integrations/golang/analyzer.h"
 #include "integrations/golang/report.h"
+#include "integrations/process_runner.h"
 
 namespace medic {
 namespace {
@@ -50,6 +53,12 @@ void RunAnalyze(const AnalyzeFlags& f, Context& ctx) {
 
   Result<golang::Analysis> result = Status::Internal("not analysed");
   if (core_mode) {
+    // Ctrl-C stops the debugger's whole process group, not just medic.
+    CancelToken cancel;
+    ScopedSignalCancel signals(&cancel);
+    opts.run_debugger = [&cancel](const ProcessSpec& spec) {
+      return PosixProcessRunner::Default()->Run(spec, &cancel, nullptr);
+    };
     result = golang::AnalyzeCore(f.core, f.binary, opts);
   } else if (f.input == "-") {
     result = golang::AnalyzeStream(std::cin, opts);
@@ -62,7 +71,8 @@ void RunAnalyze(const AnalyzeFlags& f, Context& ctx) {
     result = golang::AnalyzeStream(in, opts);
   }
   if (!result.ok()) {
-    ctx.Fail(result.status());
+    bool interrupted = result.status().code() == Code::kCancelled;
+    ctx.Fail(result.status(), interrupted ? kExitInterrupted : -1);
     return;
   }
   const golang::Analysis& a = *result;
@@ -100,7 +110,7 @@ void AddAnalyzeCommand(CLI::App& app, Context& ctx) {
                   "\"IMAGE\"}]}");
   cmd->footer(
       "Exit codes: 0 analysed, 4 no Go crash found in the input, 2 usage error, 1 failure "
-      "(e.g. the debugger for --core is missing).");
+      "(e.g. the debugger for --core is missing), 130 interrupted by Ctrl-C or SIGTERM.");
   cmd->callback([flags, &ctx] { RunAnalyze(*flags, ctx); });
 }
 

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "base/redact.h"
@@ -24,6 +25,8 @@ void DriveAndReport(Context& ctx, Store& store, int64_t run_id, RunOptions optio
     };
   }
   options.work_root = ctx.WorkRoot();
+  if (const char* user = std::getenv("USER"); user && *user && options.user.empty())
+    options.user = user;
   RunServices services;
   services.store = &store;
   services.registry = &ctx.registry();

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -38,26 +39,27 @@ bool ZoneFileExists(const std::string& zone) {
   return f && std::string(magic, 4) == "TZif";
 }
 
-// A JSON string literal. Plain ASCII is quoted as is; anything else goes through
+// Appends a JSON string literal. Plain ASCII is quoted as is; anything else goes through
 // nlohmann's escaper, which also replaces invalid UTF-8.
-std::string JsonString(std::string_view s) {
-  bool plain = true;
+void AppendJsonString(std::string& out, std::string_view s) {
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') {
-      plain = false;
-      break;
+      out += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
+      return;
     }
   }
-  if (plain) {
-    std::string out;
-    out.reserve(s.size() + 2);
-    out += '"';
-    out += s;
-    out += '"';
-    return out;
-  }
-  return Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
+  out += '"';
+  out += s;
+  out += '"';
+}
+
+// A JSON value: a string literal, or null for "".
+void AppendJsonStringOrNull(std::string& out, std::string_view s) {
+  if (s.empty())
+    out += "null";
+  else
+    AppendJsonString(out, s);
 }
 
 // ---- Markdown ----
@@ -131,18 +133,29 @@ std::string LabelsText(const Json& labels) {
 
 std::string DurationCell(int64_t ms) { return ms >= 0 ? FormatDurationMs(ms) : "—"; }
 
+int64_t AwaitingSince(const TimelineRun& r, const std::string& step_id) {
+  auto it = r.awaiting_since.find(step_id);
+  return it == r.awaiting_since.end() ? 0 : it->second;
+}
+
 // ---- CSV ----
 
-std::string CsvCell(std::string_view s, bool text) {
-  std::string v(s);
-  if (text && !v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v = "'" + v;
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
+// Appends one RFC 4180 cell; a text cell a spreadsheet would run as a formula (= + - @)
+// gets a leading '.
+void AppendCsvCell(std::string& out, std::string_view s, bool text) {
+  bool formula = text && !s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
+  bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (quote) out += '"';
+  if (formula) out += '\'';
+  if (!quote) {
+    out += s;
+    return;
+  }
+  for (char c : s) {
     if (c == '"') out += '"';
     out += c;
   }
-  return out + "\"";
+  out += '"';
 }
 
 }  // namespace
@@ -176,44 +189,54 @@ TimeFormatter::~TimeFormatter() {
   tzset();
 }
 
-void TimeFormatter::Break(int64_t unix_ms, std::tm* tm, int* millis) const {
-  time_t secs = static_cast<time_t>(unix_ms / 1000);
+int TimeFormatter::Prepare(int64_t unix_ms) const {
+  int64_t secs = unix_ms / 1000;
   int ms = static_cast<int>(unix_ms % 1000);
   if (ms < 0) {
     ms += 1000;
     --secs;
   }
+  if (secs == cached_secs_) return ms;
+  time_t t = static_cast<time_t>(secs);
+  std::tm tm;
   if (utc_)
-    gmtime_r(&secs, tm);
+    gmtime_r(&t, &tm);
   else
-    localtime_r(&secs, tm);
-  *millis = ms;
+    localtime_r(&t, &tm);
+  char buf[96];  // room for any int the compiler imagines in each field
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  cached_date_ = buf;
+  if (utc_) {
+    cached_offset_ = "Z";
+  } else {
+    long off = tm.tm_gmtoff / 60;
+    char sign = off < 0 ? '-' : '+';
+    if (off < 0) off = -off;
+    std::snprintf(buf, sizeof buf, "%c%02ld:%02ld", sign, off / 60, off % 60);
+    cached_offset_ = buf;
+  }
+  cached_secs_ = secs;
+  return ms;
 }
 
-std::string TimeFormatter::Rfc3339(int64_t unix_ms) const {
-  if (utc_) return FormatTimeUtc(unix_ms);
-  std::tm tm;
-  int ms;
-  Break(unix_ms, &tm, &ms);
-  long off = tm.tm_gmtoff / 60;
-  char sign = off < 0 ? '-' : '+';
-  if (off < 0) off = -off;
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02ld:%02ld",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms,
-                sign, off / 60, off % 60);
-  return buf;
+std::string TimeFormatter::Format(int64_t unix_ms, char separator, bool with_zone) const {
+  int ms = Prepare(unix_ms);
+  std::string out;
+  out.reserve(cached_date_.size() + 4 + cached_offset_.size());
+  out += cached_date_;
+  out[cached_date_.size() - 9] = separator;  // before "HH:MM:SS", whatever the year
+  out += '.';
+  out += static_cast<char>('0' + ms / 100);
+  out += static_cast<char>('0' + ms / 10 % 10);
+  out += static_cast<char>('0' + ms % 10);
+  if (with_zone) out += cached_offset_;
+  return out;
 }
 
-std::string TimeFormatter::Human(int64_t unix_ms) const {
-  std::tm tm;
-  int ms;
-  Break(unix_ms, &tm, &ms);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-  return buf;
-}
+std::string TimeFormatter::Rfc3339(int64_t unix_ms) const { return Format(unix_ms, 'T', true); }
+
+std::string TimeFormatter::Human(int64_t unix_ms) const { return Format(unix_ms, ' ', false); }
 
 // ---- shared helpers ----
 
@@ -260,12 +283,18 @@ std::string AnalysisLine(const TimelineAnalysis& a) {
   return out;
 }
 
+std::string StatusText(const std::string& status) {
+  if (status == "awaiting_approval") return "waiting for approval";
+  if (status == "pending") return "not run";
+  return status;
+}
+
 StepCounts CountSteps(const Timeline& t) {
   StepCounts c;
   for (const TimelineRun& r : t.runs) {
     for (const StepRecord& s : r.steps) {
-      if (s.status == "pending") {
-        ++c.not_run;
+      if (s.status == "pending" || s.status == "awaiting_approval") {
+        ++(s.status == "pending" ? c.not_run : c.awaiting);
         continue;
       }
       if (s.status != "skipped") ++c.ran;
@@ -304,32 +333,42 @@ std::string DescribeEvent(const TimelineEvent& e, const TimeFormatter& time) {
     return out;
   }
   if (e.category == "alert") {
+    // As `medic serve` records it (store/alerts.h): "NAME STATUS: SUMMARY", then the other
+    // labels, when it started (and ended), and its fingerprint.
+    auto text = [&](const Json& obj, const char* key) {
+      auto it = obj.find(key);
+      return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
     std::string out = e.message;
     auto labels = d.find("labels");
     if (labels != d.end() && labels->is_object()) {
-      std::string name = labels->value("alertname", "");
+      std::string name = text(*labels, "alertname");
+      if (!name.empty() && out.find(name) == std::string::npos)
+        out = out.empty() ? name : out + "; " + name;
       std::string rest;
       for (auto it = labels->begin(); it != labels->end(); ++it)
         if (it.key() != "alertname" && it->is_string())
           rest += (rest.empty() ? "" : ", ") + it.key() + "=" + it->get<std::string>();
-      std::string text =
-          name + (rest.empty() ? "" : (name.empty() ? "" : " ") + ("{" + rest + "}"));
-      if (out.empty() || out.find(name) == std::string::npos)
-        out = out.empty() ? text : out + "; " + text;
+      if (!rest.empty()) out += (out.empty() ? "" : "; ") + rest;
     }
     auto ann = d.find("annotations");
-    if (ann != d.end() && ann->is_object() && ann->contains("summary") &&
-        (*ann)["summary"].is_string())
-      out += "; " + (*ann)["summary"].get<std::string>();
-    for (const char* key : {"startsAt", "endsAt"}) {
-      auto it = d.find(key);
-      int64_t ms = 0;
-      if (it != d.end() && it->is_string() && ParseTimeRfc3339(it->get<std::string>(), &ms) &&
-          ms > 0 && (std::string(key) == "startsAt" || e.kind == "alert.resolved"))
-        out += std::string("; ") + (std::string(key) == "startsAt" ? "started " : "ended ") +
-               time.Human(ms);
+    if (ann != d.end() && ann->is_object()) {
+      std::string summary = text(*ann, "summary");
+      if (!summary.empty() && out.find(summary) == std::string::npos)
+        out += (out.empty() ? "" : "; ") + summary;
     }
+    int64_t ms = 0;
+    if (ParseTimeRfc3339(text(d, "startsAt"), &ms) && ms > 0) out += "; started " + time.Human(ms);
+    if (e.kind == "alert.resolved" && ParseTimeRfc3339(text(d, "endsAt"), &ms) && ms > 0)
+      out += "; ended " + time.Human(ms);
+    std::string fingerprint = text(d, "fingerprint");
+    if (!fingerprint.empty()) out += "; fingerprint " + fingerprint;
     return out;
+  }
+  if (e.kind == "step.awaiting_approval") {
+    std::string_view plan = e.message;
+    if (StartsWith(plan, "needs confirmation: ")) plan.remove_prefix(20);
+    return "waiting for approval" + (plan.empty() ? "" : " to run: " + std::string(plan));
   }
   if (e.category == "stage") {
     auto parallel = d.find("parallel");
@@ -404,6 +443,7 @@ std::string TimelineToJson(const Timeline& t, const TimeFormatter& time) {
                        {"budget_ms", Maybe(s.budget_ms, s.budget_ms > 0)},
                        {"over_budget", s.over_budget},
                        {"approved", s.approved},
+                       {"awaiting_since", at(AwaitingSince(r, s.step_id))},
                        {"commands", s.commands},
                        {"error", MaybeText(s.error)}});
     run["steps"] = steps;
@@ -461,28 +501,53 @@ std::string TimelineToJson(const Timeline& t, const TimeFormatter& time) {
   out.resize(out.size() - 2);  // "\n}"
   out += t.events.empty() ? ",\n  \"events\": []\n}\n" : ",\n  \"events\": [\n";
   out.reserve(out.size() + t.events.size() * 400);
+  // Appended piece by piece: a temporary string per field would double the work.
+  auto num = [&](bool known, int64_t v) {
+    if (!known) {
+      out += "null";
+      return;
+    }
+    char buf[24];
+    out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+  };
   for (size_t i = 0; i < t.events.size(); ++i) {
     const TimelineEvent& e = t.events[i];
     bool end = e.duration_ms >= 0;
-    std::string& o = out;
-    o += "    {\"id\":" + (e.id > 0 ? std::to_string(e.id) : "null");
-    o += ",\"at\":" + JsonString(time.Rfc3339(e.at));
-    o += ",\"offset_ms\":" + std::to_string(e.at - t.origin_ms);
-    o += ",\"run_id\":" + (e.run_id > 0 ? std::to_string(e.run_id) : "null");
-    o += ",\"stage\":" + (e.stage.empty() ? "null" : JsonString(e.stage));
-    o += ",\"step\":" + (e.step_id.empty() ? "null" : JsonString(e.step_id));
-    o += ",\"kind\":" + JsonString(e.kind);
-    o += ",\"category\":" + JsonString(e.category);
-    o += ",\"severity\":" + JsonString(e.severity);
-    o += ",\"status\":" + (e.status.empty() ? "null" : JsonString(e.status));
-    o += ",\"message\":" + JsonString(e.message);
-    o += ",\"attempts\":" + (end && e.attempts > 0 ? std::to_string(e.attempts) : "null");
-    o += ",\"duration_ms\":" + (end ? std::to_string(e.duration_ms) : "null");
-    o += ",\"budget_ms\":" + (end && e.budget_ms > 0 ? std::to_string(e.budget_ms) : "null");
-    o += ",\"over_budget\":" + std::string(end ? (e.over_budget ? "true" : "false") : "null");
-    o += ",\"changes\":" + std::string(e.changes ? "true" : "false");
-    o += ",\"data\":" + e.data.dump(-1, ' ', false, Json::error_handler_t::replace) + "}";
-    o += i + 1 < t.events.size() ? ",\n" : "\n  ]\n}\n";
+    out += "    {\"id\":";
+    num(e.id > 0, e.id);
+    out += ",\"at\":";
+    AppendJsonString(out, time.Rfc3339(e.at));
+    out += ",\"offset_ms\":";
+    num(true, e.at - t.origin_ms);
+    out += ",\"run_id\":";
+    num(e.run_id > 0, e.run_id);
+    out += ",\"stage\":";
+    AppendJsonStringOrNull(out, e.stage);
+    out += ",\"step\":";
+    AppendJsonStringOrNull(out, e.step_id);
+    out += ",\"kind\":";
+    AppendJsonString(out, e.kind);
+    out += ",\"category\":";
+    AppendJsonString(out, e.category);
+    out += ",\"severity\":";
+    AppendJsonString(out, e.severity);
+    out += ",\"status\":";
+    AppendJsonStringOrNull(out, e.status);
+    out += ",\"message\":";
+    AppendJsonString(out, e.message);
+    out += ",\"attempts\":";
+    num(end && e.attempts > 0, e.attempts);
+    out += ",\"duration_ms\":";
+    num(end, e.duration_ms);
+    out += ",\"budget_ms\":";
+    num(end && e.budget_ms > 0, e.budget_ms);
+    out += ",\"over_budget\":";
+    out += end ? (e.over_budget ? "true" : "false") : "null";
+    out += ",\"changes\":";
+    out += e.changes ? "true" : "false";
+    out += ",\"data\":";
+    out += e.data.dump(-1, ' ', false, Json::error_handler_t::replace);
+    out += i + 1 < t.events.size() ? "},\n" : "}\n  ]\n}\n";
   }
   return out;
 }
@@ -512,11 +577,14 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
                                      ": **" + VerdictText(d) + "**)"});
   }
   for (const TimelineAnalysis& a : t.analyses) md += MdRow({"Analysis", MdText(AnalysisLine(a))});
-  md += MdRow(
-      {"Steps", std::to_string(counts.ran) + " ran, " + std::to_string(counts.failed) +
-                    " failed, " + std::to_string(counts.over_budget) + " of " +
-                    std::to_string(counts.with_budget) + " with a budget over it" +
-                    (counts.not_run ? ", " + std::to_string(counts.not_run) + " not run" : "")});
+  md +=
+      MdRow({"Steps",
+             std::to_string(counts.ran) + " ran, " + std::to_string(counts.failed) + " failed, " +
+                 std::to_string(counts.over_budget) + " of " + std::to_string(counts.with_budget) +
+                 " with a budget over it" +
+                 (counts.awaiting ? ", " + std::to_string(counts.awaiting) + " waiting for approval"
+                                  : "") +
+                 (counts.not_run ? ", " + std::to_string(counts.not_run) + " not run" : "")});
   size_t artifacts = 0;
   for (const TimelineRun& r : t.runs) artifacts += r.artifacts.size();
   md += MdRow({"Artifacts", std::to_string(artifacts)});
@@ -559,8 +627,8 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
                                ? FormatDurationMs(s.budget_ms) +
                                      (s.ended_at > 0 ? (s.over_budget ? " **over**" : " met") : "")
                                : "—";
-      md += MdRow({MdText(s.stage) + (parallel ? " (parallel)" : ""), MdCode(s.step_id), s.status,
-                   std::to_string(s.attempts), when(s.started_at),
+      md += MdRow({MdText(s.stage) + (parallel ? " (parallel)" : ""), MdCode(s.step_id),
+                   StatusText(s.status), std::to_string(s.attempts), when(s.started_at),
                    s.ended_at > 0 && s.status != "skipped" ? FormatDurationMs(s.duration_ms) : "—",
                    budget, MdText(s.error, 200)});
     }
@@ -610,30 +678,39 @@ std::string TimelineToCsv(const Timeline& t, const TimeFormatter& time) {
       "id,at,offset_ms,run_id,stage,step,kind,category,severity,status,attempts,duration_ms,"
       "budget_ms,over_budget,changes,message,details,data\r\n";
   out.reserve(t.events.size() * 200);
+  auto num = [&](bool known, int64_t v) {
+    if (known) {
+      char buf[24];
+      out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+    }
+    out += ',';
+  };
+  auto cell = [&](std::string_view v, bool text = true) {
+    AppendCsvCell(out, v, text);
+    out += ',';
+  };
   for (const TimelineEvent& e : t.events) {
     bool end = e.duration_ms >= 0;
-    std::vector<std::string> cells = {
-        e.id > 0 ? std::to_string(e.id) : "",
-        time.Rfc3339(e.at),
-        std::to_string(e.at - t.origin_ms),
-        e.run_id > 0 ? std::to_string(e.run_id) : "",
-        CsvCell(e.stage, true),
-        CsvCell(e.step_id, true),
-        e.kind,
-        e.category,
-        e.severity,
-        e.status,
-        end && e.attempts > 0 ? std::to_string(e.attempts) : "",
-        end ? std::to_string(e.duration_ms) : "",
-        end && e.budget_ms > 0 ? std::to_string(e.budget_ms) : "",
-        end ? (e.over_budget ? "true" : "false") : "",
-        e.changes ? "true" : "false",
-        CsvCell(e.message, true),
-        CsvCell(DescribeEvent(e, time), true),
-        CsvCell(e.data.empty() ? "" : e.data.dump(-1, ' ', false, Json::error_handler_t::replace),
-                true),
-    };
-    out += Join(cells, ",") + "\r\n";
+    num(e.id > 0, e.id);
+    cell(time.Rfc3339(e.at), false);
+    num(true, e.at - t.origin_ms);
+    num(e.run_id > 0, e.run_id);
+    cell(e.stage);
+    cell(e.step_id);
+    cell(e.kind, false);
+    cell(e.category, false);
+    cell(e.severity, false);
+    cell(e.status, false);
+    num(end && e.attempts > 0, e.attempts);
+    num(end, e.duration_ms);
+    num(end && e.budget_ms > 0, e.budget_ms);
+    cell(end ? (e.over_budget ? "true" : "false") : "", false);
+    cell(e.changes ? "true" : "false", false);
+    cell(e.message);
+    cell(DescribeEvent(e, time));
+    if (!e.data.empty())
+      AppendCsvCell(out, e.data.dump(-1, ' ', false, Json::error_handler_t::replace), true);
+    out += "\r\n";
   }
   return out;
 }

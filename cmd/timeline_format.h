@@ -12,7 +12,10 @@
 //        "ended_at", "duration_ms", "error",
 //        "stages": [{"name", "parallel", "status", "started_at", "ended_at", "duration_ms"}],
 //        "steps": [{"id", "stage", "action", "status", "attempts", "started_at", "ended_at",
-//          "duration_ms", "budget_ms", "over_budget", "approved", "commands", "error"}],
+//          "duration_ms", "budget_ms", "over_budget", "approved", "awaiting_since", "commands",
+//          "error"}],   (status: pending|running|succeeded|failed|skipped|timed_out|
+//          interrupted|awaiting_approval; awaiting_since: when an awaiting_approval step
+//          began waiting, else null)
 //        "artifacts": [{"id", "step", "kind", "path", "url", "size", "sha256",
 //          "description", "created_at"}],
 //        "analysis": [{"step", "at", "category", "culprit", "recommendation", "why",
@@ -26,6 +29,24 @@
 //    "events": [{"id", "at", "offset_ms", "run_id", "stage", "step", "kind", "category",
 //      "severity", "status", "message", "attempts", "duration_ms", "budget_ms",
 //      "over_budget", "changes", "data"}]}
+//
+// Event kinds and their data, as recorded (store/timeline.h categorizes them):
+//   alert.firing (the alert that opened the incident), alert.repeated (any later firing
+//     notification), alert.resolved: {"labels", "annotations", "startsAt", "endsAt" (RFC
+//     3339 UTC or null), "fingerprint", "source", "status", "route", "dedup_key"}
+//   run.created {"trigger", "params"}, run.started, run.resumed, run.succeeded|failed|
+//     interrupted|needs_attention; stage.started|finished {"stage", "parallel", "status"}
+//   step.started|retry {"attempt"}, step.command {"argv", "pgid"}, step.succeeded|failed|
+//     timed_out|skipped|interrupted {"status", "attempts", "duration_ms", "budget_ms",
+//     "over_budget"}, step.reset, artifact.added {"artifact_id", "kind", "path", "url",
+//     "size", "sha256"}, incident.closed, analysis.result (derived: the analysis summary)
+//   step.awaiting_approval: the run stopped before a step that needs confirmation
+//   step.approval_given {"by": "medic approve", "user"}: `medic approve` was run
+//   step.approved {"by": "--yes"|"terminal"|"auto_confirm"|"medic approve", "user",
+//     "route", "given_at"}: the approval taking effect, written once per approved step by
+//     the runner as the step goes ("user": who ran medic, or who ran `medic approve`;
+//     "route": the serve route of an auto_confirm run; "given_at": when `medic approve`
+//     was run)
 #pragma once
 
 #include <cstdint>
@@ -60,12 +81,19 @@ class TimeFormatter {
 
  private:
   explicit TimeFormatter(std::string zone) : zone_(std::move(zone)) {}
-  void Break(int64_t unix_ms, std::tm* tm, int* millis) const;
+  /// Brings the cache to unix_ms' second; returns its milliseconds.
+  int Prepare(int64_t unix_ms) const;
+  std::string Format(int64_t unix_ms, char separator, bool with_zone) const;
 
   std::string zone_;
   bool utc_ = true;
   bool had_tz_ = false;
   std::string old_tz_;
+  // The last second formatted: events come in time order, many to a second, so most calls
+  // only write the milliseconds. "2026-11-22T05:04:05" and "Z" or "+02:00".
+  mutable int64_t cached_secs_ = INT64_MIN;
+  mutable std::string cached_date_;
+  mutable std::string cached_offset_;
 };
 
 /// The JSON document described at the top of this file, indented, one event a line.
@@ -99,10 +127,14 @@ std::string FormatBytes(int64_t bytes);
 std::string VerdictText(const DerivedDuration& d);
 /// "function (file:line) -> action" style one-liner of an analysis.
 std::string AnalysisLine(const TimelineAnalysis& a);
-/// Counts for the summary: steps that ran, failed (failed/timed_out), over budget, with budget.
+/// Counts for the summary: steps that ran, failed (failed/timed_out), over budget, with
+/// budget, waiting for approval, not run (pending).
 struct StepCounts {
-  int ran = 0, failed = 0, over_budget = 0, with_budget = 0, not_run = 0;
+  int ran = 0, failed = 0, over_budget = 0, with_budget = 0, awaiting = 0, not_run = 0;
 };
 StepCounts CountSteps(const Timeline& t);
+/// A step status for people: "waiting for approval" for awaiting_approval, "not run" for
+/// pending, else the status itself.
+std::string StatusText(const std::string& status);
 
 }  // namespace medic

@@ -57,6 +57,7 @@ const char* StatusColor(const std::string& status) {
   if (status == "interrupted") return "#7e22ce";
   if (status == "skipped") return "#9ca3af";
   if (status == "running") return "#1d4ed8";
+  if (status == "awaiting_approval") return "#ca8a04";
   return "#cbd5e1";  // pending
 }
 
@@ -103,6 +104,8 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
   int64_t range = 1000;
   for (const StepRecord& s : r.steps)
     if (s.started_at > 0) range = std::max(range, end_of(s) - t0);
+  for (const auto& [step, since] : r.awaiting_since)
+    range = std::max(range, std::max(since, last_event) - t0);
   if (r.run.ended_at > 0) range = std::max(range, r.run.ended_at - t0);
   // A marker the run used a quarter of belongs on the chart: it says how close it came
   // (a golden-three-minutes run of 45 s or more is drawn against the whole 3 minutes).
@@ -135,8 +138,33 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
       stage_rows += "<text x=\"" + Num(label_x) + "\" y=\"" + Num(label_y) + "\" class=\"lbl\">" +
                     Esc(label) + "</text>";
       std::string note;
-      if (s.started_at <= 0) {
-        note = s.status == "pending" ? "not run" : s.status;
+      auto awaiting = r.awaiting_since.find(s.step_id);
+      if (s.started_at <= 0 && awaiting != r.awaiting_since.end()) {
+        // Waiting for approval since it was reached, up to the last thing recorded.
+        int64_t a = awaiting->second - t0, b = std::max(awaiting->second, last_event) - t0;
+        double bx = x(a), bw = std::max(2.0, x(b) - x(a));
+        std::string tip = s.step_id + ": waiting for approval since " +
+                          time.Human(awaiting->second) + " (`medic approve " +
+                          std::to_string(r.run.id) + " " + s.step_id + "`)";
+        stage_rows += "<rect class=\"bar\" data-step=\"" + Esc(s.step_id) + "\" data-status=\"" +
+                      Esc(s.status) + "\" x=\"" + Num(bx) + "\" y=\"" + Num(bar_y) + "\" width=\"" +
+                      Num(bw) + "\" height=\"" + Num(bar_h) + "\" rx=\"2\" fill=\"" +
+                      StatusColor(s.status) + "\" fill-opacity=\"0.35\" stroke=\"" +
+                      StatusColor(s.status) + "\" stroke-dasharray=\"4 2\"><title>" + Esc(tip) +
+                      "</title></rect>";
+        note = "waiting for approval";
+        double nx = bx + bw + 4;
+        bool fits = nx + note.size() * L.font * 0.55 <= L.width;
+        stage_rows += "<text x=\"" +
+                      Num(L.narrow ? plot_x + plot_w
+                          : fits   ? nx
+                                   : bx - 4) +
+                      "\" y=\"" + Num(label_y) + "\" class=\"note\"" +
+                      (L.narrow || !fits ? " text-anchor=\"end\"" : "") + ">" + Esc(note) +
+                      "</text>";
+        note.clear();
+      } else if (s.started_at <= 0) {
+        note = StatusText(s.status);
       } else {
         int64_t a = s.started_at - t0, b = end_of(s) - t0;
         st_start = st_start == 0 || s.started_at < st_start ? s.started_at : st_start;
@@ -329,9 +357,12 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
       fact(d.name, Esc(d.ms >= 0 ? FormatDurationMs(d.ms) : "—") + " / " +
                        Esc(FormatDurationMs(d.budget_ms)) + " " + Badge(d));
   for (const TimelineAnalysis& a : t.analyses) fact("analysis", Esc(AnalysisLine(a)));
-  fact("steps", std::to_string(counts.ran) + " ran · " + std::to_string(counts.failed) +
-                    " failed · " + std::to_string(counts.over_budget) + "/" +
-                    std::to_string(counts.with_budget) + " over budget");
+  fact("steps",
+       std::to_string(counts.ran) + " ran · " + std::to_string(counts.failed) + " failed · " +
+           std::to_string(counts.over_budget) + "/" + std::to_string(counts.with_budget) +
+           " over budget" +
+           (counts.awaiting ? " · " + std::to_string(counts.awaiting) + " waiting for approval"
+                            : ""));
   size_t artifacts = 0;
   for (const TimelineRun& r : t.runs) artifacts += r.artifacts.size();
   fact("artifacts", std::to_string(artifacts));
@@ -388,7 +419,7 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
         statuses.push_back(s.status);
     for (const std::string& s : statuses)
       h += "<li><span class=\"sw\" style=\"background:" + std::string(StatusColor(s)) +
-           "\"></span>" + Esc(s) + "</li>";
+           "\"></span>" + Esc(StatusText(s)) + "</li>";
     h += "<li><span class=\"sw\" style=\"background:#111827;width:3px\"></span>step budget</li>"
          "<li><span class=\"sw\" style=\"background:repeating-linear-gradient(45deg,#b91c1c 0 2px,"
          "#fecaca 2px 5px)\"></span>over budget</li>"
@@ -409,7 +440,7 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
             : s.over_budget                                 ? " class=\"warning\""
                                                             : "") +
            "><td>" + Esc(s.stage) + "</td><td><code>" + Esc(s.step_id) + "</code></td><td>" +
-           Esc(s.status) + "</td><td>" + std::to_string(s.attempts) +
+           Esc(StatusText(s.status)) + "</td><td>" + std::to_string(s.attempts) +
            "</td><td class=\"t wide-only\">" + Esc(when(s.started_at)) + "</td><td class=\"t\">" +
            Esc(s.ended_at > 0 && s.status != "skipped" ? FormatDurationMs(s.duration_ms) : "—") +
            "</td><td class=\"t\">" + Esc(budget) + "</td><td>" + Esc(s.error) + "</td></tr>";

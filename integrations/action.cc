@@ -5,6 +5,7 @@
 #include "base/duration.h"
 #include "base/strings.h"
 #include "integrations/process.h"
+#include "integrations/sha256.h"
 
 namespace medic {
 namespace {
@@ -89,6 +90,26 @@ std::string CheckValue(const ParamSpec& spec, const Json& v, bool allow_template
       return v.is_object() ? "" : expected("a mapping");
     case ParamType::kAny:
       return "";
+  }
+  return "";
+}
+
+// Runs spec.check on a literal string value, or on each literal element of a list of
+// strings, as Normalize will present it; "" when fine, else the check's whole message.
+std::string CheckLiteral(const ParamSpec& spec, const Json& v) {
+  if (!spec.check) return "";
+  const std::string what = "param '" + spec.name + "'";
+  auto one = [&](const Json& e) -> std::string {
+    if (IsTemplate(e) || !(e.is_string() || e.is_number() || e.is_boolean())) return "";
+    Status st = spec.check(what, e.is_string() ? e.get_ref<const std::string&>() : e.dump());
+    return st.ok() ? "" : st.message();
+  };
+  if (spec.type == ParamType::kString) return one(v);
+  if (spec.type == ParamType::kStringList && v.is_array()) {
+    for (const auto& e : v) {
+      std::string bad = one(e);
+      if (!bad.empty()) return bad;
+    }
   }
   return "";
 }
@@ -180,7 +201,12 @@ std::vector<std::string> CheckParams(const ActionInfo& info, const Json& with, b
         continue;
       }
       std::string bad = CheckValue(*spec, *it, allow_templates);
-      if (!bad.empty()) problems.push_back("param '" + it.key() + "': " + bad);
+      if (!bad.empty()) {
+        problems.push_back("param '" + it.key() + "': " + bad);
+        continue;
+      }
+      bad = CheckLiteral(*spec, *it);
+      if (!bad.empty()) problems.push_back(bad);
     }
   }
   for (const auto& p : info.params) {
@@ -224,6 +250,17 @@ std::vector<std::string> ParamStringList(const Json& with, const std::string& na
   if (it == with.end() || !it->is_array()) return out;
   for (const auto& e : *it) out.push_back(e.is_string() ? e.get<std::string>() : e.dump());
   return out;
+}
+
+Status AddFileArtifact(StepContext& ctx, Json& outputs, ArtifactInfo artifact, bool hash) {
+  outputs["path"] = artifact.path;
+  if (hash) {
+    auto sha = Sha256File(artifact.path);
+    if (!sha.ok()) return sha.status();
+    artifact.sha256 = *sha;
+    outputs["sha256"] = *sha;
+  }
+  return ctx.AddArtifact(artifact);
 }
 
 Result<ProcessResult> RunStepProcess(StepContext& ctx, ProcessSpec spec) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/cancel.h"
@@ -40,6 +41,11 @@ enum class ParamType {
 /// "string", "int", ... as shown by `medic actions`.
 const char* ParamTypeName(ParamType type);
 
+/// Checks one literal value of a parameter beyond its type: `what` names it in the error
+/// ("param 'namespace'"); returns kInvalidArgument with a message that starts with `what`.
+/// Must be thread-safe and free of side effects (it runs at load time and again at run time).
+using ParamCheck = std::function<Status(std::string_view what, std::string_view value)>;
+
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::kString;
@@ -47,6 +53,10 @@ struct ParamSpec {
   Json default_value;                 ///< null when there is none
   std::string help;
   std::vector<std::string> choices;   ///< allowed values of a string; empty = any
+  /// Optional: run by CheckParams on a string value (each element of a list of strings)
+  /// that is not a template, so `medic validate` rejects a bad literal; a templated value
+  /// is checked once rendered. Empty: the type alone decides.
+  ParamCheck check = nullptr;
 };
 
 struct OutputSpec {
@@ -106,6 +116,11 @@ class StepContext {
   virtual Status AddArtifact(const ArtifactInfo& artifact) = 0;
 };
 
+/// Records the file `artifact.path` as an artifact of the step and sets outputs["path"]; when
+/// `hash`, first computes its sha256 (artifact.sha256 and outputs["sha256"]). Hashing reads
+/// the whole file: seconds for a gigabyte core, so cores hash only when asked.
+Status AddFileArtifact(StepContext& ctx, Json& outputs, ArtifactInfo artifact, bool hash);
+
 /// Runs `spec` through ctx.processes() with the step's deadline, cancel token and the
 /// durable "process started" record; the common path for actions that run a command.
 Result<ProcessResult> RunStepProcess(StepContext& ctx, ProcessSpec spec);
@@ -143,8 +158,9 @@ class Registry {
 void RegisterBuiltinActions(Registry& registry);
 
 /// Checks `with` against `info`: unknown keys (with suggestions), missing required
-/// parameters, types and choices. Template strings ("{{ ... }}") are accepted for any
-/// type when `allow_templates`. Returns every problem, each as "param 'x': ...".
+/// parameters, types, choices and each ParamSpec::check. Template strings ("{{ ... }}") are
+/// accepted for any type when `allow_templates`. Returns every problem, each as
+/// "param 'x': ...".
 std::vector<std::string> CheckParams(const ActionInfo& info, const Json& with, bool allow_templates);
 
 /// Returns `with` with defaults filled in and durations/sizes normalised to integers

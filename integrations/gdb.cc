@@ -49,8 +49,12 @@ class AnalyzeAction : public Action {
       opts.known = std::move(*k);
     }
     opts.tool_timeout_ms = std::min<int64_t>(opts.tool_timeout_ms, ctx.RemainingMs());
+    // The debugger's process group is recorded and stopped like any step's process.
+    opts.run_debugger = [&ctx](const ProcessSpec& spec) { return RunStepProcess(ctx, spec); };
     Json sources = Json::array();
-    std::optional<golang::Analysis> crash, state;
+    // The analysis reported: the worst crash, else the input with goroutines (a live dump or
+    // core), else the first input's (no crash, and why).
+    std::optional<golang::Analysis> crash, state, first;
     for (const auto& path : ParamStringList(with, "logs")) {
       std::ifstream in(path, std::ios::binary);
       if (!in) return Status::NotFound("cannot read " + path);
@@ -60,6 +64,7 @@ class AnalyzeAction : public Action {
       sources.push_back({{"path", path}, {"crash_found", a->crash_found}});
       if (a->crash_found && (!crash || a->occurrences > crash->occurrences)) crash = *a;
       if (!a->crash_found && a->goroutines_total > 0 && !state) state = *a;
+      if (!first) first = *a;
     }
     std::string core = ParamString(with, "core"), binary = ParamString(with, "binary");
     if (!core.empty()) {
@@ -71,8 +76,8 @@ class AnalyzeAction : public Action {
       if (a->crash_found && !crash) crash = *a;
       if (!state || a->goroutines_total > state->goroutines_total) state = *a;
     }
-    if (sources.empty()) return Status::Invalid("nothing to analyze: give logs and/or core");
-    golang::Analysis result = crash ? *crash : *state;
+    if (!crash && !state && !first) return Status::Invalid("nothing to analyze: give logs and/or core");
+    golang::Analysis result = crash ? *crash : state ? *state : *first;
     // The crash says what broke; the live process' goroutines say what it looks like now.
     if (crash && state && result.leak_suspects.empty()) {
       result.leak_suspects = state->leak_suspects;

@@ -7,6 +7,7 @@
 
 #include "base/strings.h"
 #include "integrations/process_runner.h"
+#include "integrations/process_status.h"
 
 namespace medic {
 namespace {
@@ -368,25 +369,29 @@ std::vector<ParamSpec> KubectlCommonParams() {
        false,
        nullptr,
        "namespace; default the kubeconfig context's",
-       {}},
+       {},
+       CheckDnsLabel},
       {"context",
        ParamType::kString,
        false,
        nullptr,
        "kubeconfig context; default the current one",
-       {}},
+       {},
+       CheckPlainArg},
       {"kubeconfig",
        ParamType::kString,
        false,
        nullptr,
        "kubeconfig file; default $KUBECONFIG, then ~/.kube/config (credentials come from it)",
-       {}},
+       {},
+       CheckPlainArg},
       {"kubectl",
        ParamType::kString,
        false,
        "kubectl",
        "the kubectl program: a name on PATH or a path",
-       {}},
+       {},
+       CheckPlainArg},
       {"request_timeout",
        ParamType::kDuration,
        false,
@@ -470,19 +475,12 @@ Result<ProcessResult> RunKubectl(StepContext& ctx, const Kubectl& k, const Kubec
     return result.status().WithContext(call.what);
   }
   const ProcessResult& r = *result;
-  if (r.cancelled) return Status::Cancelled("stopped during " + call.what);
-  if (r.timed_out)
-    return Status::Timeout(call.what + " did not finish within the step's timeout (" +
-                           FormatDurationMs(r.duration_ms) + "); its process group was killed");
-  if (r.term_signal)
-    return Status::Unavailable(call.what + ": kubectl was killed by signal " +
-                               std::to_string(r.term_signal));
-  if (r.exit_code != 0) {
-    outputs["stderr"] = Tail(r.err, 4096);
-    std::string last = LastLineOf(r.err.empty() ? r.out : r.err);
-    return Status(ClassifyKubectlError(last), call.what + " failed (exit code " +
-                                                  std::to_string(r.exit_code) + ")" +
-                                                  (last.empty() ? "" : ": " + last));
+  ProcessCheck check(call.what);
+  check.classify = ClassifyKubectlError;
+  Status ended = CheckProcessEnd(r, check);
+  if (!ended.ok()) {
+    if (!r.timed_out && !r.cancelled && r.term_signal == 0) outputs["stderr"] = Tail(r.err, 4096);
+    return ended;
   }
   return result;
 }

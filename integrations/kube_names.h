@@ -4,7 +4,7 @@
 // the value as a flag) or anything a shell would treat specially; then the kubectl command
 // line the kubectl.* actions share (global flags from the common parameters), running it
 // through the step's context and turning its failures into clear step errors.
-// Used by integrations/kubectl.cc; start with Kubectl and RunKubectl.
+// Used by the kubectl.* actions (integrations/kubectl*.cc); start with Kubectl and RunKubectl.
 #pragma once
 
 #include <cstdint>

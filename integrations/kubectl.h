@@ -4,7 +4,8 @@
 // .isolate and .envoy_fail (take a pod out of traffic), .gcore (core from an ephemeral debug
 // container), .set_image, .rollout_status, .rollout_restart, .delete_pod, .rollout_undo.
 // Every value that becomes a kubectl argument is checked first (integrations/kube_names.h).
-// Start with RegisterKubectlActions and the KubectlAction base class in kubectl.cc.
+// Start with the KubectlAction base class in kubectl_action.h; the actions live in
+// kubectl_read.cc, kubectl_change.cc and kubectl_gcore.cc.
 #pragma once
 
 #include "integrations/action.h"

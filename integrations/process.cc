@@ -7,30 +7,20 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <condition_variable>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
 #include <optional>
-#include <thread>
 
 #include "base/redact.h"
 #include "base/strings.h"
+#include "base/ticker.h"
 #include "integrations/proc_table.h"
 #include "integrations/process_runner.h"
-#include "integrations/sha256.h"
+#include "integrations/process_status.h"
 
 namespace medic {
 namespace {
-
-std::string LastLine(const std::string& text) {
-  std::string_view t = Trim(text);
-  size_t nl = t.rfind('\n');
-  std::string_view line = nl == std::string_view::npos ? t : t.substr(nl + 1);
-  if (line.size() > 300) line = line.substr(0, 300);
-  return std::string(line);
-}
 
 class ExecAction : public Action {
  public:
@@ -88,24 +78,15 @@ class ExecAction : public Action {
     outputs["stderr"] = r.err;
     outputs["stdout_truncated"] = r.out_truncated;
     outputs["stderr_truncated"] = r.err_truncated;
-    if (r.cancelled) return Status::Cancelled("stopped");
-    if (r.timed_out)
-      return Status::Timeout("timed out after " + FormatDurationMs(r.duration_ms) +
-                             "; process group killed");
-    if (r.term_signal) {
-      return Status::Unavailable(spec.argv[0] + " was killed by signal " +
-                                 std::to_string(r.term_signal) + " (" + strsignal(r.term_signal) +
-                                 ")");
+    ProcessCheck check(spec.argv[0]);
+    check.ok_exit_codes.clear();
+    // An entry that is not a number matches no exit code.
+    for (const auto& code : ParamStringList(with, "ok_exit_codes")) {
+      int n = 0;
+      auto [end, ec] = std::from_chars(code.data(), code.data() + code.size(), n);
+      if (ec == std::errc() && end == code.data() + code.size()) check.ok_exit_codes.push_back(n);
     }
-    bool ok = false;
-    for (const auto& code : ParamStringList(with, "ok_exit_codes"))
-      ok = ok || code == std::to_string(r.exit_code);
-    if (!ok) {
-      std::string msg = spec.argv[0] + " exited with code " + std::to_string(r.exit_code);
-      std::string last = LastLine(r.err.empty() ? r.out : r.err);
-      if (!last.empty()) msg += ": " + last;
-      return Status::Unavailable(msg);
-    }
+    MEDIC_RETURN_IF_ERROR(CheckProcessEnd(r, check));
     if (ParamString(with, "parse") == "json") {
       try {
         outputs["json"] = Json::parse(r.out);
@@ -259,36 +240,6 @@ class FindAction : public Action {
   ActionInfo info_;
 };
 
-/// Reports how far a file has grown, once a second, until destroyed.
-class FileGrowthReporter {
- public:
-  FileGrowthReporter(StepContext& ctx, std::string path, std::string what)
-      : thread_([this, &ctx, path = std::move(path), what = std::move(what)] {
-          std::unique_lock<std::mutex> lock(mu_);
-          while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
-            struct stat st = {};
-            if (stat(path.c_str(), &st) == 0)
-              ctx.Progress(what + ": " + std::to_string(st.st_size >> 20) + " MiB written");
-          }
-        }) {}
-  ~FileGrowthReporter() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  FileGrowthReporter(const FileGrowthReporter&) = delete;
-  FileGrowthReporter& operator=(const FileGrowthReporter&) = delete;
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;  // last: starts after the members it uses
-};
-
 class GcoreAction : public Action {
  public:
   GcoreAction() {
@@ -355,17 +306,21 @@ class GcoreAction : public Action {
     spec.max_output = 256 << 10;
     Result<ProcessResult> result = Status::Internal("gcore did not run");
     {
-      FileGrowthReporter progress(ctx, path, "core of " + std::to_string(pid));
+      Ticker progress(1000, [&ctx, &path, pid] {
+        struct stat st = {};
+        if (stat(path.c_str(), &st) == 0)
+          ctx.Progress("core of " + std::to_string(pid) + ": " + std::to_string(st.st_size >> 20) +
+                       " MiB written");
+      });
       result = RunStepProcess(ctx, spec);
     }
     if (!result.ok()) return result.status();
     const ProcessResult& r = *result;
     outputs["duration_ms"] = r.duration_ms;
-    if (r.cancelled || r.timed_out) {
+    Status ended = CheckProcessEnd(r, ProcessCheck("gcore " + std::to_string(pid)));
+    if (r.cancelled || r.timed_out || r.term_signal != 0) {
       std::filesystem::remove(path, ec);  // a partial core only misleads
-      if (r.cancelled) return Status::Cancelled("stopped; the partial core was removed");
-      return Status::Timeout("gcore did not finish within the step's timeout (" +
-                             FormatDurationMs(r.duration_ms) + "); the partial core was removed");
+      return Status(ended.code(), ended.message() + "; the partial core was removed");
     }
     std::string said = r.err + "\n" + r.out;
     if (said.find("ptrace: Operation not permitted") != std::string::npos ||
@@ -379,14 +334,15 @@ class GcoreAction : public Action {
       return Status::NotFound("process " + std::to_string(pid) + " ended before gcore attached");
     struct stat st = {};
     bool written = stat(path.c_str(), &st) == 0 && st.st_size > 0;
-    if (r.exit_code != 0 || !written) {
-      std::string last = LastLine(r.err.empty() ? r.out : r.err);
-      return Status::Unavailable("gcore " + std::to_string(pid) + " failed (exit code " +
-                                 std::to_string(r.exit_code) + ", " +
-                                 (written ? "core written" : "no core at " + path) + ")" +
+    if (!ended.ok()) {
+      return Status(ended.code(), ended.message() + (written ? "; a core was written to " + path
+                                                             : "; no core at " + path));
+    }
+    if (!written) {
+      std::string last = LastOutputLine(r);
+      return Status::Unavailable("gcore " + std::to_string(pid) + " wrote no core at " + path +
                                  (last.empty() ? "" : ": " + last));
     }
-    outputs["path"] = path;
     outputs["size"] = static_cast<int64_t>(st.st_size);
     ArtifactInfo artifact;
     artifact.kind = "core";
@@ -395,29 +351,10 @@ class GcoreAction : public Action {
     artifact.description = "core of pid " + std::to_string(pid) +
                            (proc->exe.empty() ? "" : " (" + proc->exe + ")") + " by gcore in " +
                            FormatDurationMs(r.duration_ms);
-    if (ParamBool(with, "hash")) {
-      auto sha = HashFile(path);
-      if (!sha.ok()) return sha.status();
-      artifact.sha256 = *sha;
-      outputs["sha256"] = *sha;
-    }
-    return ctx.AddArtifact(artifact);
+    return AddFileArtifact(ctx, outputs, artifact, ParamBool(with, "hash"));
   }
 
  private:
-  static Result<std::string> HashFile(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return Status::Io("cannot read " + path);
-    Sha256 sha;
-    std::vector<char> buf(1 << 20);
-    while (f) {
-      f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-      sha.Update(buf.data(), static_cast<size_t>(f.gcount()));
-    }
-    if (f.bad()) return Status::Io("error reading " + path);
-    return sha.HexDigest();
-  }
-
   ActionInfo info_;
 };
 

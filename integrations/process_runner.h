@@ -52,6 +52,10 @@ class ProcessRunner {
                                     const std::function<Status(pid_t)>& on_started) = 0;
 };
 
+/// Runs one process with the cancel token and start record already decided by the caller
+/// (RunStepProcess for a step, a runner with medic's Ctrl-C token for a command).
+using RunProcessFn = std::function<Result<ProcessResult>(const ProcessSpec&)>;
+
 /// fork/exec implementation. Thread-safe.
 class PosixProcessRunner : public ProcessRunner {
  public:

@@ -312,6 +312,7 @@ Result<Sample> Instant(StepContext& ctx, const PromTarget& t, const std::string&
 struct Baseline {
   bool enabled = false;
   int64_t offset_ms = 0;
+  int64_t at_ms = 0;  ///< `at`: the baseline is at_ms - offset_ms instead of now - offset_ms
   double tolerance = 0;
   bool relative = false;
   std::string text;
@@ -322,9 +323,9 @@ Result<Baseline> ParseBaseline(const Json& with) {
   if (!with.contains("baseline")) return b;
   const Json& j = with["baseline"];
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() != "offset" && it.key() != "tolerance")
+    if (it.key() != "offset" && it.key() != "tolerance" && it.key() != "at")
       return Status::Invalid("param 'baseline': unknown key '" + it.key() +
-                             "' (expected offset, tolerance)");
+                             "' (expected offset, tolerance, at)");
   }
   b.enabled = true;
   Json offset = j.value("offset", Json("1h"));
@@ -338,6 +339,12 @@ Result<Baseline> ParseBaseline(const Json& with) {
   }
   if (b.offset_ms <= 0)
     return Status::Invalid("param 'baseline.offset' must be a positive duration like 1h");
+  if (j.contains("at")) {
+    const Json& at = j["at"];
+    if (!at.is_string() || !ParseTimeRfc3339(at.get<std::string>(), &b.at_ms))
+      return Status::Invalid("param 'baseline.at': " + at.dump() +
+                             " is not an RFC 3339 time like 2026-11-22T03:00:00Z");
+  }
   std::string t = tol.is_string() ? tol.get<std::string>() : tol.dump();
   b.relative = EndsWith(t, "%");
   std::string number = b.relative ? t.substr(0, t.size() - 1) : t;
@@ -346,7 +353,8 @@ Result<Baseline> ParseBaseline(const Json& with) {
   if (number.empty() || *end != '\0' || b.tolerance < 0 || !std::isfinite(b.tolerance))
     return Status::Invalid("param 'baseline.tolerance': '" + t + "' is not like 3% or 0.05");
   if (b.relative) b.tolerance /= 100;
-  b.text = "within " + t + " of the value " + FormatDurationMs(b.offset_ms) + " earlier";
+  b.text = "within " + t + " of the value " + FormatDurationMs(b.offset_ms) +
+           (b.at_ms ? " before " + FormatTimeUtc(b.at_ms) : " earlier");
   return b;
 }
 
@@ -386,8 +394,9 @@ class CheckAction : public Action {
           ParamType::kObject,
           false,
           nullptr,
-          "{offset: 1h, tolerance: 3%}: also compare with the query at now-offset (a number "
-          "for tolerance is absolute); the query must return one series",
+          "{offset: 1h, tolerance: 3%, at: TIME}: also compare with the query at now-offset, "
+          "or at TIME-offset when `at` (RFC 3339, e.g. {{ incident.detected_at }}) is given; "
+          "a number for tolerance is absolute; the query must return one series",
           {}},
          {"on_empty",
           ParamType::kString,
@@ -487,13 +496,14 @@ class CheckAction : public Action {
           return Status::Invalid(
               what + " returned " + std::to_string(sample->values.size()) +
               " series; a baseline comparison needs one (wrap it in sum() or max())");
-        auto base = Instant(ctx, *target, query, now - baseline->offset_ms, what + " (baseline)");
+        int64_t base_at = (baseline->at_ms ? baseline->at_ms : now) - baseline->offset_ms;
+        auto base = Instant(ctx, *target, query, base_at, what + " (baseline)");
         if (!base.ok()) return base.status();
         if (base->values.empty()) {
           m["baseline"] = nullptr;
           if (on_empty != "pass") {
             if (verdict == "pass") verdict = on_empty;
-            reason = "no baseline data " + FormatDurationMs(baseline->offset_ms) + " earlier";
+            reason = "no baseline data at " + FormatTimeUtc(base_at);
           }
         } else {
           m["baseline"] = ValueJson(base->values[0], base->texts[0]);

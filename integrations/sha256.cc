@@ -3,7 +3,9 @@
 #include <openssl/evp.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <system_error>
+#include <vector>
 
 namespace medic {
 
@@ -101,6 +103,19 @@ std::string Sha256Hex(std::string_view data) {
   Sha256 h;
   h.Update(data);
   return h.HexDigest();
+}
+
+Result<std::string> Sha256File(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Status::Io("cannot read " + path);
+  Sha256 sha;
+  std::vector<char> buf(1 << 20);
+  while (f) {
+    f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    sha.Update(buf.data(), static_cast<size_t>(f.gcount()));
+  }
+  if (f.bad()) return Status::Io("error reading " + path);
+  return sha.HexDigest();
 }
 
 }  // namespace medic

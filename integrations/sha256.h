@@ -1,4 +1,4 @@
-// SHA-256 for integrity records: what medic read and what it uploaded (s3.upload), and
+// SHA-256 for integrity records: what medic read and what it uploaded (s3.upload, cores), and
 // the x-amz-content-sha256 of each signed S3 request. A thin wrapper over OpenSSL's EVP
 // so callers hash streams chunk by chunk without holding them in memory.
 #pragma once
@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+
+#include "base/status.h"
 
 namespace medic {
 
@@ -63,5 +65,9 @@ class BackgroundSha256 {
 
 /// The SHA-256 of `data` as 64 lower-case hex digits.
 std::string Sha256Hex(std::string_view data);
+
+/// The SHA-256 of the file at `path`, read in 1 MiB chunks, as 64 lower-case hex digits.
+/// kIo when it cannot be opened or read.
+Result<std::string> Sha256File(const std::string& path);
 
 }  // namespace medic

@@ -322,9 +322,10 @@ std::string CheckRef(const Playbook& pb, const StepDef& step, const std::string&
       return "environment variable '" + parts[1] + "' is not listed under 'allow_env'";
     return "";
   }
+  if (root == "incident" && parts.size() == 2 && parts[1] == "detected_at") return "";
   if (root == "incident" || root == "run") {
     if (parts.size() == 2 && parts[1] == "id") return "";
-    return "'" + path + "': use " + root + ".id";
+    return "'" + path + "': use " + root + ".id" + (root == "incident" ? " or incident.detected_at" : "");
   }
   return "'" + path + "' does not name anything; references start with params., steps., env., incident. or run." +
          DidYouMean(root, {"params", "steps", "env", "incident", "run"});

@@ -181,6 +181,12 @@ Result<Json> Runner::Resolve(const std::string& path) {
     }
   } else if ((root == "incident" || root == "run") && parts.size() == 2 && parts[1] == "id") {
     return Json(root == "run" ? run_.id : run_.incident_id);
+  } else if (root == "incident" && parts.size() == 2 && parts[1] == "detected_at") {
+    // The first alert's startsAt; an incident opened by hand was detected when it was opened.
+    auto incident = s_.store->GetIncident(run_.incident_id);
+    if (!incident.ok()) return incident.status();
+    int64_t at = incident->detected_at ? incident->detected_at : incident->created_at;
+    return Json(FormatTimeUtc(at));
   }
   return Status::NotFound("'" + path + "' has no value");
 }
@@ -269,6 +275,44 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
   return def.on_failure == OnFailure::kContinue ? Outcome::kDone : Outcome::kFailedAbort;
 }
 
+std::string DescribeApproval(const Json& approval) {
+  auto text = [&](const char* key) {
+    auto it = approval.find(key);
+    return it != approval.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::string by = text("by"), user = text("user"), route = text("route");
+  std::string who = !user.empty() ? user : !route.empty() ? "route '" + route + "'" : "";
+  std::string how = by == "--yes"                   ? "with --yes"
+                    : by == "terminal"              ? "at the terminal"
+                    : by == "auto_confirm"          ? "(auto_confirm)"
+                    : by == "medic approve"         ? "with medic approve"
+                    : by.empty() || by == "unknown" ? "earlier (by whom is not recorded)"
+                                                    : "by " + by;
+  std::string out = "approved" + (who.empty() ? "" : " by " + who) + " " + how;
+  std::string given = text("given_at");
+  return given.empty() ? out : out + ", given at " + given;
+}
+
+Json Runner::OutsideApproval(const std::string& step_id) {
+  Json approval = {{"by", "unknown"}};  // approved in the record, with no trace of who
+  auto events = s_.store->EventsOfRun(run_.id);
+  if (!events.ok()) return approval;
+  for (const EventRecord& e : *events) {
+    if (e.step_id != step_id) continue;
+    if (e.kind == "step.approved") return nullptr;  // recorded already: the step went before
+    if (e.kind != "step.approval_given") continue;
+    // {"by": "medic approve", "user": USER}; older records have {"by": USER}.
+    auto text = [&](const char* key) {
+      auto it = e.data.find(key);
+      return it != e.data.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    bool old = !e.data.contains("user");
+    approval = {{"by", old ? "medic approve" : text("by")}, {"user", text(old ? "by" : "user")}};
+    approval["given_at"] = FormatTimeUtc(e.at);
+  }
+  return approval;
+}
+
 Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& options) {
   StepRecord& rec = records_.at(def.id);
   Action* action = s_.registry->Find(def.action);
@@ -308,14 +352,17 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
   }
   bool needs_confirm = def.confirm.value_or(action->info().destructive);
   if (needs_confirm && !rec.approved) {
-    std::string approver;
+    // How this runner lets the step go, for the step.approved event.
+    Json approval;
     if (options.yes) {
-      approver = "--yes";
+      approval = {{"by", "--yes"}};
     } else if (run_.options.value("auto_confirm", false)) {
-      approver = "route auto_confirm";
+      approval = {{"by", "auto_confirm"}};
+      std::string route = run_.options.value("route", "");
+      if (!route.empty()) approval["route"] = route;
     } else if (options.ask) {
       if (options.ask(def, action->Plan(*with))) {
-        approver = "operator at the terminal";
+        approval = {{"by", "terminal"}};
       } else {
         rec.status = "skipped";
         rec.started_at = rec.ended_at = s_.clock->NowUnixMs();
@@ -324,16 +371,23 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
         return Outcome::kDone;
       }
     }
-    if (approver.empty()) {
-      (void)Save(rec, "step.awaiting_approval", "needs confirmation: " + Join(action->Plan(*with), "; "));
+    if (approval.is_null()) {
+      (void)Save(rec, "step.awaiting_approval",
+                 "needs confirmation: " + Join(action->Plan(*with), "; "));
       if (s_.observer)
-        s_.observer->OnNote("step '" + def.id + "' changes production and needs confirmation: run `medic approve " +
+        s_.observer->OnNote("step '" + def.id +
+                            "' changes production and needs confirmation: run `medic approve " +
                             std::to_string(run_.id) + " " + def.id + "` or `medic resume " +
                             std::to_string(run_.id) + " --yes`");
       return Outcome::kAwaiting;
     }
+    if (approval["by"] != "auto_confirm" && !options.user.empty()) approval["user"] = options.user;
     rec.approved = true;
-    (void)Save(rec, "step.approved", "approved by " + approver);
+    (void)Save(rec, "step.approved", DescribeApproval(approval), approval);
+  } else if (needs_confirm) {
+    // Approved outside this runner (`medic approve`): recorded as the step goes, once.
+    Json approval = OutsideApproval(def.id);
+    if (!approval.is_null()) (void)Save(rec, "step.approved", DescribeApproval(approval), approval);
   }
   Outcome outcome = Attempts(def, *action, *with, rec);
   if (s_.observer) s_.observer->OnStepEnd(def, rec);

@@ -42,6 +42,7 @@ using ConfirmFn = std::function<bool(const StepDef& step, const std::vector<std:
 struct RunOptions {
   bool yes = false;                        ///< approve every step that needs confirmation
   ConfirmFn ask;                           ///< interactive confirmation; null: none
+  std::string user;                        ///< who runs medic ($USER), named in approvals
   std::vector<std::string> retry_steps;    ///< resume: run these again
   std::vector<std::string> skip_steps;     ///< resume: mark these skipped
   std::string work_root;                   ///< runs' files go to WORK_ROOT/run-ID
@@ -68,6 +69,11 @@ Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& playbook,
                           const Json& params, const std::string& trigger, int64_t incident_id,
                           const Json& options = Json::object());
 
+/// The message of an approval event (step.approved, step.approval_given) from its data:
+/// {"by": "--yes"|"terminal"|"auto_confirm"|"medic approve", "user", "route", "given_at"}
+/// -> "approved by alice with --yes". README "Timelines" lists the fields.
+std::string DescribeApproval(const Json& approval);
+
 class Runner {
  public:
   explicit Runner(RunServices services) : s_(services) {}
@@ -84,6 +90,7 @@ class Runner {
   Status Recover(RunRecord& run, const Playbook& pb, const RunOptions& options, bool* needs_attention);
   Outcome ExecuteStep(const StepDef& def, const RunOptions& options);
   Outcome Attempts(const StepDef& def, const Action& action, const Json& with, StepRecord& rec);
+  Json OutsideApproval(const std::string& step_id);
   Result<Json> Resolve(const std::string& path);
   Status Save(StepRecord& rec, const std::string& kind, const std::string& message,
               Json data = Json::object());

@@ -50,8 +50,9 @@ Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id,
     e.step_id = step_id;
     e.at = now;
     e.kind = "step.approval_given";
-    e.message = "approved by " + who;
-    e.data = {{"by", who}};
+    e.message =
+        "approval given by " + who + " with medic approve; the step goes when the run continues";
+    e.data = {{"by", "medic approve"}, {"user", who}};
     MEDIC_RETURN_IF_ERROR(store.SaveStep(result.step, &e));
     ApprovalRecord a;
     a.run_id = run_id;

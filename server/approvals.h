@@ -1,8 +1,9 @@
 // Approvals of destructive steps in runs nobody watches at a terminal. `medic approve RUN
 // STEP` records one (the step is marked approved, a step.approval_given event and an
 // approvals row are written in one transaction); a running `medic serve` notices it within
-// a second (ActOnApprovals, polled) and drives the run on. Polling the record survives
-// restarts of either side and needs no channel between the two processes.
+// a second (ActOnApprovals, polled) and drives the run on, and the runner writes the
+// step's step.approved event as the step goes. Polling the record survives restarts of
+// either side and needs no channel between the two processes.
 // Start with ApproveStep and ActOnApprovals.
 #pragma once
 

@@ -27,8 +27,6 @@ std::string IncidentTitle(const Alert& a) {
   return Redact(title);
 }
 
-Json TimeOrNull(int64_t ms) { return ms > 0 ? Json(FormatTimeUtc(ms)) : Json(nullptr); }
-
 UnroutedAlertRecord Unrouted(const Notification& n, const Alert& a, int64_t now,
                              const std::string& reason) {
   UnroutedAlertRecord u;
@@ -114,13 +112,12 @@ Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, Int
   }
 
   bool opening = created;
+  AlertOrigin origin{n.source, group.route->name, group.redacted_key};
   for (size_t k = 0; k < group.alerts.size(); ++k) {
     size_t i = group.alerts[k];
     const Alert& a = n.alerts[i];
     const RedactedAlert& red = group.redacted[k];
     bool firing = a.status == "firing";
-    std::string kind = !firing ? "alert.resolved" : opening ? "alert.firing" : "alert.repeated";
-    if (firing) opening = false;
     AlertRecord rec;
     rec.incident_id = incident_id;
     rec.fingerprint = a.fingerprint;
@@ -130,23 +127,9 @@ Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, Int
     rec.starts_at = a.starts_at;
     rec.ends_at = a.ends_at;
     rec.first_seen = rec.last_seen = now;
-    auto saved = alerts.SaveAlert(rec);
+    auto saved = alerts.RecordAlert(rec, firing && opening, red.message, origin);
     if (!saved.ok()) return saved.status();
-    EventRecord e;
-    e.incident_id = incident_id;
-    e.at = now;
-    e.kind = kind;
-    e.message = red.message;
-    e.data = {{"labels", rec.labels},
-              {"annotations", rec.annotations},
-              {"startsAt", TimeOrNull(a.starts_at)},
-              {"endsAt", TimeOrNull(a.ends_at)},
-              {"fingerprint", a.fingerprint},
-              {"source", n.source},
-              {"status", a.status},
-              {"route", group.route->name},
-              {"dedup_key", group.redacted_key}};
-    MEDIC_RETURN_IF_ERROR(store_.AddEvent(e));
+    if (firing) opening = false;
     if (firing && !created) MEDIC_RETURN_IF_ERROR(alerts.LowerDetectedAt(incident_id, a.starts_at));
     std::string outcome = created ? "new_incident" : firing ? "deduplicated" : "resolved";
     outcomes[i] = {
@@ -155,7 +138,7 @@ Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, Int
   }
 
   if (created) {
-    Json options = {{"auto_confirm", group.route->auto_confirm}};
+    Json options = {{"auto_confirm", group.route->auto_confirm}, {"route", group.route->name}};
     auto run = CreateRun(store_, clock_, *group.route->playbook, group.params, n.source,
                          incident_id, options);
     if (!run.ok()) return run.status();
@@ -221,10 +204,8 @@ Result<IntakeResult> Intake::Accept(const Notification& n, int64_t received_mono
       g->redacted_key = Redact(routed->dedup_key);
     }
     g->alerts.push_back(i);
-    std::string summary = LabelOr(a.annotations, "summary", "");
     g->redacted.push_back({RedactJson(a.labels), RedactJson(a.annotations),
-                           Redact(LabelOr(a.labels, "alertname", "alert") + " " + a.status +
-                                  (summary.empty() ? "" : ": " + summary))});
+                           Redact(AlertEventMessage(a.labels, a.annotations, a.status))});
     if (g->params.is_null() && a.status == "firing") {
       g->params = routed->params;
       g->title = IncidentTitle(a);

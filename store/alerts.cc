@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "base/strings.h"
 #include "store/statement.h"
 
 namespace medic {
@@ -30,7 +31,51 @@ AlertRecord ReadAlert(Stmt& s) {
   return a;
 }
 
+Json TimeOrNull(int64_t ms) { return ms > 0 ? Json(FormatTimeUtc(ms)) : Json(nullptr); }
+
+std::string StringOr(const Json& obj, const char* key, const std::string& fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() && !it->get_ref<const std::string&>().empty()
+             ? it->get<std::string>()
+             : fallback;
+}
+
 }  // namespace
+
+std::string AlertEventMessage(const Json& labels, const Json& annotations,
+                              const std::string& status) {
+  std::string summary = StringOr(annotations, "summary", "");
+  return StringOr(labels, "alertname", "alert") + " " + status +
+         (summary.empty() ? "" : ": " + summary);
+}
+
+Result<bool> AlertStore::RecordAlert(const AlertRecord& a, bool opens, const std::string& message,
+                                     const AlertOrigin& origin) {
+  bool created = false;
+  Status st = store_.Transaction([&]() -> Status {
+    auto saved = SaveAlert(a);
+    if (!saved.ok()) return saved.status();
+    created = *saved;
+    EventRecord e;
+    e.incident_id = a.incident_id;
+    e.at = a.last_seen;
+    e.kind = a.status != "firing" ? "alert.resolved" : opens ? "alert.firing" : "alert.repeated";
+    e.message = message;
+    e.data = {{"labels", a.labels},
+              {"annotations", a.annotations},
+              {"startsAt", TimeOrNull(a.starts_at)},
+              {"endsAt", TimeOrNull(a.ends_at)},
+              {"fingerprint", a.fingerprint},
+              {"source", origin.source},
+              {"status", a.status},
+              {"route", origin.route},
+              {"dedup_key", origin.dedup_key}};
+    return store_.AddEvent(e);
+  });
+  if (!st.ok()) return st;
+  return created;
+}
 
 Result<bool> AlertStore::SaveAlert(const AlertRecord& a) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);

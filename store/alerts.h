@@ -3,6 +3,7 @@
 // alerts resolved?" is one query), webhook deliveries already handled (PagerDuty's
 // X-Webhook-Id), alerts that no route matched (`medic list --unrouted`), and the approvals
 // `medic approve` records for serve to act on. Schema: migration 2 in store.cc.
+// RecordAlert is the one writer of the alert.* events `medic timeline` reads.
 // Every method joins the caller's Store::Transaction when one is open on this thread.
 #pragma once
 
@@ -31,6 +32,18 @@ struct AlertRecord {
   int64_t last_seen = 0;
   int64_t notifications = 0;  ///< how many notifications carried it
 };
+
+/// Where a notification about an alert came from, for its alert.* event.
+struct AlertOrigin {
+  std::string source;     ///< alertmanager | pagerduty | generic
+  std::string route;      ///< the serve route that took it
+  std::string dedup_key;  ///< the incident's dedup key, redacted
+};
+
+/// "GoPanics firing: SUMMARY": the message of an alert's event, from its alertname label
+/// and summary annotation. Not redacted.
+std::string AlertEventMessage(const Json& labels, const Json& annotations,
+                              const std::string& status);
 
 /// An alert no route matched, or that its route could not use (reason says why).
 struct UnroutedAlertRecord {
@@ -64,6 +77,15 @@ class AlertStore {
   /// alert with the same fingerprint (first_seen is kept; notifications counts up).
   /// Returns true when the incident had not seen this fingerprint before.
   Result<bool> SaveAlert(const AlertRecord& alert);
+  /// Records one notification about an alert of an incident: SaveAlert, plus its event on
+  /// the incident at alert.last_seen, in one transaction. The event is alert.firing when
+  /// this alert opens the incident (`opens`), alert.repeated for any later firing
+  /// notification, alert.resolved for a resolved one; its message is `message` and its
+  /// data {"labels", "annotations", "startsAt", "endsAt" (RFC 3339 UTC, null when
+  /// unknown), "fingerprint", "source", "status", "route", "dedup_key"}. Values are stored
+  /// as given: redact them first. Returns what SaveAlert returns.
+  Result<bool> RecordAlert(const AlertRecord& alert, bool opens, const std::string& message,
+                           const AlertOrigin& origin);
   /// The incident's alerts, in the order it first saw them.
   Result<std::vector<AlertRecord>> AlertsOfIncident(int64_t incident_id);
   /// How many of the incident's alerts are firing.

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "base/json.h"
@@ -71,11 +72,17 @@ class Stmt {
     return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, col)) : "";
   }
   Json JsonCol(int col, Json fallback) {
+    std::string_view text = TextView(col);
     try {
-      return Json::parse(Text(col));
+      return Json::parse(text.begin(), text.end());
     } catch (...) {
       return fallback;
     }
+  }
+  /// The column's text, valid until the next Step() or the statement's end.
+  std::string_view TextView(int col) {
+    const char* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return t ? std::string_view(t, sqlite3_column_bytes(stmt_, col)) : std::string_view();
   }
 
  private:

@@ -210,17 +210,28 @@ IncidentRecord ReadIncident(Stmt& s) {
   return r;
 }
 
-EventRecord ReadEvent(Stmt& s) {
-  EventRecord e;
-  e.id = s.Int(0);
-  e.incident_id = s.Int(1);
-  e.run_id = s.Int(2);
-  e.step_id = s.Text(3);
-  e.at = s.Int(4);
-  e.kind = s.Text(5);
-  e.message = s.Text(6);
-  e.data = s.JsonCol(7, Json::object());
-  return e;
+// Reads every event `s` yields. Identical data (the same alert notified thousands of times
+// while an incident is open) is parsed once and copied: parsing JSON is most of what reading
+// a large incident costs.
+Result<std::vector<EventRecord>> ReadEvents(Stmt& s, const char* what) {
+  std::vector<EventRecord> out;
+  std::unordered_map<std::string, size_t> parsed;  // data text -> first event with it
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    EventRecord e;
+    e.id = s.Int(0);
+    e.incident_id = s.Int(1);
+    e.run_id = s.Int(2);
+    e.step_id = s.Text(3);
+    e.at = s.Int(4);
+    e.kind = s.Text(5);
+    e.message = s.Text(6);
+    auto [it, fresh] = parsed.try_emplace(std::string(s.TextView(7)), out.size());
+    e.data = fresh ? s.JsonCol(7, Json::object()) : out[it->second].data;
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return s.Error(what);
+  return out;
 }
 
 }  // namespace
@@ -528,11 +539,7 @@ Result<std::vector<EventRecord>> Store::EventsOfRun(int64_t run_id) {
          "SELECT id, incident_id, run_id, step_id, at, kind, message, data FROM events "
          "WHERE run_id = ? ORDER BY id");
   s.Bind(run_id);
-  std::vector<EventRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadEvent(s));
-  if (rc != SQLITE_DONE) return s.Error("events of run");
-  return out;
+  return ReadEvents(s, "events of run");
 }
 
 Result<std::vector<EventRecord>> Store::EventsOfIncident(int64_t incident_id) {
@@ -541,11 +548,7 @@ Result<std::vector<EventRecord>> Store::EventsOfIncident(int64_t incident_id) {
          "SELECT id, incident_id, run_id, step_id, at, kind, message, data FROM events "
          "WHERE incident_id = ? ORDER BY id");
   s.Bind(incident_id);
-  std::vector<EventRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadEvent(s));
-  if (rc != SQLITE_DONE) return s.Error("events of incident");
-  return out;
+  return ReadEvents(s, "events of incident");
 }
 
 Result<int64_t> Store::AddArtifact(const ArtifactRecord& a) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "base/redact.h"
@@ -32,8 +33,8 @@ int64_t IntAt(const Json& obj, const char* key, int64_t fallback) {
   return it != obj.end() && it->is_number() ? it->get<int64_t>() : fallback;
 }
 
-// An alert time from the alert's data (startsAt/endsAt); Alertmanager sends the zero time
-// "0001-01-01T00:00:00Z" for an unknown end, which is not a time.
+// An alert time from the alert's data (startsAt/endsAt): null when unknown, as serve records it;
+// Alertmanager's zero time "0001-01-01T00:00:00Z" (in older records) is no time either.
 int64_t AlertTime(const Json& data, const char* key) {
   int64_t ms = 0;
   std::string text = StringAt(data, key);
@@ -58,7 +59,8 @@ std::string CategoryOf(std::string_view kind) {
   if (StartsWith(kind, "incident.")) return "incident";
   if (StartsWith(kind, "run.")) return "run";
   if (StartsWith(kind, "stage.")) return "stage";
-  if (kind == "step.awaiting_approval" || kind == "step.approved") return "approval";
+  if (kind == "step.awaiting_approval" || kind == "step.approval_given" || kind == "step.approved")
+    return "approval";
   if (kind == "step.command") return "command";
   if (StartsWith(kind, "artifact.")) return "artifact";
   if (StartsWith(kind, "analysis.")) return "analysis";
@@ -378,6 +380,9 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
   std::vector<int64_t> order;  // ties at the same ms keep record order; derived facts follow
   order.reserve(events.size() + 4);
   std::unordered_map<std::string, size_t> last_end;  // step -> index of its last end event
+  // step -> its last step.* or approval event (at, id, kind), to tell a step that waits
+  // for approval.
+  std::unordered_map<std::string, std::tuple<int64_t, int64_t, std::string>> last_step_event;
   for (EventRecord& rec : events) {
     TimelineEvent e;
     e.id = rec.id;
@@ -408,11 +413,30 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
                           : e.budget_ms > 0 && e.duration_ms > e.budget_ms;
       last_end[key(e.run_id, e.step_id)] = out.size();
     }
+    if (step && (e.category == "step" || e.category == "approval")) {
+      auto& last = last_step_event[key(e.run_id, e.step_id)];
+      if (std::tie(e.at, e.id) >= std::tie(std::get<0>(last), std::get<1>(last)))
+        last = {e.at, e.id, e.kind};
+    }
     e.changes = e.kind == "step.command" && step && step->approved;
     e.status = StatusOf(e);
     e.severity = SeverityOf(e);
     order.push_back(e.id * 2);
     out.push_back(std::move(e));
+  }
+
+  // A run that stopped for a person: its steps whose last word is step.awaiting_approval
+  // wait for approval (a pending step of any other run has simply not run).
+  for (TimelineRun& r : runs) {
+    if (r.run.status != "needs_attention") continue;
+    for (StepRecord& s : r.steps) {
+      if (s.status != "pending" || s.approved) continue;
+      auto last = last_step_event.find(key(r.run.id, s.step_id));
+      if (last == last_step_event.end() || std::get<2>(last->second) != "step.awaiting_approval")
+        continue;
+      s.status = "awaiting_approval";
+      r.awaiting_since[s.step_id] = std::get<0>(last->second);
+    }
   }
 
   // Analysis results, right after the end of the step that produced them. Outputs are

@@ -69,9 +69,13 @@ struct TimelineStage {
 };
 
 /// A run with its steps (playbook order), stages (playbook order) and artifacts, redacted.
+/// Step statuses are as recorded, except that a step the run stopped to wait for approval
+/// (pending, not approved, in a run that needs attention) is "awaiting_approval".
 struct TimelineRun {
   RunRecord run;
   std::vector<StepRecord> steps;
+  /// Steps waiting for approval -> when they began waiting (their step.awaiting_approval).
+  std::map<std::string, int64_t> awaiting_since;
   std::vector<TimelineStage> stages;
   std::vector<ArtifactRecord> artifacts;
 };

@@ -301,6 +301,7 @@ Result<Analysis> AnalyzeCore(const std::string& core, const std::string& binary,
   ropts.dlv = opts.dlv;
   ropts.gdb = opts.gdb;
   ropts.timeout_ms = opts.tool_timeout_ms;
+  ropts.run = opts.run_debugger;
   Result<CoreDump> dump = Status::Internal("core not read");
   try {
     dump = ReadCore(core, binary, ropts);

@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "integrations/golang/buckets.h"
 #include "integrations/golang/known_signatures.h"
+#include "integrations/process_runner.h"
 
 namespace medic::golang {
 
@@ -89,6 +90,7 @@ struct AnalyzeOptions {
   std::string dlv = "dlv";            ///< AnalyzeCore: delve executable (PATH lookup)
   std::string gdb = "gdb";            ///< AnalyzeCore: gdb executable, the fallback
   int64_t tool_timeout_ms = 300'000;  ///< AnalyzeCore: per debugger run
+  RunProcessFn run_debugger;  ///< AnalyzeCore: how a debugger runs (cancel, record); see ReadCore
 };
 
 /// Analyses Go crash output read from `in` (logs, dumps, container logs) in bounded memory.
@@ -99,7 +101,8 @@ Result<Analysis> AnalyzeStream(std::istream& in, const AnalyzeOptions& opts);
 /// Analyses a core file of the Go program `binary` by running delve (`dlv core`), or gdb
 /// when delve is missing, through argv (no shell). kNotFound when the files or both tools
 /// are missing (naming the Debian packages), kFailedPrecondition when the debugger cannot
-/// read the core, kTimeout when it runs too long. Never throws.
+/// read the core, kTimeout when it runs too long, kCancelled when the cancel token of
+/// opts.run_debugger fired. Never throws.
 Result<Analysis> AnalyzeCore(const std::string& core, const std::string& binary,
                              const AnalyzeOptions& opts);
 

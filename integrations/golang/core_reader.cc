@@ -10,23 +10,16 @@
 #include <fstream>
 #include <sstream>
 
-#include "integrations/golang/subprocess.h"
+#include "base/strings.h"
+#include "integrations/process_status.h"
 
 namespace medic::golang {
 namespace {
 
 constexpr const char* kInstallHint =
     "install Debian package 'delve' (apt-get install delve), or 'gdb' for a reduced analysis";
-
-bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
+// A listing of every goroutine of a large process runs to hundreds of MiB.
+constexpr size_t kMaxDebuggerOutput = 256u << 20;
 
 bool ParseInt(std::string_view s, int64_t* out) {
   if (s.empty()) return false;
@@ -135,10 +128,28 @@ std::string FatalMessageFromCaller(const Goroutine& g, int throw_index) {
   return "runtime throw (message not readable from the core)";
 }
 
+// Runs a debugger. Its exit code is not judged here (its output says whether it could read
+// the core); a cancel, a timeout (the process group is killed) or a signal is an error.
+Result<ProcessResult> RunDebugger(const std::string& what, std::vector<std::string> argv,
+                                  const CoreReaderOptions& opts) {
+  ProcessSpec spec;
+  spec.argv = std::move(argv);
+  spec.timeout_ms = opts.timeout_ms;
+  spec.max_output = kMaxDebuggerOutput;
+  Result<ProcessResult> r =
+      opts.run ? opts.run(spec) : PosixProcessRunner::Default()->Run(spec, nullptr, nullptr);
+  if (!r.ok()) return r.status();
+  ProcessCheck check(what);
+  check.any_exit_code = true;
+  check.limit = "its " + FormatDurationMs(opts.timeout_ms) + " limit";
+  MEDIC_RETURN_IF_ERROR(CheckProcessEnd(*r, check));
+  return r;
+}
+
 // Runs dlv with a one-command init script; returns its stdout.
 Result<std::string> RunDelve(const std::string& dlv, const std::string& core,
                              const std::string& binary, const std::string& script,
-                             int64_t timeout_ms) {
+                             const CoreReaderOptions& opts) {
   char tmpl[] = "/tmp/medic-dlv-XXXXXX";
   int fd = mkstemp(tmpl);
   if (fd < 0) return Status::Io("cannot create a temporary delve script");
@@ -150,16 +161,16 @@ Result<std::string> RunDelve(const std::string& dlv, const std::string& core,
     unlink(path.c_str());
     return Status::Io("cannot write the temporary delve script " + path);
   }
-  Result<ToolOutput> r =
-      RunTool({dlv, "core", binary, core, "--init", path, "--allow-non-terminal-interactive=true"},
-              timeout_ms);
+  Result<ProcessResult> r = RunDebugger(
+      "dlv core",
+      {dlv, "core", binary, core, "--init", path, "--allow-non-terminal-interactive=true"}, opts);
   unlink(path.c_str());
   if (!r.ok()) return r.status();
   bool listing = script.rfind("stack", 0) == 0;
   if (listing && r->out.find("Goroutine") == std::string::npos) {
-    std::string why(Trim(r->err.empty() ? r->out : r->err).substr(0, 400));
     return Status::Precondition("dlv could not read core '" + core + "' of '" + binary +
-                                "' (exit " + std::to_string(r->exit_code) + "): " + why);
+                                "' (exit " + std::to_string(r->exit_code) +
+                                "): " + LastOutputLine(*r));
   }
   return std::move(r->out);
 }
@@ -168,7 +179,7 @@ Result<CoreDump> ReadWithDelve(const std::string& core, const std::string& binar
                                const CoreReaderOptions& opts, const std::string& dlv) {
   std::string depth = std::to_string(opts.max_depth);
   Result<std::string> listing =
-      RunDelve(dlv, core, binary, "stack " + depth + "\ngoroutines -t " + depth, opts.timeout_ms);
+      RunDelve(dlv, core, binary, "stack " + depth + "\ngoroutines -t " + depth, opts);
   if (!listing.ok()) return listing.status();
   CoreDump dump;
   dump.tool = "dlv";
@@ -210,8 +221,8 @@ Result<CoreDump> ReadWithDelve(const std::string& core, const std::string& binar
         if (g.frames[static_cast<size_t>(i)].function != "runtime.gopanic") continue;
         Result<std::string> printed = RunDelve(
             dlv, core, binary,
-            "goroutine " + std::to_string(g.id) + " frame " + std::to_string(i) + " print e",
-            opts.timeout_ms);
+            "goroutine " + std::to_string(g.id) + " frame " + std::to_string(i) + " print e", opts);
+        if (printed.status().code() == Code::kCancelled) return printed.status();
         std::string value = printed.ok() ? PanicValueFromDelve(*printed) : "";
         if (value.empty()) value = "(panic value not readable from the core)";
         h.chain.push_back(value);
@@ -249,7 +260,7 @@ Result<CoreDump> ReadWithGdb(const std::string& core, const std::string& binary,
                 {"-ex", "source " + script + "/runtime-gdb.py", "-ex", "info goroutines"});
   }
   argv.insert(argv.end(), {"-ex", "bt " + std::to_string(opts.max_depth), binary, core});
-  Result<ToolOutput> r = RunTool(argv, opts.timeout_ms);
+  Result<ProcessResult> r = RunDebugger("gdb", std::move(argv), opts);
   if (!r.ok()) return r.status();
   CoreDump dump;
   dump.tool = "gdb";
@@ -486,10 +497,12 @@ Result<CoreDump> ReadCore(const std::string& core, const std::string& binary,
                             "' does not exist (pass the executable that "
                             "produced the core)");
   }
-  std::string dlv = FindOnPath(opts.dlv);
-  if (!dlv.empty()) return ReadWithDelve(core, binary, opts, dlv);
-  std::string gdb = FindOnPath(opts.gdb);
-  if (!gdb.empty()) return ReadWithGdb(core, binary, opts, gdb);
+  if (Result<std::string> dlv = FindExecutable(opts.dlv); dlv.ok()) {
+    return ReadWithDelve(core, binary, opts, *dlv);
+  }
+  if (Result<std::string> gdb = FindExecutable(opts.gdb); gdb.ok()) {
+    return ReadWithGdb(core, binary, opts, *gdb);
+  }
   return Status::NotFound("neither '" + opts.dlv + "' nor '" + opts.gdb +
                           "' was found on PATH: " + kInstallHint);
 }

@@ -12,6 +12,7 @@
 
 #include "base/status.h"
 #include "integrations/golang/trace.h"
+#include "integrations/process_runner.h"
 
 namespace medic::golang {
 
@@ -28,13 +29,16 @@ struct CoreDump {
 struct CoreReaderOptions {
   std::string dlv = "dlv";
   std::string gdb = "gdb";
-  int64_t timeout_ms = 300'000;
-  int max_depth = 100;  ///< frames per goroutine
+  int64_t timeout_ms = 300'000;  ///< per debugger run; its process group is killed after
+  int max_depth = 100;           ///< frames per goroutine
+  /// How a debugger runs; empty: PosixProcessRunner::Default(), not cancellable.
+  RunProcessFn run;
 };
 
 /// Reads the goroutines of `core` produced by `binary`. kNotFound when a file or both
 /// debuggers are missing (naming the Debian packages "delve" and "gdb"),
-/// kFailedPrecondition when the debugger cannot open the core, kTimeout.
+/// kFailedPrecondition when the debugger cannot open the core, kTimeout, kCancelled when
+/// opts.run's cancel token fired.
 Result<CoreDump> ReadCore(const std::string& core, const std::string& binary,
                           const CoreReaderOptions& opts);
 

@@ -53,6 +53,23 @@ TEST(Strings, FormatsAndParsesRfc3339TimesInUtc) {
   EXPECT_FALSE(ParseTimeRfc3339("yesterday", &ms));
 }
 
+TEST(Strings, ParsesRfc3339AcrossTheCalendarAndRefusesWhatIsNotATime) {
+  int64_t ms = 0;
+  ASSERT_TRUE(ParseTimeRfc3339(" 2024-02-29T23:59:59.5-01:30 ", &ms));
+  EXPECT_EQ(FormatTimeUtc(ms), "2024-03-01T01:29:59.500Z");
+  ASSERT_TRUE(ParseTimeRfc3339("1969-12-31T23:59:59Z", &ms));
+  EXPECT_EQ(ms, -1000);
+  ASSERT_TRUE(ParseTimeRfc3339("0001-01-01T00:00:00Z", &ms));  // Alertmanager's "no time"
+  EXPECT_LT(ms, 0);
+  ASSERT_TRUE(ParseTimeRfc3339("2100-03-01T00:00:00.123456z", &ms));
+  EXPECT_EQ(FormatTimeUtc(ms), "2100-03-01T00:00:00.123Z");
+  for (const char* bad :
+       {"2026-13-01T00:00:00Z", "2026-1-2T03:04:05Z", "2026-01-02 03:04:05Z", "2026-01-02T03:04:05",
+        "2026-01-02T03:04:05+0200", "2026-01-02T03:04:05.Z", "+2026-01-02T03:04:05Z",
+        "2026-01-02T03:04:05Zjunk", ""})
+    EXPECT_FALSE(ParseTimeRfc3339(bad, &ms)) << bad;
+}
+
 TEST(Strings, QuotesArgvForDisplay) {
   EXPECT_EQ(QuoteArgv({"kubectl", "-n", "prod", "delete", "pod", "api-1"}), "kubectl -n prod delete pod api-1");
   EXPECT_EQ(QuoteArgv({"sh", "-c", "echo it's"}), "sh -c 'echo it'\\''s'");

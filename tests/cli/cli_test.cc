@@ -19,6 +19,7 @@ using testing::MedicBinary;
 using testing::PeerProcess;
 using testing::ReadFile;
 using testing::ScopedTempDir;
+using testing::WaitFor;
 using testing::WriteFile;
 
 bool ProcessGone(pid_t pid) {
@@ -27,14 +28,6 @@ bool ProcessGone(pid_t pid) {
   if (!std::getline(f, line)) return true;
   size_t p = line.rfind(')');
   return p != std::string::npos && line[p + 2] == 'Z';
-}
-
-bool WaitFor(const std::function<bool()>& cond, int tries = 200) {
-  for (int i = 0; i < tries; ++i) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
 }
 
 class Cli : public ::testing::Test {

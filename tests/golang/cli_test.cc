@@ -57,6 +57,31 @@ TEST(AnalyzeCommand, NoCrashExitsFourWithAOneLineReason) {
   EXPECT_EQ(Json::parse(empty.out)["crash_found"], false);
 }
 
+TEST(AnalyzeStep, APlainLogWithoutCrashOrGoroutinesSucceedsSayingSoUnlessACrashIsRequired) {
+  ScopedTempDir dir;
+  WriteFile(dir.Join("app.log"), "{\"level\":\"info\",\"msg\":\"all good\"}\nserving on :8080\n");
+  WriteFile(dir.Join("pb.yaml"), "name: t\nparams:\n  require: {default: false}\nstages:\n"
+                                 "  - name: diagnose\n    steps:\n      - id: analyze\n"
+                                 "        action: gdb.analyze\n        with: {logs: [\"" +
+                                     dir.Join("app.log") +
+                                     "\"], require_crash: \"{{ params.require }}\"}\n");
+  CommandResult r = RunCommand({MedicBinary(), "--db", dir.Join("m.db"), "run", "--json",
+                                dir.Join("pb.yaml")});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  Json step = Json::parse(r.out)["steps"][0];
+  EXPECT_EQ(step["outputs"]["crash_found"], false) << step.dump(2);
+  EXPECT_NE(step["outputs"]["reason"].get<std::string>().find("no Go panic"), std::string::npos)
+      << step.dump(2);
+
+  CommandResult required = RunCommand({MedicBinary(), "--db", dir.Join("m.db"), "run", "--json",
+                                       dir.Join("pb.yaml"), "--var", "require=true"});
+  EXPECT_EQ(required.exit_code, 1) << required.err;
+  EXPECT_NE(Json::parse(required.out)["steps"][0]["error"].get<std::string>().find(
+                "no Go crash found"),
+            std::string::npos)
+      << required.out;
+}
+
 TEST(AnalyzeCommand, UsageErrorsExitTwo) {
   EXPECT_EQ(RunCommand({MedicBinary(), "analyze"}).exit_code, 2);
   EXPECT_EQ(RunCommand({MedicBinary(), "analyze", "--core", "/tmp/core"}).exit_code, 2);

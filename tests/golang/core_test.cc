@@ -2,14 +2,19 @@
 // fallback). Cores are written by the kernel (GOTRACEBACK=crash under an unlimited
 // RLIMIT_CORE, into a temp dir) or by gcore from a live process; both stay in temp dirs.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
+#include "base/cancel.h"
 #include "integrations/golang/analyzer.h"
 #include "integrations/golang/core_reader.h"
+#include "integrations/process_runner.h"
 #include "tests/golang/go_fixtures.h"
 #include "tests/support/test_support.h"
 
@@ -22,6 +27,7 @@ using medic::testing::HaveTool;
 using medic::testing::ReadFile;
 using medic::testing::RunCommand;
 using medic::testing::ScopedTempDir;
+using medic::testing::WriteFile;
 
 // Runs a fixture with GOTRACEBACK=crash so the kernel writes a core into `dir`; returns its
 // path, or "" when this machine's core_pattern sends cores elsewhere.
@@ -133,8 +139,8 @@ TEST(CoreAnalysis, WithoutDelveGdbStillListsTheGoroutinesAndSaysWhatIsMissing) {
 
 TEST(CoreAnalysis, MissingDebuggersAreAClearErrorNamingTheDebianPackages) {
   ScopedTempDir dir;
-  medic::testing::WriteFile(dir.Join("core"), "not a core");
-  medic::testing::WriteFile(dir.Join("bin"), "not a binary");
+  WriteFile(dir.Join("core"), "not a core");
+  WriteFile(dir.Join("bin"), "not a binary");
   AnalyzeOptions opts;
   opts.dlv = "medic-test-no-such-dlv";
   opts.gdb = "medic-test-no-such-gdb";
@@ -148,11 +154,111 @@ TEST(CoreAnalysis, MissingDebuggersAreAClearErrorNamingTheDebianPackages) {
 TEST(CoreAnalysis, ACoreThatIsNotACoreIsAFailedPreconditionNotACrash) {
   if (!HaveTool("dlv")) GTEST_SKIP() << "needs delve";
   ScopedTempDir dir;
-  medic::testing::WriteFile(dir.Join("core"), std::string(4096, 'x'));
-  medic::testing::WriteFile(dir.Join("bin"), "not a binary");
+  WriteFile(dir.Join("core"), std::string(4096, 'x'));
+  WriteFile(dir.Join("bin"), "not a binary");
   Result<Analysis> r = AnalyzeCore(dir.Join("core"), dir.Join("bin"), AnalyzeOptions());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kFailedPrecondition) << r.status().message();
+}
+
+// A stand-in debugger at DIR/bin/dlv that starts a helper (writing its pid to
+// DIR/helper.pid) and waits for it forever; DIR/core and DIR/bin/app are the files it reads.
+std::string HangingDebugger(const ScopedTempDir& dir) {
+  std::filesystem::create_directories(dir.Join("bin"));
+  std::string dlv = dir.Join("bin/dlv");
+  WriteFile(dlv, "#!/bin/sh\nsleep 600 &\necho $! > " + dir.Join("helper.pid") + "\nwait\n");
+  chmod(dlv.c_str(), 0755);
+  WriteFile(dir.Join("core"), "a core");
+  WriteFile(dir.Join("bin/app"), "a binary");
+  return dlv;
+}
+
+// The helper's pid once the stand-in debugger has written it (0 after 30 s).
+pid_t HelperPid(const ScopedTempDir& dir) {
+  for (int i = 0; i < 300; ++i) {
+    std::string text = ReadFile(dir.Join("helper.pid"));
+    if (!text.empty() && text.back() == '\n') return static_cast<pid_t>(std::stol(text));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return 0;
+}
+
+// True once `pid` is gone or a zombie (nobody may reap an orphan in a container), within 5 s.
+bool GoneSoon(pid_t pid) {
+  for (int i = 0; i < 100; ++i) {
+    std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+    size_t paren = stat.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z')
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+TEST(CoreReader, ADebuggerPastItsTimeoutIsStoppedWithEverythingItStarted) {
+  ScopedTempDir dir;
+  CoreReaderOptions opts;
+  opts.dlv = HangingDebugger(dir);
+  opts.timeout_ms = 1500;
+  Result<CoreDump> r = ReadCore(dir.Join("core"), dir.Join("bin/app"), opts);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kTimeout) << r.status().message();
+  EXPECT_NE(r.status().message().find("dlv core did not finish within its 1.5s limit"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("its process group was killed"), std::string::npos);
+  pid_t helper = HelperPid(dir);
+  ASSERT_GT(helper, 0) << "the stand-in debugger never started its helper";
+  EXPECT_TRUE(GoneSoon(helper)) << "the debugger's helper " << helper << " outlived the timeout";
+}
+
+TEST(CoreReader, CancellingStopsTheDebuggerAndEverythingItStarted) {
+  ScopedTempDir dir;
+  CoreReaderOptions opts;
+  opts.dlv = HangingDebugger(dir);
+  CancelToken cancel;
+  opts.run = [&cancel](const ProcessSpec& spec) {
+    return PosixProcessRunner::Default()->Run(spec, &cancel, nullptr);
+  };
+  pid_t helper = 0;
+  std::thread canceller([&] {
+    helper = HelperPid(dir);
+    cancel.Cancel();
+  });
+  auto start = std::chrono::steady_clock::now();
+  Result<CoreDump> r = ReadCore(dir.Join("core"), dir.Join("bin/app"), opts);
+  canceller.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kCancelled) << r.status().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(60));
+  ASSERT_GT(helper, 0) << "the stand-in debugger never started its helper";
+  EXPECT_TRUE(GoneSoon(helper)) << "the debugger's helper " << helper << " outlived the cancel";
+}
+
+TEST(AnalyzeCommand, CtrlCWhileReadingACoreStopsTheDebuggerAndExits130) {
+  ScopedTempDir dir;
+  HangingDebugger(dir);
+  medic::testing::PeerProcess medic;
+  const char* path = std::getenv("PATH");
+  ASSERT_TRUE(medic.Start({medic::testing::MedicBinary(), "analyze", "--core", dir.Join("core"),
+                           "--binary", dir.Join("bin/app")},
+                          dir.Join("medic.log"),
+                          {{"PATH", dir.Join("bin") + ":" + (path ? path : "/usr/bin:/bin")}}));
+  pid_t helper = HelperPid(dir);
+  ASSERT_GT(helper, 0) << ReadFile(dir.Join("medic.log"));
+  ASSERT_EQ(kill(medic.pid(), SIGINT), 0);
+  int status = 0;
+  pid_t done = 0;
+  for (int i = 0; i < 300 && done == 0; ++i) {
+    done = waitpid(medic.pid(), &status, WNOHANG);
+    if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(done, medic.pid()) << "medic did not stop within 30 s of SIGINT";
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 130) << ReadFile(dir.Join("medic.log"));
+  EXPECT_NE(ReadFile(dir.Join("medic.log")).find("stopped during dlv core"), std::string::npos)
+      << ReadFile(dir.Join("medic.log"));
+  EXPECT_TRUE(GoneSoon(helper)) << "the debugger's helper " << helper << " outlived medic";
 }
 
 TEST(CoreReader, DelvePanicValuesBecomeTheTextGoWouldPrint) {

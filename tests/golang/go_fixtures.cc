@@ -1,5 +1,6 @@
 #include "tests/golang/go_fixtures.h"
 
+#include <errno.h>  // program_invocation_short_name
 #include <signal.h>
 #include <unistd.h>
 
@@ -51,9 +52,11 @@ bool GoBuild(const std::string& package_dir, const std::vector<std::string>& ext
   return r.exit_code == 0;
 }
 
-// Starts the leak program, waits for "ready", sends SIGQUIT and returns the dump.
-std::string CaptureSigquitDump(const std::string& bin, const std::string& root, int n) {
-  std::string log = root + "/leak_sigquit.log";
+// Starts the leak program with n subscribers, waits for "ready", sends SIGQUIT and returns
+// the dump; `name` names its log under `root`.
+std::string CaptureSigquitDump(const std::string& bin, const std::string& root,
+                               const std::string& name, int n) {
+  std::string log = root + "/" + name + ".log";
   std::filesystem::remove(log);
   PeerProcess p;
   if (!p.Start({bin + "/leak", std::to_string(n)}, log)) return "";
@@ -75,9 +78,12 @@ Fixtures& Get() {
   static std::once_flag once;
   std::call_once(once, [] {
     if (!HaveTool("go")) return;
+    // The build cache is shared (Go locks it); the programs and logs are per test binary, so
+    // two binaries running at once never overwrite a program the other one is running.
     std::string root = BinaryDir() + "/go-fixtures";
+    std::string own = root + "/" + program_invocation_short_name;
     std::string src = SourceDir() + "/tests/fixtures/go";
-    f.bin = root + "/bin";
+    f.bin = own + "/bin";
     std::filesystem::create_directories(f.bin);
     auto env = GoEnv(root);
     env["CGO_ENABLED"] = "0";
@@ -128,7 +134,8 @@ Fixtures& Get() {
       f.outputs["oom"] =
           RunCommand({"prlimit", "--as=1000000000", f.bin + "/oom"}, "", {}, 60'000).err;
     }
-    f.outputs["leak_sigquit"] = CaptureSigquitDump(f.bin, root, 5000);
+    f.outputs["leak_sigquit"] = CaptureSigquitDump(f.bin, own, "leak_sigquit", 5000);
+    f.outputs["idle_sigquit"] = CaptureSigquitDump(f.bin, own, "idle_sigquit", 8);
   });
   return f;
 }

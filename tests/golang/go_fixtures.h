@@ -23,7 +23,8 @@ bool CgoFixtureAvailable();
 /// What case `name` printed on stderr. Cases: every program directory name, plus
 /// "closedchan_nil", "closedchan_send", "concurrentmap_readwrite", "concurrentmap_iterate",
 /// "unlock_rw", "badalloc_chan", "explicit_repanic", "nilmap_crash" (GOTRACEBACK=crash),
-/// "leak_sigquit" (5,000 goroutines in chan receive, dumped with SIGQUIT), "oom" (run under
+/// "leak_sigquit" (5,000 goroutines in chan receive, dumped with SIGQUIT), "idle_sigquit" (the
+/// same program with 8: a small live process, below the leak thresholds), "oom" (run under
 /// prlimit --as). Empty when the case could not be produced.
 const std::string& CrashOutput(const std::string& name);
 

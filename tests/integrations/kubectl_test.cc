@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -26,6 +27,7 @@ namespace medic {
 namespace {
 
 using nlohmann::json;
+using testing::CheckoutPod;
 using testing::KubePeer;
 using testing::KubeRequest;
 using testing::ScopedTempDir;
@@ -35,6 +37,7 @@ const std::string kDeps = "/apis/apps/v1/namespaces/shop/deployments";
 const std::string kCrashed = "checkout-7d9f8-abcde";  // app restarted 3 times
 const std::string kHealthy = "checkout-7d9f8-fghij";
 const std::string kDebugImage = "registry.local/medic/gdb:test";
+const std::string kImage = "registry.local/checkout:v1.4.2";
 
 std::string FakeCore() {
   std::mt19937_64 rng(7);
@@ -44,37 +47,6 @@ std::string FakeCore() {
   core.resize(3 << 20);
   for (size_t i = 4; i < core.size(); ++i) core[i] = static_cast<char>(rng());
   return core;
-}
-
-json Pod(const std::string& name, const std::string& node, int app_restarts) {
-  json app = {{"name", "app"},
-              {"ready", true},
-              {"restartCount", app_restarts},
-              {"image", "registry.local/checkout:v1.4.2"},
-              {"state", {{"running", {{"startedAt", "2025-01-01T00:05:00Z"}}}}}};
-  if (app_restarts > 0)
-    app["lastState"] = {
-        {"terminated",
-         {{"exitCode", 2}, {"reason", "Error"}, {"finishedAt", "2025-01-01T00:04:59Z"}}}};
-  return {{"metadata",
-           {{"name", name},
-            {"namespace", "shop"},
-            {"labels", {{"app", "checkout"}, {"pod-template-hash", "7d9f8"}}}}},
-          {"spec",
-           {{"nodeName", node},
-            {"containers",
-             {{{"name", "app"}, {"image", "registry.local/checkout:v1.4.2"}},
-              {{"name", "envoy"}, {"image", "envoyproxy/envoy:v1.31"}}}}}},
-          {"status",
-           {{"phase", "Running"},
-            {"podIP", "10.1.0.11"},
-            {"containerStatuses",
-             {app,
-              {{"name", "envoy"},
-               {"ready", true},
-               {"restartCount", 0},
-               {"image", "envoyproxy/envoy:v1.31"},
-               {"state", {{"running", {{"startedAt", "2025-01-01T00:00:00Z"}}}}}}}}}}};
 }
 
 json Deployment(const std::string& name, const std::string& image) {
@@ -111,8 +83,8 @@ json Seed() {
                 {{{"name", "app"}, {"image", "registry.local/checkout:v1.4.1"}},
                  {{"name", "envoy"}, {"image", "envoyproxy/envoy:v1.31"}}}}}}}}}}}}},
       {"pods",
-       {Pod(kCrashed, "node-a", 3),
-        Pod(kHealthy, "node-b", 0),
+       {CheckoutPod(kCrashed, 3, kImage, "node-a"),
+        CheckoutPod(kHealthy, 0, kImage, "node-b"),
         {{"metadata", {{"name", "other-1"}, {"namespace", "shop"}, {"labels", {{"app", "other"}}}}},
          {"spec", {{"containers", {{{"name", "app"}, {"image", "other:v1"}}}}}},
          {"status", {{"phase", "Pending"}}}}}},
@@ -300,6 +272,8 @@ stages:
   EXPECT_EQ(artifacts[0].kind, "logs");
   EXPECT_EQ(artifacts[0].path, crashed.outputs["path"]);
   EXPECT_EQ(artifacts[0].size, static_cast<int64_t>(log.size()));
+  EXPECT_EQ(artifacts[0].sha256, Sha256Hex(log));
+  EXPECT_EQ(crashed.outputs["sha256"], Sha256Hex(log));
 
   auto reqs = peer_.ApiRequests();
   ASSERT_EQ(KubePeer::Lines(reqs),
@@ -365,6 +339,8 @@ stages:
   ASSERT_EQ(artifacts.size(), 2u);
   EXPECT_EQ(artifacts[0].kind, "goroutine_dump");
   EXPECT_EQ(artifacts[1].kind, "heap_profile");
+  EXPECT_EQ(artifacts[0].sha256, Sha256Hex(testing::ReadFile(g.outputs["path"])));
+  EXPECT_EQ(artifacts[1].sha256, Sha256Hex(testing::ReadFile(h.outputs["path"])));
 
   auto reqs = peer_.ApiRequests();
   ASSERT_EQ(KubePeer::Lines(reqs),
@@ -683,44 +659,94 @@ TEST_F(KubectlTest, HotfixThenRestartPlaybookSendsTheseRequestsInThisOrder) {
 
 // ------------------------------------------------------------------- bad input and failures
 
-TEST_F(KubectlTest, InvalidNamesAreRejectedBeforeKubectlRuns) {
-  struct Case {
-    std::string action, with, expect;
-  };
-  std::vector<Case> cases = {
-      {"kubectl.logs", "{pod: Checkout_1}", "param 'pod': 'Checkout_1' is not a DNS-1123 name"},
-      {"kubectl.logs", "{pod: '-rf'}",
+// A bad value in `with`: V in `with` stands for `value`; cases without a value are not
+// about names.
+struct BadInput {
+  std::string action, with, value, expect;
+};
+
+std::vector<BadInput> BadInputs() {
+  return {
+      {"kubectl.logs", "{pod: V}", "Checkout_1", "param 'pod': 'Checkout_1' is not a DNS-1123 name"},
+      {"kubectl.logs", "{pod: V}", "-rf",
        "param 'pod': '-rf' starts with '-', which kubectl would read as a flag"},
-      {"kubectl.delete_pod", "{pod: '--all'}", "param 'pod': '--all' starts with '-'"},
-      {"kubectl.pods", "{selector: 'app=x;rm -rf /'}",
+      {"kubectl.delete_pod", "{pod: V}", "--all", "param 'pod': '--all' starts with '-'"},
+      {"kubectl.pods", "{selector: V}", "app=x;rm -rf /",
        "param 'selector': 'app=x;rm -rf /' contains ';'"},
-      {"kubectl.pods", "{selector: 'app=$(id)'}", "contains '$'"},
-      {"kubectl.pods", "{selector: '-l'}", "starts with '-'"},
-      {"kubectl.pods", "{namespace: '-n', selector: 'app=x'}",
+      {"kubectl.pods", "{selector: V}", "app=$(id)", "contains '$'"},
+      {"kubectl.pods", "{selector: V}", "-l", "starts with '-'"},
+      {"kubectl.pods", "{namespace: V, selector: 'app=x'}", "-n",
        "param 'namespace': '-n' starts with '-'"},
-      {"kubectl.pods", "{namespace: Shop}", "param 'namespace': 'Shop' is not a DNS-1123 label"},
-      {"kubectl.pods", "{context: '--insecure-skip-tls-verify'}",
+      {"kubectl.pods", "{namespace: V}", "Shop",
+       "param 'namespace': 'Shop' is not a DNS-1123 label"},
+      {"kubectl.pods", "{context: V}", "--insecure-skip-tls-verify",
        "param 'context': '--insecure-skip-tls-verify' starts with '-'"},
-      {"kubectl.set_image", "{deployment: checkout, container: app, image: 'x:1 --record'}",
+      {"kubectl.set_image", "{deployment: checkout, container: app, image: V}", "x:1 --record",
        "param 'image': 'x:1 --record' is not an image reference"},
-      {"kubectl.set_image", "{deployment: checkout, container: app, image: '-oyaml'}",
+      {"kubectl.set_image", "{deployment: checkout, container: app, image: V}", "-oyaml",
        "starts with '-'"},
-      {"kubectl.set_image", "{deployment: checkout, container: App, image: 'x:1'}",
+      {"kubectl.set_image", "{deployment: checkout, container: V, image: 'x:1'}", "App",
        "param 'container': 'App' is not a DNS-1123 label"},
-      {"kubectl.rollout_restart", "{deployment: 'checkout/../x'}", "is not a DNS-1123 name"},
-      {"kubectl.isolate", "{pod: p, remove_labels: ['-app']}",
+      {"kubectl.rollout_restart", "{deployment: V}", "checkout/../x", "is not a DNS-1123 name"},
+      {"kubectl.isolate", "{pod: p, remove_labels: [V]}", "-app",
        "param 'remove_labels': '-app' starts with '-'"},
-      {"kubectl.isolate", "{pod: p, set_labels: {app: 'a b'}}", "is not a label value"},
-      {"kubectl.isolate", "{pod: p}", "needs remove_labels"},
-      {"kubectl.gcore", "{pod: p, container: app, image: 'img', process: 'a;b'}",
-       "param 'process'"},
-      {"kubectl.envoy_fail", "{pod: p, admin_port: 70000}", "is not a TCP port"},
+      {"kubectl.gcore", "{pod: p, container: app, image: 'img', process: V}", "a;b",
+       "param 'process': 'a;b' is not a process name"},
+      {"kubectl.isolate", "{pod: p, set_labels: {app: V}}", "a b", "is not a label value"},
+      {"kubectl.isolate", "{pod: p}", "", "needs remove_labels"},
+      {"kubectl.envoy_fail", "{pod: p, admin_port: 70000}", "", "is not a TCP port"},
   };
-  std::string yaml = "name: t\nstages:\n  - name: s\n    steps:\n";
-  for (size_t i = 0; i < cases.size(); ++i)
+}
+
+// One step per case, each `on_failure: continue`; V becomes `value(i)`.
+std::string BadInputsYaml(const std::string& params,
+                          const std::function<std::string(size_t)>& value) {
+  std::vector<BadInput> cases = BadInputs();
+  std::string yaml = "name: t\n" + params + "stages:\n  - name: s\n    steps:\n";
+  for (size_t i = 0; i < cases.size(); ++i) {
+    std::string with = cases[i].with;
+    size_t v = with.find('V');
+    if (v != std::string::npos) with.replace(v, 1, value(i));
     yaml += "      - {id: c" + std::to_string(i) + ", action: " + cases[i].action +
-            ", on_failure: continue, with: " + cases[i].with + "}\n";
-  auto run = RunYaml(yaml);
+            ", on_failure: continue, with: " + with + "}\n";
+  }
+  return yaml;
+}
+
+TEST_F(KubectlTest, InvalidLiteralNamesAreRejectedWhenThePlaybookLoads) {
+  std::vector<BadInput> cases = BadInputs();
+  auto pb = ParsePlaybook(
+      BadInputsYaml("", [&cases](size_t i) { return "'" + cases[i].value + "'"; }), "test.yaml",
+      registry_);
+  ASSERT_FALSE(pb.ok());
+  const std::string err = pb.status().message();
+  for (size_t i = 0; i < cases.size(); ++i) {
+    // Label values in set_labels, and checks that are not about one name, wait for the run.
+    bool at_load = !cases[i].value.empty() && cases[i].with.find("set_labels") == std::string::npos;
+    std::string line = "test.yaml:" + std::to_string(i + 5) + ":";
+    size_t at = err.find(line);
+    EXPECT_EQ(at != std::string::npos, at_load) << cases[i].with << " -> " << err;
+    if (!at_load || at == std::string::npos) continue;
+    std::string reported = err.substr(at, err.find('\n', at) - at);
+    EXPECT_NE(reported.find("step 'c" + std::to_string(i) + "': "), std::string::npos) << reported;
+    EXPECT_NE(reported.find(cases[i].expect), std::string::npos) << reported;
+  }
+  EXPECT_TRUE(peer_.AllRequests().empty());
+}
+
+TEST_F(KubectlTest, InvalidNamesFromTemplatesAreRejectedBeforeKubectlRuns) {
+  std::vector<BadInput> cases = BadInputs();
+  std::string params = "params:\n";
+  Json vars = Json::object();
+  for (size_t i = 0; i < cases.size(); ++i) {
+    params += "  c" + std::to_string(i) + ": {default: x}\n";
+    vars["c" + std::to_string(i)] = cases[i].value;
+  }
+  auto run = RunYaml(BadInputsYaml(params,
+                                   [](size_t i) {
+                                     return "'{{ params.c" + std::to_string(i) + " }}'";
+                                   }),
+                     vars);
   ASSERT_TRUE(run.ok()) << run.status().message();
   for (size_t i = 0; i < cases.size(); ++i) {
     StepRecord s = Step(run->id, "c" + std::to_string(i));

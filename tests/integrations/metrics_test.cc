@@ -263,6 +263,30 @@ TEST_F(Metrics, CheckFailsWhenTheValueMovedAwayFromTheBaseline) {
   EXPECT_NE(step.error.find("not within 3% of the value 1h"), std::string::npos) << step.error;
 }
 
+TEST_F(Metrics, CheckTakesTheBaselineBeforeTheIncidentWasDetectedWhenGivenAt) {
+  // time() is the evaluation time: the baseline measured is exactly detected_at - offset.
+  auto run = h_.RunStep("prometheus.check",
+                        "{url: " + Prom() +
+                            ", query: 'vector(time())', baseline: {at: '{{ incident.detected_at "
+                            "}}', offset: 1h, tolerance: 100000}}");
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  auto step = h_.Step(run->id);
+  ASSERT_EQ(step.status, "succeeded") << Describe(step);
+  auto incident = h_.store().GetIncident(run->incident_id);
+  ASSERT_TRUE(incident.ok());
+  // Opened by hand, so detected when it was opened.
+  EXPECT_DOUBLE_EQ(step.outputs["measurements"][0]["baseline"].get<double>(),
+                   static_cast<double>(incident->created_at - 3'600'000) / 1000);
+
+  auto bad = h_.RunStep("prometheus.check",
+                        "{url: " + Prom() + ", query: up, baseline: {at: yesterday}}");
+  ASSERT_TRUE(bad.ok()) << bad.status().message();
+  EXPECT_EQ(h_.Step(bad->id).status, "failed");
+  EXPECT_NE(h_.Step(bad->id).error.find("'baseline.at': \"yesterday\" is not an RFC 3339 time"),
+            std::string::npos)
+      << h_.Step(bad->id).error;
+}
+
 TEST_F(Metrics, CheckOfAQueryWithNoDataFailsByDefaultAndIsSkippedOnRequest) {
   auto failed =
       h_.RunStep("prometheus.check",

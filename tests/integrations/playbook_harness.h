@@ -71,6 +71,7 @@ class PlaybookHarness {
   }
 
   Registry& registry() { return registry_; }
+  Store& store() { return *store_; }
   const ScopedTempDir& dir() const { return dir_; }
 
  private:

@@ -160,6 +160,23 @@ stages:
   EXPECT_NE(err.find("'HOME' is not listed under 'allow_env'"), std::string::npos) << err;
 }
 
+TEST_F(PlaybookTest, IncidentAndRunReferencesAreTheDocumentedOnes) {
+  std::string err = Errors(R"(name: x
+stages:
+  - name: s
+    steps:
+      - id: a
+        action: exec
+        with: {argv: [/bin/echo, "{{ incident.id }}", "{{ incident.detected_at }}", "{{ run.id }}",
+                      "{{ incident.startsAt }}"]}
+)");
+  EXPECT_NE(err.find("'incident.startsAt': use incident.id or incident.detected_at"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("'incident.detected_at'"), std::string::npos) << err;
+  EXPECT_EQ(err.find("'run.id'"), std::string::npos) << err;
+}
+
 TEST_F(PlaybookTest, MalformedYamlReportsWhere) {
   std::string err = Errors("name: x\nstages:\n  - name: [unclosed\n");
   EXPECT_NE(err.find("pb.yaml:"), std::string::npos);
@@ -179,6 +196,68 @@ stages:
         when: "params.x = 1"
 )");
   EXPECT_NE(err.find("'when'"), std::string::npos) << err;
+}
+
+TEST_F(PlaybookTest, ALiteralBadKubernetesNameFailsToLoadWhereItIsWritten) {
+  std::string err = Errors(R"(name: x
+stages:
+  - name: s
+    steps:
+      - id: pods
+        action: kubectl.pods
+        with: {namespace: "prod; rm -rf /", selector: "app=checkout"}
+      - id: isolate
+        action: kubectl.isolate
+        with:
+          pod: "{{ steps.pods.outputs.first }}"
+          remove_labels: [app, "-all"]
+)");
+  EXPECT_NE(err.find("pb.yaml:7:15: step 'pods': param 'namespace': 'prod; rm -rf /' is not a "
+                     "DNS-1123 label"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("step 'isolate': param 'remove_labels': '-all' starts with '-'"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("param 'pod'"), std::string::npos) << err;
+}
+
+TEST_F(PlaybookTest, TemplatedKubernetesNamesLoadAndAreCheckedWhenTheStepRuns) {
+  auto pb = Parse(R"(name: x
+params:
+  namespace: {default: "prod; rm -rf /"}
+  app: {default: checkout}
+stages:
+  - name: s
+    steps:
+      - id: pods
+        action: kubectl.pods
+        with: {namespace: "{{ params.namespace }}", selector: "app={{ params.app }}"}
+)");
+  EXPECT_TRUE(pb.ok()) << pb.status().message();
+}
+
+TEST(CheckParams, AParamCheckSeesLiteralStringsAndListElementsButNotTemplates) {
+  ParamCheck no_x = [](std::string_view what, std::string_view value) {
+    return value.find('x') == std::string_view::npos
+               ? Status::Ok()
+               : Status::Invalid(std::string(what) + ": '" + std::string(value) + "' has an x");
+  };
+  ActionInfo info;
+  info.name = "t";
+  info.params = {{"name", ParamType::kString, false, nullptr, "", {}, no_x},
+                 {"names", ParamType::kStringList, false, nullptr, "", {}, no_x},
+                 {"free", ParamType::kString, false, nullptr, "", {}}};
+  EXPECT_TRUE(CheckParams(info, {{"name", "ok"}, {"names", {"a", 1}}, {"free", "x"}}, true).empty());
+  EXPECT_TRUE(CheckParams(info, {{"name", "{{ params.x }}"}, {"names", {"{{ params.x }}"}}}, true)
+                  .empty());
+  EXPECT_EQ(CheckParams(info, {{"name", "box"}, {"names", {"a", "fox"}}}, true),
+            (std::vector<std::string>{"param 'name': 'box' has an x",
+                                      "param 'names': 'fox' has an x"}));
+  // Run time: the rendered value goes through the same check.
+  auto normalized = NormalizeParams(info, {{"name", "box"}});
+  ASSERT_FALSE(normalized.ok());
+  EXPECT_EQ(normalized.status().message(), "param 'name': 'box' has an x");
 }
 
 TEST_F(PlaybookTest, BindParamsFillsDefaultsAndRejectsUnknownOrMissing) {

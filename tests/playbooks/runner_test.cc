@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -184,7 +185,7 @@ stages:
 )");
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->status, "failed");
-  EXPECT_NE(run->error.find("exited with code 3: oops"), std::string::npos) << run->error;
+  EXPECT_NE(run->error.find("sh failed (exit code 3): oops"), std::string::npos) << run->error;
   EXPECT_EQ(Step(run->id, "boom").outputs["stderr"], "oops\n");
   EXPECT_EQ(Step(run->id, "never").status, "pending");
 }
@@ -227,6 +228,110 @@ stages:
   EXPECT_EQ(resumed->status, "succeeded");
   EXPECT_EQ(testing::ReadFile(log), "before\nrestart\n");
   EXPECT_TRUE(Step(run->id, "restart").approved);
+}
+
+// The step.approved events of `step` in run `run`.
+std::vector<EventRecord> Approvals(Store& store, int64_t run, const std::string& step) {
+  std::vector<EventRecord> out;
+  auto events = store.EventsOfRun(run);
+  for (const auto& e : *events)
+    if (e.step_id == step && e.kind == "step.approved") out.push_back(e);
+  return out;
+}
+
+TEST_F(RunnerTest, EachApprovedStepRecordsOneApprovalSayingWhoAndHow) {
+  std::string yaml =
+      "name: a\nstages:\n  - name: s\n    steps:\n"
+      "      - {id: restart, action: exec, idempotent: true, confirm: true, with: {argv: [echo, "
+      "hi]}}\n";
+  RunOptions yes;
+  yes.yes = true;
+  yes.user = "alice";
+  auto with_yes = Run(yaml, yes);
+  ASSERT_TRUE(with_yes.ok()) << with_yes.status().message();
+  auto approved = Approvals(*store_, with_yes->id, "restart");
+  ASSERT_EQ(approved.size(), 1u);
+  EXPECT_EQ(approved[0].data, Json({{"by", "--yes"}, {"user", "alice"}}));
+  EXPECT_EQ(approved[0].message, "approved by alice with --yes");
+
+  RunOptions terminal;
+  terminal.user = "bob";
+  terminal.ask = [](const StepDef&, const std::vector<std::string>&) { return true; };
+  auto at_terminal = Run(yaml, terminal);
+  ASSERT_TRUE(at_terminal.ok());
+  approved = Approvals(*store_, at_terminal->id, "restart");
+  ASSERT_EQ(approved.size(), 1u);
+  EXPECT_EQ(approved[0].data, Json({{"by", "terminal"}, {"user", "bob"}}));
+  EXPECT_EQ(approved[0].message, "approved by bob at the terminal");
+
+  // A webhook run whose route says auto_confirm: the route approves, not whoever runs medic.
+  auto pb = ParsePlaybook(yaml, "a.yaml", registry_);
+  ASSERT_TRUE(pb.ok());
+  auto id = CreateRun(*store_, *SystemClock::Default(), *pb, Json::object(), "generic", 0,
+                      {{"auto_confirm", true}, {"route", "svc"}});
+  ASSERT_TRUE(id.ok());
+  auto automatic = Drive(*id, terminal);
+  ASSERT_TRUE(automatic.ok());
+  EXPECT_EQ(automatic->status, "succeeded");
+  approved = Approvals(*store_, *id, "restart");
+  ASSERT_EQ(approved.size(), 1u);
+  EXPECT_EQ(approved[0].data, Json({{"by", "auto_confirm"}, {"route", "svc"}}));
+  EXPECT_EQ(approved[0].message, "approved by route 'svc' (auto_confirm)");
+
+  // Run again (an idempotent step interrupted and re-run): still one approval.
+  auto run = *store_->GetRun(with_yes->id);
+  run.status = "interrupted";
+  ASSERT_TRUE(store_->SaveRun(run).ok());
+  auto step = Step(run.id, "restart");
+  step.status = "interrupted";
+  ASSERT_TRUE(store_->SaveStep(step).ok());
+  auto again = Drive(run.id);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->status, "succeeded");
+  EXPECT_EQ(Approvals(*store_, run.id, "restart").size(), 1u);
+}
+
+// `medic approve` (server/approvals.cc) marks the step approved with a step.approval_given
+// event; the runner that lets the step go later records step.approved naming who gave it.
+TEST_F(RunnerTest, AnApprovalGivenOutsideIsRecordedWhenTheStepGoes) {
+  auto run =
+      Run("name: o\nstages:\n  - name: s\n    steps:\n"
+          "      - {id: restart, action: exec, confirm: true, with: {argv: [echo, hi]}}\n");
+  ASSERT_TRUE(run.ok());
+  ASSERT_EQ(run->status, "needs_attention");
+  auto events = *store_->EventsOfRun(run->id);
+  EXPECT_EQ(events[events.size() - 2].kind, "step.awaiting_approval");
+  EXPECT_TRUE(Approvals(*store_, run->id, "restart").empty());
+
+  StepRecord step = Step(run->id, "restart");
+  step.approved = true;
+  EventRecord given;
+  given.incident_id = run->incident_id;
+  given.run_id = run->id;
+  given.step_id = "restart";
+  given.at = 1795316400000;  // 2026-11-22T03:00:00Z
+  given.kind = "step.approval_given";
+  given.data = {{"by", "medic approve"}, {"user", "carol"}};
+  ASSERT_TRUE(store_->SaveStep(step, &given).ok());
+
+  RunOptions options;
+  options.user = "dave";  // resumes it; carol approved it
+  auto resumed = Drive(run->id, options);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().message();
+  EXPECT_EQ(resumed->status, "succeeded");
+  auto approved = Approvals(*store_, run->id, "restart");
+  ASSERT_EQ(approved.size(), 1u);
+  EXPECT_EQ(
+      approved[0].data,
+      Json({{"by", "medic approve"}, {"user", "carol"}, {"given_at", "2026-11-22T03:00:00.000Z"}}));
+  EXPECT_EQ(approved[0].message,
+            "approved by carol with medic approve, given at 2026-11-22T03:00:00.000Z");
+  // Written as the step went: right before it started.
+  events = *store_->EventsOfRun(run->id);
+  auto it = std::find_if(events.begin(), events.end(),
+                         [](const EventRecord& e) { return e.kind == "step.approved"; });
+  ASSERT_NE(it + 1, events.end());
+  EXPECT_EQ((it + 1)->kind, "step.started");
 }
 
 TEST_F(RunnerTest, DeclinedConfirmationSkipsTheStep) {

@@ -26,17 +26,10 @@ using testing::AlertmanagerPeer;
 using testing::ReadFile;
 using testing::ScopedTempDir;
 using testing::ServePeer;
+using testing::WaitFor;
 using testing::WriteFile;
 
 const std::string kToken = "alertmanager-test-token-0123456789";
-
-bool WaitFor(const std::function<bool()>& cond, int timeout_ms = 60'000) {
-  for (int waited = 0; waited < timeout_ms; waited += 50) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return cond();
-}
 
 std::string Rfc3339(int offset_seconds) {
   time_t t = time(nullptr) + offset_seconds;

@@ -90,7 +90,7 @@ TEST_F(IntakeTest, FirstAlertOpensAnIncidentAndQueuesOneRun) {
   auto run = store_->GetRun(r->new_runs[0]);
   EXPECT_EQ(run->status, "queued");
   EXPECT_EQ(run->trigger, "generic");
-  EXPECT_EQ(run->options, Json({{"auto_confirm", false}}));
+  EXPECT_EQ(run->options, Json({{"auto_confirm", false}, {"route", "svc"}}));
   EXPECT_EQ(run->params["service"], "checkout");
   auto inc = store_->GetIncident(run->incident_id);
   EXPECT_EQ(inc->status, "open");
@@ -241,7 +241,7 @@ TEST_F(IntakeTest, ApprovalsLetAWaitingWebhookRunGoOn) {
   EXPECT_TRUE(ApproveStep(*store_, *SystemClock::Default(), run_id, "restart", "bob")->already);
   auto events = store_->EventsOfRun(run_id);
   EXPECT_EQ(events->back().kind, "step.approval_given");
-  EXPECT_EQ(events->back().data["by"], "ann");
+  EXPECT_EQ(events->back().data, Json({{"by", "medic approve"}, {"user", "ann"}}));
 
   // A runner reaching the step before the approval overwrote the flag; the run waits.
   auto run = store_->GetRun(run_id);

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/strings.h"
 #include "server/auth.h"
 #include "tests/support/serve_peer.h"
 #include "tests/support/test_support.h"
@@ -26,17 +27,10 @@ using testing::MedicBinary;
 using testing::ReadFile;
 using testing::ScopedTempDir;
 using testing::ServePeer;
+using testing::WaitFor;
 using testing::WriteFile;
 
 const std::string kToken = "serve-test-token-0123456789";
-
-bool WaitFor(const std::function<bool()>& cond, int timeout_ms = 30'000) {
-  for (int waited = 0; waited < timeout_ms; waited += 25) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  return cond();
-}
 
 // True when a process of group `pgid` is alive (zombies, which nobody may reap in a
 // container, do not count).
@@ -202,7 +196,8 @@ TEST_F(Serve, AnAcceptedAlertIsCommittedBeforeThe202AndItsPlaybookRuns) {
       Query("select kind from events where incident_id = " + incident + " order by id limit 1"),
       "alert.firing");
   EXPECT_EQ(Query("select trigger from runs where id = " + run), "generic");
-  EXPECT_EQ(Query("select options from runs where id = " + run), R"({"auto_confirm":false})");
+  EXPECT_EQ(Query("select options from runs where id = " + run),
+            R"({"auto_confirm":false,"route":"svc"})");
 
   ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "needs_attention"; })) << serve_.log();
   EXPECT_EQ(ReadFile(effects_), "a checkout\nb checkout\n")
@@ -282,12 +277,23 @@ TEST_F(Serve, AConfirmStepWaitsForMedicApproveThenRuns) {
   EXPECT_NE(ok.out.find("approved by oncall"), std::string::npos) << ok.out;
   ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "succeeded"; })) << serve_.log();
   EXPECT_EQ(ReadFile(effects_), "a checkout\nb checkout\nrestart checkout\n");
+  // Given with `medic approve`, taking effect when serve's runner lets the step go.
   EXPECT_EQ(Query("select group_concat(kind) from events where run_id = " + run +
                   " and step_id = 'restart' and kind like 'step.%approv%'"),
-            "step.awaiting_approval,step.approval_given");
-  EXPECT_EQ(
-      Query("select json_extract(data, '$.by') from events where kind = 'step.approval_given'"),
-      "oncall");
+            "step.awaiting_approval,step.approval_given,step.approved");
+  EXPECT_EQ(Query("select data from events where kind = 'step.approval_given'"),
+            R"({"by":"medic approve","user":"oncall"})");
+  std::string given =
+      FormatTimeUtc(std::stoll(Query("select at from events where kind = 'step.approval_given'")));
+  EXPECT_EQ(Query("select data from events where kind = 'step.approved'"),
+            R"({"by":"medic approve","user":"oncall","given_at":")" + given + R"("})");
+  EXPECT_EQ(Query("select message from events where kind = 'step.approved'"),
+            "approved by oncall with medic approve, given at " + given);
+  EXPECT_EQ(Query("select group_concat(kind) from (select kind from events where run_id = " + run +
+                  " and step_id = 'restart' and id > (select id from events where kind = "
+                  "'step.approved') order by id limit 1)"),
+            "step.started")
+      << "step.approved is written as the step goes";
   EXPECT_EQ(Medic({"approve", run, "restart"}).exit_code, 1) << "the run already succeeded";
 }
 
@@ -303,8 +309,14 @@ TEST_F(Serve, AnAutoConfirmRouteRunsDestructiveStepsWithoutWaiting) {
   ASSERT_EQ(r.status, 202) << r.body;
   std::string run = std::to_string(r.Json()["runs"][0].get<int64_t>());
   ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "succeeded"; })) << serve_.log();
-  EXPECT_EQ(Query("select options from runs where id = " + run), R"({"auto_confirm":true})");
+  EXPECT_EQ(Query("select options from runs where id = " + run),
+            R"({"auto_confirm":true,"route":"auto"})");
   EXPECT_EQ(ReadFile(effects_), "a cart\nb cart\nrestart cart\n");
+  EXPECT_EQ(Query("select group_concat(kind) from events where run_id = " + run +
+                  " and kind like 'step.%approv%'"),
+            "step.approved");
+  EXPECT_EQ(Query("select data from events where kind = 'step.approved'"),
+            R"({"by":"auto_confirm","route":"auto"})");
 }
 
 TEST_F(Serve, ResolvedClosesTheIncidentAndMedicCloseClosesByHand) {

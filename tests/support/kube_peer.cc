@@ -147,4 +147,37 @@ std::vector<std::string> KubePeer::Lines(const std::vector<KubeRequest>& request
   return out;
 }
 
+nlohmann::json CheckoutPod(const std::string& name, int app_restarts, const std::string& image,
+                           const std::string& node) {
+  using nlohmann::json;
+  json app = {{"name", "app"},
+              {"ready", true},
+              {"restartCount", app_restarts},
+              {"image", image},
+              {"state", {{"running", {{"startedAt", "2025-01-01T00:05:00Z"}}}}}};
+  if (app_restarts > 0)
+    app["lastState"] = {
+        {"terminated",
+         {{"exitCode", 2}, {"reason", "Error"}, {"finishedAt", "2025-01-01T00:04:59Z"}}}};
+  json containers = {{{"name", "app"}, {"image", image}}};
+  json statuses = {app};
+  json spec = json::object();
+  if (!node.empty()) {
+    spec["nodeName"] = node;
+    containers.push_back({{"name", "envoy"}, {"image", "envoyproxy/envoy:v1.31"}});
+    statuses.push_back({{"name", "envoy"},
+                        {"ready", true},
+                        {"restartCount", 0},
+                        {"image", "envoyproxy/envoy:v1.31"},
+                        {"state", {{"running", {{"startedAt", "2025-01-01T00:00:00Z"}}}}}});
+  }
+  spec["containers"] = containers;
+  return {{"metadata",
+           {{"name", name},
+            {"namespace", "shop"},
+            {"labels", {{"app", "checkout"}, {"pod-template-hash", "7d9f8"}}}}},
+          {"spec", spec},
+          {"status", {{"phase", "Running"}, {"podIP", "10.1.0.11"}, {"containerStatuses", statuses}}}};
+}
+
 }  // namespace medic::testing

@@ -57,4 +57,11 @@ class KubePeer {
   std::string kubeconfig_;
 };
 
+/// A pod of the "checkout" deployment in namespace "shop" (labels app=checkout): container
+/// "app" running `image`, restarted `app_restarts` times (last exit code 2). With `node`, it
+/// is scheduled there and has an "envoy" sidecar, as behind a service mesh.
+nlohmann::json CheckoutPod(const std::string& name, int app_restarts,
+                           const std::string& image = "registry.local/checkout:v1.4.2",
+                           const std::string& node = "");
+
 }  // namespace medic::testing

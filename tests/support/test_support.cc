@@ -89,6 +89,14 @@ bool PortOpen(int port) {
   return ok;
 }
 
+bool WaitFor(const std::function<bool()>& cond, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 25) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return cond();
+}
+
 bool WaitForPort(int port, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {

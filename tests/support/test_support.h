@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ bool PortOpen(int port);
 
 /// Polls until 127.0.0.1:port accepts connections or timeout_ms passes.
 bool WaitForPort(int port, int timeout_ms);
+
+/// Polls `cond` every 25 ms until it holds or timeout_ms passes; returns its last value.
+bool WaitFor(const std::function<bool()>& cond, int timeout_ms = 60'000);
 
 /// Writes `content` to `path` (creating or truncating). Aborts the test binary on failure.
 void WriteFile(const std::string& path, const std::string& content);

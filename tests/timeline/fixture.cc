@@ -4,12 +4,26 @@
 #include <map>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/strings.h"
+#include "playbooks/runner.h"
+#include "server/approvals.h"
+#include "store/alerts.h"
 
 namespace medic::testing {
 namespace {
 
 constexpr int64_t S = 1000;  // ms per second
+
+class FixedClock : public Clock {
+ public:
+  explicit FixedClock(int64_t at) : at_(at) {}
+  int64_t NowUnixMs() override { return at_; }
+  int64_t MonotonicMs() override { return at_; }
+
+ private:
+  int64_t at_;
+};
 
 // Writes a run the way the runner does: each step change with its event.
 class Recorder {
@@ -43,9 +57,15 @@ class Recorder {
     return store_.AddEvent(e);
   }
 
+  // The runner's run states: running (run.started, or run.resumed once it started),
+  // needs_attention (no end; `message` is the run's error), or an end.
   Status RunStatus(int64_t at, const std::string& status, const std::string& message) {
+    bool resumed = status == "running" && run_.started_at > 0;
     if (status == "running") {
-      run_.started_at = at;
+      if (!resumed) run_.started_at = at;
+      run_.error.clear();
+    } else if (status == "needs_attention") {
+      run_.error = message;
     } else {
       run_.ended_at = at;
     }
@@ -54,7 +74,7 @@ class Recorder {
     e.incident_id = incident_;
     e.run_id = run_.id;
     e.at = at;
-    e.kind = status == "running" ? "run.started" : "run." + status;
+    e.kind = status == "running" ? (resumed ? "run.resumed" : "run.started") : "run." + status;
     e.message = message;
     return store_.SaveRun(run_, &e);
   }
@@ -79,9 +99,24 @@ class Recorder {
     return store_.SaveStep(s, &e);
   }
 
-  Status Approve(const std::string& id, int64_t at, const std::string& by) {
+  // The runner letting a step go: {"by": ..., "user"|"route", "given_at"}.
+  Status Approve(const std::string& id, int64_t at, const Json& approval) {
     steps_.at(id).approved = true;
-    return Save(id, at, "step.approved", "approved by " + by);
+    return Save(id, at, "step.approved", DescribeApproval(approval), approval);
+  }
+
+  // The runner stopping before a step that needs confirmation.
+  Status Awaiting(const std::string& id, int64_t at, const std::string& plan) {
+    return Save(id, at, "step.awaiting_approval", "needs confirmation: " + plan);
+  }
+
+  // `medic approve RUN ID` run by `user`.
+  Status ApprovalGiven(const std::string& id, int64_t at, const std::string& user) {
+    FixedClock clock(at);
+    auto given = ApproveStep(store_, clock, run_.id, id, user);
+    if (!given.ok()) return given.status();
+    steps_.at(id).approved = true;
+    return Status::Ok();
   }
 
   Status Start(const std::string& id, int64_t at) {
@@ -182,17 +217,26 @@ StepRecord StepDef(const std::string& id, const std::string& stage, int position
   return s;
 }
 
-Json Alert(const std::string& ends_at) {
-  return {{"labels",
-           {{"alertname", "GoPanics"},
-            {"service", "checkout"},
-            {"pod", "checkout-7d9f-abcde"},
-            {"severity", "critical"}}},
-          {"annotations", {{"summary", "checkout panics: assignment to entry in nil map"}}},
-          {"startsAt", "2026-11-22T03:00:00Z"},
-          {"endsAt", ends_at},
-          {"fingerprint", "3f2a9c1b7d4e5f60"},
-          {"source", "alertmanager"}};
+// One notification about the checkout alert (startsAt T0), recorded as `medic serve` records
+// it: through AlertStore::RecordAlert, with the message serve builds.
+Status Notify(Store& store, int64_t incident, int64_t at, const std::string& status, bool opens,
+              int64_t ends_at = 0, const std::string& summary_note = "") {
+  AlertRecord a;
+  a.incident_id = incident;
+  a.fingerprint = "3f2a9c1b7d4e5f60";
+  a.status = status;
+  a.labels = {{"alertname", "GoPanics"},
+              {"service", "checkout"},
+              {"pod", "checkout-7d9f-abcde"},
+              {"severity", "critical"}};
+  a.annotations = {{"summary", "checkout panics: assignment to entry in nil map" + summary_note}};
+  a.starts_at = kFixtureT0;
+  a.ends_at = ends_at;
+  a.first_seen = a.last_seen = at;
+  auto saved =
+      AlertStore(store).RecordAlert(a, opens, AlertEventMessage(a.labels, a.annotations, a.status),
+                                    {"alertmanager", "checkout", "checkout/GoPanics"});
+  return saved.ok() ? Status::Ok() : saved.status();
 }
 
 #define RETURN_IF(expr) MEDIC_RETURN_IF_ERROR(expr)
@@ -205,6 +249,7 @@ Status WriteGoldenRun(Recorder& r, int64_t t0) {
       {"service", "checkout"}, {"namespace", "prod"}, {"slack_token", "xoxb-1234-abcd5678"}};
   run.status = "queued";
   run.trigger = "alertmanager";
+  run.options = {{"auto_confirm", true}, {"route", "checkout"}};
   run.created_at = t0 + 20'150;
   std::vector<StepRecord> steps = {
       StepDef("freeze_metrics", "contain", 0, "exec", 10 * S),
@@ -221,6 +266,9 @@ Status WriteGoldenRun(Recorder& r, int64_t t0) {
   return r.CreateRun(run, steps);
 }
 
+// How the golden run's route lets destructive steps go.
+const Json kAutoConfirm = {{"by", "auto_confirm"}, {"route", "checkout"}};
+
 Status WriteGoldenSteps(Recorder& r, int64_t t0) {
   auto T = [t0](int64_t ms) { return t0 + ms; };
   RETURN_IF(r.RunStatus(T(20'200), "running", "started by pid 4242"));
@@ -228,7 +276,7 @@ Status WriteGoldenSteps(Recorder& r, int64_t t0) {
   RETURN_IF(r.Start("freeze_metrics", T(20'220)));
   RETURN_IF(r.Start("capture_core", T(20'225)));
   RETURN_IF(r.Start("goroutine_dump", T(20'230)));
-  RETURN_IF(r.Approve("drain_instance", T(20'240), "--yes"));
+  RETURN_IF(r.Approve("drain_instance", T(20'240), kAutoConfirm));
   RETURN_IF(r.Start("drain_instance", T(20'241)));
   RETURN_IF(r.Command("freeze_metrics", T(20'250),
                       {"curl", "-s", "-H", "Authorization: Bearer sk_live_51Habc123def456",
@@ -283,7 +331,7 @@ Status WriteGoldenSteps(Recorder& r, int64_t t0) {
   RETURN_IF(r.Stage(T(43'210), "diagnose", false, "succeeded"));
 
   RETURN_IF(r.Stage(T(43'220), "recover", false));
-  RETURN_IF(r.Approve("rollback", T(43'225), "--yes"));
+  RETURN_IF(r.Approve("rollback", T(43'225), kAutoConfirm));
   RETURN_IF(r.Start("rollback", T(43'230)));
   RETURN_IF(r.Command("rollback", T(43'240),
                       {"kubectl", "-n", "prod", "rollout", "undo", "deployment/checkout"}));
@@ -332,8 +380,7 @@ Status WriteExtra(Store& store, int64_t incident, int64_t t0, int extra) {
   }
   RETURN_IF(r.RunStatus(at, "failed", "step failed"));
   for (int i = 0; i < alerts; ++i)
-    RETURN_IF(r.Event(t0 + 30 * S + i * 97, "alert.repeated", "", "GoPanics firing",
-                      Alert("0001-01-01T00:00:00Z"), true));
+    RETURN_IF(Notify(store, incident, t0 + 30 * S + i * 97, "firing", false));
   return Status::Ok();
 }
 
@@ -344,7 +391,7 @@ Result<int64_t> WriteFixtureIncident(Store& store, const FixtureOptions& options
   IncidentRecord inc;
   inc.title = "GoPanics: checkout";
   inc.source = "alertmanager";
-  inc.dedup_key = "GoPanics/checkout";
+  inc.dedup_key = "checkout/GoPanics";
   inc.labels = {{"alertname", "GoPanics"}, {"service", "checkout"}, {"severity", "critical"}};
   inc.created_at = t0 + 20'000;
   inc.detected_at = t0;
@@ -352,16 +399,78 @@ Result<int64_t> WriteFixtureIncident(Store& store, const FixtureOptions& options
   if (!incident.ok()) return incident.status();
 
   Recorder r(store, *incident);
-  RETURN_IF(r.Event(t0 + 20'000, "alert.firing", "", "GoPanics firing",
-                    Alert("0001-01-01T00:00:00Z"), true));
+  RETURN_IF(Notify(store, *incident, t0 + 20'000, "firing", true));
   RETURN_IF(WriteGoldenRun(r, t0));
   RETURN_IF(WriteGoldenSteps(r, t0));
-  RETURN_IF(r.Event(t0 + 80'000, "alert.repeated", "", "GoPanics firing (plainsecretvalue42)",
-                    Alert("0001-01-01T00:00:00Z"), true));
-  RETURN_IF(r.Event(t0 + 160'000, "alert.resolved", "", "GoPanics resolved",
-                    Alert("2026-11-22T03:02:35Z"), true));
-  if (options.extra_events > 0) RETURN_IF(WriteExtra(store, *incident, t0, options.extra_events));
-  RETURN_IF(store.CloseIncident(*incident, t0 + 300'000, "rollback verified; alerts resolved"));
+  RETURN_IF(Notify(store, *incident, t0 + 80'000, "firing", false, 0, " (plainsecretvalue42)"));
+  RETURN_IF(Notify(store, *incident, t0 + 160'000, "resolved", false, t0 + 155'000));
+  if (options.extra_events > 0) {
+    // One transaction: thousands of small commits would make the benchmark slow to set up.
+    RETURN_IF(
+        store.Transaction([&] { return WriteExtra(store, *incident, t0, options.extra_events); }));
+  }
+  // As serve does once every alert of the incident has resolved.
+  RETURN_IF(store.CloseIncident(*incident, t0 + 160'000, "all its alerts resolved"));
+  return *incident;
+}
+
+Result<int64_t> WriteAwaitingApprovalIncident(Store& store) {
+  const int64_t t0 = kFixtureT0;
+  auto T = [t0](int64_t ms) { return t0 + ms; };
+  IncidentRecord inc;
+  inc.title = "GoPanics: checkout";
+  inc.source = "alertmanager";
+  inc.dedup_key = "checkout/GoPanics";
+  inc.labels = {{"alertname", "GoPanics"}, {"service", "checkout"}, {"severity", "critical"}};
+  inc.created_at = T(5'000);
+  inc.detected_at = t0;
+  auto incident = store.CreateIncident(inc);
+  if (!incident.ok()) return incident.status();
+  RETURN_IF(Notify(store, *incident, T(5'000), "firing", true));
+
+  Recorder r(store, *incident);
+  RunRecord run;
+  run.playbook = "rescue";
+  run.playbook_path = "/etc/medic/rescue.yaml";
+  run.params = {{"service", "checkout"}};
+  run.status = "queued";
+  run.trigger = "alertmanager";
+  run.options = {{"auto_confirm", false}, {"route", "checkout"}};
+  run.created_at = T(5'010);
+  RETURN_IF(
+      r.CreateRun(run, {StepDef("freeze_metrics", "contain", 0, "exec", 10 * S),
+                        StepDef("drain_instance", "contain", 1, "kubectl.label", 45 * S),
+                        StepDef("restart", "recover", 2, "kubectl.rollout_restart", 45 * S)}));
+  std::string id = std::to_string(r.run_id());
+  auto waiting = [&](const std::string& step) {
+    return "waiting for confirmation of step '" + step + "': `medic resume " + id +
+           " --yes` or `medic approve " + id + " STEP`";
+  };
+  RETURN_IF(r.RunStatus(T(5'100), "running", "started by pid 4242"));
+  RETURN_IF(r.Stage(T(5'110), "contain", true));
+  RETURN_IF(r.Start("freeze_metrics", T(5'120)));
+  RETURN_IF(r.Awaiting("drain_instance", T(5'125),
+                       "kubectl -n prod label pod checkout-7d9f-abcde serving=false --overwrite"));
+  RETURN_IF(r.Command("freeze_metrics", T(5'130), {"/bin/echo", "checkout"}));
+  RETURN_IF(r.End("freeze_metrics", T(6'200), "succeeded"));
+  RETURN_IF(r.RunStatus(T(6'210), "needs_attention", waiting("drain_instance")));
+  RETURN_IF(r.ApprovalGiven("drain_instance", T(40'000), "oncall"));
+  RETURN_IF(r.RunStatus(T(41'000), "running", "resumed by pid 4242"));
+  RETURN_IF(r.Stage(T(41'010), "contain", true));
+  RETURN_IF(r.Approve(
+      "drain_instance", T(41'020),
+      {{"by", "medic approve"}, {"user", "oncall"}, {"given_at", FormatTimeUtc(T(40'000))}}));
+  RETURN_IF(r.Start("drain_instance", T(41'030)));
+  RETURN_IF(r.Command("drain_instance", T(41'040),
+                      {"kubectl", "-n", "prod", "label", "pod", "checkout-7d9f-abcde",
+                       "serving=false", "--overwrite"}));
+  RETURN_IF(r.End("drain_instance", T(42'500), "succeeded"));
+  RETURN_IF(r.Stage(T(42'510), "contain", true, "succeeded"));
+  RETURN_IF(r.Stage(T(42'520), "recover", false));
+  RETURN_IF(
+      r.Awaiting("restart", T(42'530), "kubectl -n prod rollout restart deployment/checkout"));
+  RETURN_IF(r.RunStatus(T(42'540), "needs_attention", waiting("restart")));
+  RETURN_IF(Notify(store, *incident, T(65'000), "firing", false));
   return *incident;
 }
 

@@ -1,8 +1,11 @@
-// A deterministic incident for timeline tests and scripts/bench-timeline, written through the
-// public Store API with fixed timestamps: an Alertmanager alert, one golden-three-minutes run
-// (contain in parallel, diagnose with a crash analysis, recover, verify) with retries, a
-// failed step, approvals, artifacts, an alert repeat and resolution, and the incident closed.
-// Some records hold raw secrets, as a record written by an older medic might.
+// Deterministic incidents for timeline tests and scripts/bench-timeline, written through the
+// public Store API with fixed timestamps. Alerts go through AlertStore::RecordAlert and
+// approvals through ApproveStep, as `medic serve` and `medic approve` write them; run and
+// step events use the runner's wording. The golden incident: an Alertmanager alert, one
+// golden-three-minutes run (contain in parallel, diagnose with a crash analysis, recover,
+// verify) with retries, a failed step, auto_confirm approvals, artifacts, an alert repeat
+// and resolution, and the incident closed. Some records hold raw secrets, as a record
+// written by an older medic might.
 #pragma once
 
 #include <cstdint>
@@ -28,5 +31,11 @@ struct FixtureOptions {
 
 /// Writes the incident into `store`; returns its id.
 Result<int64_t> WriteFixtureIncident(Store& store, const FixtureOptions& options = {});
+
+/// Writes an incident of a webhook run (route auto_confirm false) that stopped before a
+/// destructive step, was approved with `medic approve` by "oncall" and went on, then stopped
+/// before the next one, which still waits (the run needs attention; the incident is open).
+/// Returns its id.
+Result<int64_t> WriteAwaitingApprovalIncident(Store& store);
 
 }  // namespace medic::testing

@@ -213,6 +213,38 @@ TEST_F(TimelineHtml, OnAPhoneTheNarrowChartShowsAndThePageDoesNotScrollSideways)
                                   chart["top"].get<double>() - 50));
 }
 
+TEST_F(TimelineHtml, AStepWaitingForApprovalHasItsOwnBarAndLegend) {
+  {
+    auto store = Store::Open(dir_.Join("medic.db"));
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(testing::WriteAwaitingApprovalIncident(**store).ok());
+  }
+  std::string html = artifacts_ + "/timeline-awaiting.html";
+  auto r = testing::RunCommand({testing::MedicBinary(), "--db", dir_.Join("medic.db"), "timeline",
+                                "2", "--format", "html", "-o", html});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  browser_.Call("POST", "/url", {{"url", "file://" + html}});
+  browser_.Viewport(1280, 900, false);
+  json bars = Bars(browser_, "chart-wide");
+  ASSERT_EQ(bars.size(), 3u) << bars.dump();
+  const json& waiting = bars[2];
+  EXPECT_EQ(waiting["step"], "restart");
+  EXPECT_EQ(waiting["status"], "awaiting_approval");
+  EXPECT_GT(waiting["width"].get<double>(), 0.5) << waiting.dump();
+  EXPECT_GE(waiting["left"].get<double>(), bars[1]["right"].get<double>() - 1)
+      << "it began waiting when drain_instance was done";
+  json legend = browser_.Run(
+      "return Array.from(document.querySelectorAll('.legend li')).map(l => l.textContent);");
+  EXPECT_NE(legend.dump().find("waiting for approval"), std::string::npos) << legend.dump();
+  json chart = browser_.Run(
+      "const b = document.querySelector('svg.chart-wide').getBoundingClientRect();"
+      " return {top: b.top + window.scrollY, height: b.height};");
+  ASSERT_TRUE(chart.contains("top")) << chart.dump();
+  EXPECT_TRUE(browser_.Screenshot(artifacts_ + "/timeline-awaiting-chart.png", 1280,
+                                  static_cast<int>(chart["height"].get<double>()) + 60,
+                                  chart["top"].get<double>() - 10));
+}
+
 TEST_F(TimelineHtml, PrintedThePageUsesTheWideChart) {
   browser_.Cdp("Emulation.setEmulatedMedia", {{"media", "print"}});
   browser_.Viewport(794, 1123, false);  // A4 at 96 dpi

@@ -177,6 +177,32 @@ TEST(Timeline, CommandsOfApprovedStepsAreMarkedAsChanges) {
   EXPECT_FALSE(t.events[1].changes);
 }
 
+TEST(Timeline, OnlyARunThatNeedsAttentionHasStepsWaitingForApproval) {
+  auto make = [](const std::string& status, bool approved) {
+    TimelineRun r = MakeRun(1, 1'000, status);
+    StepRecord s;
+    s.run_id = 1;
+    s.step_id = "restart";
+    s.stage = "recover";
+    s.approved = approved;
+    r.steps.push_back(s);
+    return r;
+  };
+  std::vector<EventRecord> events = {
+      Ev(1, 2'000, "step.awaiting_approval", Json::object(), 1, "restart"),
+      Ev(2, 2'100, "run.needs_attention")};
+  Timeline waiting = AssembleTimeline({}, Incident(), {make("needs_attention", false)}, events);
+  EXPECT_EQ(waiting.runs[0].steps[0].status, "awaiting_approval");
+  EXPECT_EQ(waiting.runs[0].awaiting_since.at("restart"), 2'000);
+  // Approved, not yet continued: no longer waiting for a person.
+  Timeline approved = AssembleTimeline({}, Incident(), {make("needs_attention", true)}, events);
+  EXPECT_EQ(approved.runs[0].steps[0].status, "pending");
+  // A run that failed elsewhere: the step will never run.
+  Timeline failed = AssembleTimeline({}, Incident(), {make("failed", false)}, events);
+  EXPECT_EQ(failed.runs[0].steps[0].status, "pending");
+  EXPECT_TRUE(failed.runs[0].awaiting_since.empty());
+}
+
 TEST(Timeline, AssemblyRedactsWhatTheRecordHolds) {
   TimelineRun r = MakeRun(1, 1'000);
   r.run.params = {{"api_token", "abcdefgh"}, {"service", "checkout"}};
@@ -278,6 +304,60 @@ TEST_F(TimelineCli, ASingleRunHasItsOwnTimeline) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ExpectGolden("run.md", r.out);
   EXPECT_EQ(r.out.find("alert.firing"), std::string::npos);  // alerts are the incident's
+}
+
+// A webhook run that waits for approval: one step approved with `medic approve` (given,
+// then taking effect when the run went on), the next still waiting.
+TEST_F(TimelineCli, AStepWaitingForApprovalIsShownAsWaitingNotAsNotRun) {
+  int64_t incident = 0;
+  {
+    auto store = Store::Open(Db());
+    ASSERT_TRUE(store.ok());
+    auto id = testing::WriteAwaitingApprovalIncident(**store);
+    ASSERT_TRUE(id.ok()) << id.status().message();
+    incident = *id;
+  }
+  std::string id = std::to_string(incident);
+  auto md = Medic({"timeline", id});
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  ExpectGolden("awaiting.md", md.out);
+  EXPECT_NE(md.out.find("| recover | `restart` | waiting for approval | 0 |"), std::string::npos);
+  EXPECT_NE(md.out.find("1 waiting for approval"), std::string::npos);
+  EXPECT_EQ(md.out.find("not run"), std::string::npos);
+
+  auto json = Medic({"timeline", id, "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  ExpectGolden("awaiting.json", json.out);
+  auto j = nlohmann::json::parse(json.out);
+  const auto& steps = j["incident"]["runs"][0]["steps"];
+  EXPECT_EQ(steps[1]["status"], "succeeded");
+  EXPECT_EQ(steps[1]["awaiting_since"], nullptr);
+  EXPECT_EQ(steps[2]["status"], "awaiting_approval");
+  EXPECT_EQ(steps[2]["awaiting_since"], "2026-11-22T03:00:42.530Z");
+  std::vector<std::string> approvals;
+  for (const auto& e : j["events"])
+    if (e["category"] == "approval")
+      approvals.push_back(e["step"].get<std::string>() + " " + e["kind"].get<std::string>());
+  EXPECT_EQ(approvals,
+            (std::vector<std::string>{
+                "drain_instance step.awaiting_approval", "drain_instance step.approval_given",
+                "drain_instance step.approved", "restart step.awaiting_approval"}));
+  EXPECT_EQ(j["milestones"]["contained"]["at"], "2026-11-22T03:00:42.510Z");
+  EXPECT_EQ(j["milestones"]["resolved"], nullptr);
+
+  auto csv = Medic({"timeline", id, "--format", "csv"});
+  EXPECT_NE(csv.out.find(",restart,step.awaiting_approval,approval,warning,awaiting_approval,"),
+            std::string::npos)
+      << csv.out;
+  EXPECT_NE(csv.out.find("waiting for approval to run: kubectl -n prod rollout restart "
+                         "deployment/checkout"),
+            std::string::npos);
+
+  auto html = Medic({"timeline", id, "--format", "html"});
+  EXPECT_NE(html.out.find("data-step=\"restart\" data-status=\"awaiting_approval\""),
+            std::string::npos);
+  EXPECT_NE(html.out.find("#ca8a04\"></span>waiting for approval</li>"), std::string::npos);
+  EXPECT_NE(html.out.find("<td>waiting for approval</td>"), std::string::npos);
 }
 
 TEST_F(TimelineCli, SecretsInTheRecordAreRedactedInEveryFormat) {

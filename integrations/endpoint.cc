@@ -205,6 +205,17 @@ std::string DescribeRequest(const std::string& method, const std::string& url) {
   return method + " " + Redact(url);
 }
 
+bool StatusExpected(const Json& with, long status) {
+  auto codes = ParamStringList(with, "expect_status");
+  if (codes.empty()) return status >= 200 && status < 300;
+  for (const auto& c : codes) {
+    if (c == std::to_string(status)) return true;
+    // "2xx" style classes.
+    if (c.size() == 3 && c[1] == 'x' && c[2] == 'x' && c[0] == '0' + status / 100) return true;
+  }
+  return false;
+}
+
 ParamSpec RequestTimeoutParam() {
   return {"request_timeout",
           ParamType::kDuration,

@@ -70,6 +70,10 @@ Result<Json> ParseJsonAnswer(const std::string& what, const HttpResponse& respon
 /// "METHOD URL" with credentials in the URL redacted, for messages and plans.
 std::string DescribeRequest(const std::string& method, const std::string& url);
 
+/// True when `status` is one the step's `expect_status` parameter lists ("200", "2xx"), or
+/// a 2xx when it lists none.
+bool StatusExpected(const Json& with, long status);
+
 /// The `request_timeout` parameter shared by every endpoint action.
 ParamSpec RequestTimeoutParam();
 

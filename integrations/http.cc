@@ -5,22 +5,12 @@
 
 #include "base/redact.h"
 #include "base/strings.h"
+#include "integrations/endpoint.h"
 #include "integrations/http_client.h"
 #include "integrations/sha256.h"
 
 namespace medic {
 namespace {
-
-bool StatusExpected(const Json& with, long status) {
-  auto codes = ParamStringList(with, "expect_status");
-  if (codes.empty()) return status >= 200 && status < 300;
-  for (const auto& c : codes) {
-    if (c == std::to_string(status)) return true;
-    // "2xx" style classes.
-    if (c.size() == 3 && c[1] == 'x' && c[2] == 'x' && c[0] == '0' + status / 100) return true;
-  }
-  return false;
-}
 
 HttpRequest BuildRequest(const Json& with, StepContext& ctx) {
   HttpRequest req;

@@ -11,16 +11,6 @@
 namespace medic {
 namespace {
 
-bool StatusExpected(const Json& with, long status) {
-  auto codes = ParamStringList(with, "expect_status");
-  if (codes.empty()) return status >= 200 && status < 300;
-  for (const auto& c : codes) {
-    if (c == std::to_string(status)) return true;
-    if (c.size() == 3 && c[1] == 'x' && c[2] == 'x' && c[0] == '0' + status / 100) return true;
-  }
-  return false;
-}
-
 class PostAction : public Action {
  public:
   PostAction() {

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <atomic>
 #include <cstdio>
@@ -122,21 +121,7 @@ limits: {max_body: 64KiB)" +
                                {{"MEDIC_DB", Db()}, {"NO_COLOR", "1"}, {"USER", "oncall"}});
   }
 
-  std::string Query(const std::string& sql) {
-    sqlite3* db;
-    if (sqlite3_open_v2(Db().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return "";
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt* s = nullptr;
-    std::string out;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-      const unsigned char* t = sqlite3_column_text(s, 0);
-      out = t ? reinterpret_cast<const char*>(t) : "";
-    }
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return out;
-  }
+  std::string Query(const std::string& sql) { return testing::QueryRecord(Db(), sql); }
 
   Reply Post(const std::string& path, const std::string& body, httplib::Headers headers = {},
              bool auth = true) {

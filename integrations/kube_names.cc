@@ -401,17 +401,6 @@ std::vector<ParamSpec> KubectlCommonParams() {
   };
 }
 
-Status CheckKubectlCommon(const Json& with) {
-  MEDIC_RETURN_IF_ERROR(CheckPlainArg("param 'kubectl'", ParamString(with, "kubectl")));
-  if (with.contains("kubeconfig"))
-    MEDIC_RETURN_IF_ERROR(CheckPlainArg("param 'kubeconfig'", ParamString(with, "kubeconfig")));
-  if (with.contains("context"))
-    MEDIC_RETURN_IF_ERROR(CheckPlainArg("param 'context'", ParamString(with, "context")));
-  if (with.contains("namespace"))
-    MEDIC_RETURN_IF_ERROR(CheckDnsLabel("param 'namespace'", ParamString(with, "namespace")));
-  return Status::Ok();
-}
-
 // kubectl with nothing to talk to is an integration that is not configured: the step is
 // skipped, not failed. A kubeconfig named but missing is a mistake, and fails.
 Status CheckKubectlConfigured(const Json& with) {

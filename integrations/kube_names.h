@@ -67,9 +67,6 @@ struct Kubectl {
 /// request_timeout.
 std::vector<ParamSpec> KubectlCommonParams();
 
-/// Checks the common parameters (values already normalised) before anything runs.
-Status CheckKubectlCommon(const Json& with);
-
 /// The command line from the (checked) common parameters.
 Kubectl KubectlFrom(const Json& with);
 

@@ -53,7 +53,9 @@ std::vector<std::string> KubectlAction::Plan(const Json& with) const {
 }
 
 Status KubectlAction::Run(const Json& with, StepContext& ctx, Json& outputs) {
-  MEDIC_RETURN_IF_ERROR(CheckKubectlCommon(with));
+  // The runner has checked rendered values already; an action run directly is checked too.
+  if (auto problems = CheckParams(info_, with, /*allow_templates=*/false); !problems.empty())
+    return Status::Invalid(problems.front());
   MEDIC_RETURN_IF_ERROR(Check(with));
   MEDIC_RETURN_IF_ERROR(CheckKubectlConfigured(with));
   Kubectl k = KubectlFrom(with);

@@ -20,7 +20,8 @@
 namespace medic {
 
 /// What every kubectl action shares: the common parameters, checks before anything runs
-/// (names, configuration, the binary) and Plan() from the same command lines Run() uses.
+/// (the schema's name checks, configuration, the binary) and Plan() from the same command lines
+/// Run() uses.
 class KubectlAction : public Action {
  public:
   const ActionInfo& info() const override { return info_; }
@@ -32,8 +33,9 @@ class KubectlAction : public Action {
   KubectlAction(std::string name, std::string summary, std::vector<ParamSpec> params,
                 std::vector<OutputSpec> outputs, bool idempotent, bool destructive);
 
-  /// Checks the action's own parameters; nothing has run yet.
-  virtual Status Check(const Json& with) const = 0;
+  /// Checks what the parameters' schema cannot say (ranges, one parameter against another);
+  /// Run has already checked each value against its ParamSpec. Nothing has run yet.
+  virtual Status Check(const Json& /*with*/) const { return Status::Ok(); }
   /// The kubectl argument lists Run would use (after the global flags), for --dry-run.
   /// Trailing arguments starting with '[' or '>' are notes, shown unquoted.
   virtual std::vector<std::vector<std::string>> Commands(const Json& with) const = 0;

@@ -59,10 +59,7 @@ class IsolateAction : public KubectlAction {
 
  protected:
   Status Check(const Json& with) const override {
-    MEDIC_RETURN_IF_ERROR(CheckDnsSubdomain("param 'pod'", ParamString(with, "pod")));
     auto remove = ParamStringList(with, "remove_labels");
-    for (const auto& key : remove)
-      MEDIC_RETURN_IF_ERROR(CheckLabelKey("param 'remove_labels'", key));
     const Json& set = with.contains("set_labels") ? with["set_labels"] : Json::object();
     for (auto it = set.begin(); it != set.end(); ++it) {
       MEDIC_RETURN_IF_ERROR(CheckLabelKey("param 'set_labels'", it.key()));
@@ -168,8 +165,6 @@ class EnvoyFailAction : public KubectlAction {
 
  protected:
   Status Check(const Json& with) const override {
-    MEDIC_RETURN_IF_ERROR(CheckDnsSubdomain("param 'pod'", ParamString(with, "pod")));
-    MEDIC_RETURN_IF_ERROR(CheckDnsLabel("param 'container'", ParamString(with, "container")));
     int64_t port = ParamInt(with, "admin_port");
     if (port < 1 || port > 65535)
       return Status::Invalid("param 'admin_port': " + std::to_string(port) + " is not a TCP port");
@@ -239,11 +234,6 @@ class SetImageAction : public KubectlAction {
             /*idempotent=*/true, /*destructive=*/true) {}
 
  protected:
-  Status Check(const Json& with) const override {
-    MEDIC_RETURN_IF_ERROR(CheckDnsSubdomain("param 'deployment'", ParamString(with, "deployment")));
-    MEDIC_RETURN_IF_ERROR(CheckDnsLabel("param 'container'", ParamString(with, "container")));
-    return CheckImageRef("param 'image'", ParamString(with, "image"));
-  }
   static std::vector<std::string> SetArgs(const Json& with) {
     return {"set", "image", "deployment/" + ParamString(with, "deployment"),
             ParamString(with, "container") + "=" + ParamString(with, "image")};
@@ -296,7 +286,6 @@ class RolloutStatusAction : public KubectlAction {
 
  protected:
   Status Check(const Json& with) const override {
-    MEDIC_RETURN_IF_ERROR(CheckDnsSubdomain("param 'deployment'", ParamString(with, "deployment")));
     if (ParamInt(with, "timeout") < 1000) return Status::Invalid("param 'timeout': at least 1s");
     return Status::Ok();
   }
@@ -363,11 +352,7 @@ class SimpleAction : public KubectlAction {
         check_(std::move(check)) {}
 
  protected:
-  Status Check(const Json& with) const override {
-    MEDIC_RETURN_IF_ERROR(
-        CheckDnsSubdomain("param '" + subject_ + "'", ParamString(with, subject_)));
-    return check_(with);
-  }
+  Status Check(const Json& with) const override { return check_(with); }
   std::vector<std::vector<std::string>> Commands(const Json& with) const override {
     return {args_(with)};
   }

@@ -98,9 +98,6 @@ class GcoreAction : public KubectlAction {
   static constexpr const char* kRemotePrefix = "/tmp/medic-core";
 
   Status Check(const Json& with) const override {
-    MEDIC_RETURN_IF_ERROR(CheckDnsSubdomain("param 'pod'", ParamString(with, "pod")));
-    MEDIC_RETURN_IF_ERROR(CheckDnsLabel("param 'container'", ParamString(with, "container")));
-    MEDIC_RETURN_IF_ERROR(CheckImageRef("param 'image'", ParamString(with, "image")));
     if (ParamInt(with, "pid") < 1) return Status::Invalid("param 'pid': must be 1 or more");
     if (with.contains("process"))
       MEDIC_RETURN_IF_ERROR(CheckProcessName("param 'process'", ParamString(with, "process")));

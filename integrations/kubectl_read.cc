@@ -82,11 +82,6 @@ class PodsAction : public KubectlAction {
             /*idempotent=*/true, /*destructive=*/false) {}
 
  protected:
-  Status Check(const Json& with) const override {
-    if (with.contains("selector"))
-      return CheckLabelSelector("param 'selector'", ParamString(with, "selector"));
-    return Status::Ok();
-  }
   std::vector<std::vector<std::string>> Commands(const Json& with) const override {
     std::vector<std::string> args = {"get", "pods"};
     if (!ParamString(with, "selector").empty()) {
@@ -170,9 +165,6 @@ class LogsAction : public KubectlAction {
 
  protected:
   Status Check(const Json& with) const override {
-    MEDIC_RETURN_IF_ERROR(CheckDnsSubdomain("param 'pod'", ParamString(with, "pod")));
-    if (with.contains("container"))
-      MEDIC_RETURN_IF_ERROR(CheckDnsLabel("param 'container'", ParamString(with, "container")));
     if (ParamInt(with, "tail") < 0) return Status::Invalid("param 'tail': must be 0 or more");
     return Status::Ok();
   }
@@ -302,7 +294,6 @@ class PprofAction : public KubectlAction {
 
  protected:
   Status Check(const Json& with) const override {
-    MEDIC_RETURN_IF_ERROR(CheckDnsSubdomain("param 'pod'", ParamString(with, "pod")));
     int64_t port = ParamInt(with, "port");
     if (port < 1 || port > 65535)
       return Status::Invalid("param 'port': " + std::to_string(port) + " is not a TCP port");

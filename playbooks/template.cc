@@ -23,11 +23,16 @@ Result<std::vector<TemplateRef>> ExtractRefs(const std::string& text) {
   while ((pos = text.find("{{", pos)) != std::string::npos) {
     size_t end = text.find("}}", pos + 2);
     if (end == std::string::npos)
-      return Status::Invalid("unterminated '{{' at offset " + std::to_string(pos) + " in \"" + text + "\"");
+      return Status::Invalid("unterminated '{{' at offset " + std::to_string(pos) + " in \"" +
+                             text + "\"");
     std::string path(Trim(std::string_view(text).substr(pos + 2, end - pos - 2)));
+    bool optional = !path.empty() && path.back() == '?';
+    if (optional) path.pop_back();
     if (!IsValidPath(path))
-      return Status::Invalid("'{{ " + path + " }}' is not a reference (expected e.g. {{ params.name }})");
-    refs.push_back({path, pos});
+      return Status::Invalid("'{{ " + path + (optional ? "?" : "") +
+                             " }}' is not a reference (expected e.g. {{ params.name }} or "
+                             "{{ steps.ID.outputs.KEY? }})");
+    refs.push_back({path, pos, optional});
     pos = end + 2;
   }
   return refs;
@@ -71,27 +76,37 @@ const Json* JsonAtPath(const Json& value, const std::vector<std::string>& rest) 
   return cur;
 }
 
-Result<Json> RenderString(const std::string& text, const Resolver& resolve,
-                          const std::function<Json(const std::string&)>* missing) {
+namespace {
+
+// RenderString's work; sets `*absent` when `text` is exactly one optional reference that has
+// no value (a list leaves such an element out).
+Result<Json> Render(const std::string& text, const Resolver& resolve,
+                    const std::function<Json(const std::string&)>* missing, bool* absent) {
   auto refs = ExtractRefs(text);
   if (!refs.ok()) return refs.status();
   if (refs->empty()) return Json(text);
-  auto lookup = [&](const std::string& path) -> Result<Json> {
-    auto v = resolve(path);
-    if (v.ok() || !missing || v.status().code() != Code::kNotFound) return v;
-    return (*missing)(path);
+  bool any_absent = false;
+  auto lookup = [&](const TemplateRef& ref) -> Result<Json> {
+    auto v = resolve(ref.path);
+    if (v.ok() || v.status().code() != Code::kNotFound) return v;
+    if (missing) return (*missing)(ref.path);
+    if (!ref.optional) return v;
+    any_absent = true;
+    return Json("");
   };
   // A string that is exactly one reference keeps the value's type.
   const TemplateRef& first = refs->front();
   if (refs->size() == 1 && first.offset == text.find_first_not_of(" \t") &&
       Trim(text.substr(text.find("}}", first.offset) + 2)).empty()) {
-    return lookup(first.path);
+    auto v = lookup(first);
+    if (absent) *absent = any_absent;
+    return v;
   }
   std::string out;
   size_t pos = 0;
   for (const auto& ref : *refs) {
     out.append(text, pos, ref.offset - pos);
-    auto v = lookup(ref.path);
+    auto v = lookup(ref);
     if (!v.ok()) return v.status();
     out += ValueText(*v);
     pos = text.find("}}", ref.offset) + 2;
@@ -100,15 +115,24 @@ Result<Json> RenderString(const std::string& text, const Resolver& resolve,
   return Json(out);
 }
 
+}  // namespace
+
+Result<Json> RenderString(const std::string& text, const Resolver& resolve,
+                          const std::function<Json(const std::string&)>* missing) {
+  return Render(text, resolve, missing, nullptr);
+}
+
 Result<Json> RenderJson(const Json& value, const Resolver& resolve,
                         const std::function<Json(const std::string&)>* missing) {
   if (value.is_string()) return RenderString(value.get<std::string>(), resolve, missing);
   if (value.is_array()) {
     Json out = Json::array();
     for (const auto& v : value) {
-      auto r = RenderJson(v, resolve, missing);
+      bool absent = false;
+      auto r = v.is_string() ? Render(v.get<std::string>(), resolve, missing, &absent)
+                             : RenderJson(v, resolve, missing);
       if (!r.ok()) return r;
-      out.push_back(std::move(*r));
+      if (!absent) out.push_back(std::move(*r));
     }
     return out;
   }

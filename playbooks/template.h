@@ -2,6 +2,9 @@
 // A reference is looked up as data and substituted once; the result is never parsed
 // again, so a value containing "{{" or quotes cannot inject anything. A string that is a
 // single reference keeps the referenced value's JSON type (a list stays a list).
+// "{{ path? }}" is an optional reference: when the path has no value (a step that failed
+// or was skipped wrote no outputs) it renders as "", and a list element that is nothing but
+// a missing optional reference is left out of its list.
 #pragma once
 
 #include <functional>
@@ -21,6 +24,7 @@ using Resolver = std::function<Result<Json>(const std::string& path)>;
 struct TemplateRef {
   std::string path;
   size_t offset = 0;
+  bool optional = false;  // written "{{ path? }}"
 };
 
 /// Every "{{ path }}" in `text`. Fails on an unterminated "{{" or an invalid path.
@@ -33,7 +37,8 @@ Result<std::vector<TemplateRef>> ExtractRefsJson(const Json& value);
 bool IsValidPath(const std::string& path);
 
 /// Renders one string. Missing paths fail with kNotFound naming the path, unless
-/// `missing` is non-null, in which case it is called to produce a stand-in (dry runs).
+/// `missing` is non-null, in which case it is called to produce a stand-in (dry runs), or
+/// the reference is optional (rendered as "").
 Result<Json> RenderString(const std::string& text, const Resolver& resolve,
                           const std::function<Json(const std::string&)>* missing = nullptr);
 

@@ -167,6 +167,22 @@ const std::vector<std::string> kRestartRequests = {
     "GET /api/v1/namespaces/shop/services/checkout:8080/proxy/healthz (kubectl get)",
 };
 
+// What the hotfix path sends after the contain stage, in this order.
+const std::vector<std::string> kHotfixRequests = {
+    // set_known_image: medic reads the current image, then kubectl set image
+    "GET " + kCheckout + " (kubectl get)",
+    "GET " + kCheckout + " (kubectl set image)",
+    "PATCH " + kCheckout + "?fieldManager=kubectl-set (kubectl set image)",
+    // rollout_status
+    "GET " + kCheckout + " (kubectl rollout status)",
+    "GET " + kDeps + "?fieldSelector=metadata.name=checkout (kubectl rollout status)",
+    "GET " + kDeps + "?fieldSelector=metadata.name=checkout&watch=true (kubectl rollout status)",
+    // remove_isolated
+    "DELETE " + kCrashedPath + " (kubectl delete)",
+    // healthz, through the Service proxy
+    "GET /api/v1/namespaces/shop/services/checkout:8080/proxy/healthz (kubectl get)",
+};
+
 // Asserts the requests of a run in order: locate's list; contain's 7 (in any order, but
 // each kubectl command's own in order); then, since diagnose sends none, `recover`'s.
 void ExpectRequests(const std::vector<KubeRequest>& reqs, const std::string& log_query,
@@ -211,6 +227,23 @@ void ExpectRestartPatch(const std::vector<KubeRequest>& reqs) {
       EXPECT_FALSE(r["body"]["spec"]["template"].contains("spec")) << "the image must not change";
     }
   EXPECT_EQ(patches, 1);
+}
+
+// Asserts that the hotfix's PATCH set the fixed image, and the peer's state after it: the
+// Deployment runs the fixed image and the isolated pod is gone.
+void ExpectHotfixRolledOut(const std::vector<KubeRequest>& reqs, const json& state) {
+  int patches = 0;
+  for (const auto& r : reqs)
+    if (r["method"] == "PATCH" && r["path"] == kCheckout) {
+      ++patches;
+      EXPECT_EQ(r["headers"]["content-type"], "application/strategic-merge-patch+json");
+      EXPECT_EQ(r["body"]["spec"]["template"]["spec"]["containers"],
+                json::array({{{"image", kFixed}, {"name", "app"}}}));
+    }
+  EXPECT_EQ(patches, 1);
+  ASSERT_EQ(state["deployments"].size(), 1u);
+  EXPECT_EQ(state["deployments"][0]["spec"]["template"]["spec"]["containers"][0]["image"], kFixed);
+  for (const auto& pod : state["pods"]) EXPECT_NE(pod["metadata"]["name"], kCrashed);
 }
 
 // Why the optional integrations skip when they have no endpoint.
@@ -389,33 +422,8 @@ TEST_F(GoldenK8s, AKnownCrashTakesTheHotfixPathWithTheseRequestsInThisOrder) {
   EXPECT_EQ(Step(run->id, "healthz").outputs["stdout"], "ok\n");
 
   auto reqs = peer_.ApiRequests();
-  ExpectRequests(
-      reqs, "container=app&previous=true",
-      {
-          // set_known_image: medic reads the current image, then kubectl set image
-          "GET " + kCheckout + " (kubectl get)",
-          "GET " + kCheckout + " (kubectl set image)",
-          "PATCH " + kCheckout + "?fieldManager=kubectl-set (kubectl set image)",
-          // rollout_status
-          "GET " + kCheckout + " (kubectl rollout status)",
-          "GET " + kDeps + "?fieldSelector=metadata.name=checkout (kubectl rollout status)",
-          "GET " + kDeps +
-              "?fieldSelector=metadata.name=checkout&watch=true (kubectl rollout status)",
-          // remove_isolated
-          "DELETE " + kCrashedPath + " (kubectl delete)",
-          // healthz, through the Service proxy
-          "GET /api/v1/namespaces/shop/services/checkout:8080/proxy/healthz (kubectl get)",
-      });
-  for (const auto& r : reqs)
-    if (r["method"] == "PATCH" && r["path"] == kCheckout) {
-      EXPECT_EQ(r["headers"]["content-type"], "application/strategic-merge-patch+json");
-      EXPECT_EQ(r["body"]["spec"]["template"]["spec"]["containers"],
-                json::array({{{"image", kFixed}, {"name", "app"}}}));
-    }
-  json state = peer_.State();
-  ASSERT_EQ(state["deployments"].size(), 1u);
-  EXPECT_EQ(state["deployments"][0]["spec"]["template"]["spec"]["containers"][0]["image"], kFixed);
-  for (const auto& pod : state["pods"]) EXPECT_NE(pod["metadata"]["name"], kCrashed);
+  ExpectRequests(reqs, "container=app&previous=true", kHotfixRequests);
+  ExpectHotfixRolledOut(reqs, peer_.State());
 }
 
 TEST_F(GoldenK8s, AnUnknownCrashTakesTheRestartPathWithTheseRequestsInThisOrder) {
@@ -473,25 +481,63 @@ TEST_F(GoldenK8s, AGoroutineLeakWithoutACrashTakesTheRestartPath) {
   ExpectRestartPatch(reqs);
 }
 
-TEST_F(GoldenK8s, WithoutAGoroutineDumpThereIsNoAnalysisAndTheRunStillRestarts) {
-  // A known crash, but nothing serves pprof on 6060 (the pod proxy answers 503): analyze has
-  // no dump to read, and recover falls back to the restart instead of stopping the run with
-  // the bad pod out of rotation.
+// The goroutines step's failure when nothing serves pprof on 6060.
+const std::string kNoPprof =
+    "failed: kubectl get --raw " + kCrashedPath +
+    ":6060/proxy/debug/pprof/goroutine?debug=2 failed (exit code 1): Error from server "
+    "(ServiceUnavailable): error trying to reach service: dial tcp 10.1.0.11:6060: connect: "
+    "connection refused";
+
+TEST_F(GoldenK8s, WithoutAGoroutineDumpTheLogAloneFindsTheKnownCrashAndTheHotfixRollsOut) {
+  // Nothing serves pprof on 6060 (the pod proxy answers 503): analyze reads the previous log
+  // alone, finds the known crash there, and the fixed image is rolled out.
   StartPeer(Seed(CrashOutput("nilmap"), ""));
 
   auto run = RunGolden(json::object());
   ASSERT_TRUE(run.ok()) << run.status().message();
   EXPECT_EQ(run->status, "succeeded") << run->error << "\n" << harness_.Events(run->id);
   auto expected = RestartOutcomes();
-  expected["goroutines"] =
-      "failed: kubectl get --raw " + kCrashedPath +
-      ":6060/proxy/debug/pprof/goroutine?debug=2 failed (exit code 1): Error from server "
-      "(ServiceUnavailable): error trying to reach service: dial tcp 10.1.0.11:6060: connect: "
-      "connection refused";
-  expected["analyze"] = "failed: bad parameters: 'steps.goroutines.outputs.path' has no value";
+  expected["goroutines"] = kNoPprof;
+  expected["set_known_image"] = "succeeded";
+  expected["rollout_status"] = "succeeded";
+  expected["restart"] = expected["restart_status"] = kWhenFalse;
+  EXPECT_EQ(Outcomes(run->id), expected);
+  StepRecord analyze = Step(run->id, "analyze");
+  EXPECT_EQ(analyze.outputs["sources"].size(), 1u) << Describe(analyze);
+  EXPECT_EQ(analyze.outputs["sources"][0]["path"], Step(run->id, "logs").outputs["path"]);
+  EXPECT_EQ(analyze.outputs["recommendation"]["action"], "hotfix") << Describe(analyze);
+
+  auto reqs = peer_.ApiRequests();
+  ExpectRequests(reqs, "container=app&previous=true", kHotfixRequests);
+  ExpectHotfixRolledOut(reqs, peer_.State());
+}
+
+TEST_F(GoldenK8s, WithNeitherLogNorDumpThereIsNoAnalysisAndTheRunStillRestarts) {
+  // medic may not read pod logs (RBAC answers 403), and nothing serves pprof: analyze has
+  // nothing to read, and recover falls back to the restart instead of stopping the run with
+  // the bad pod out of rotation.
+  json seed = Seed(CrashOutput("nilmap"), "");
+  seed["faults"] = {{{"method", "GET"},
+                     {"pathRegex", "/log\\?"},
+                     {"status", 403},
+                     {"message", "pods \"" + kCrashed +
+                                     "\" is forbidden: User \"medic\" cannot get resource "
+                                     "\"pods/log\" in API group \"\" in the namespace \"shop\""}}};
+  StartPeer(seed);
+
+  auto run = RunGolden(json::object());
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_EQ(run->status, "succeeded") << run->error << "\n" << harness_.Events(run->id);
+  auto expected = RestartOutcomes();
+  expected["goroutines"] = kNoPprof;
+  expected["logs"] = "failed: " + Step(run->id, "logs").error;
+  expected["analyze"] = "failed: nothing to analyze: give logs and/or core";
+  expected["upload_evidence"] = kWhenFalse;
   expected["summary"] = kWhenFalse;
   expected["summary_no_crash"] = kNoSlack;
   EXPECT_EQ(Outcomes(run->id), expected);
+  EXPECT_NE(Step(run->id, "logs").error.find("cannot get resource \"pods/log\""), std::string::npos)
+      << Step(run->id, "logs").error;
 
   ExpectRequests(peer_.ApiRequests(), "container=app&previous=true", kRestartRequests);
 }

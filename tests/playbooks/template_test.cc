@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "playbooks/template.h"
+
+#include <gtest/gtest.h>
 
 namespace medic {
 namespace {
@@ -39,11 +39,50 @@ TEST(Template, MissingReferenceFailsUnlessAStandInIsGiven) {
   auto r = RenderString("{{ params.nope }}", FromJson(Json::object()));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kNotFound);
-  std::function<Json(const std::string&)> stand_in = [](const std::string& p) { return Json("<" + p + ">"); };
-  EXPECT_EQ(*RenderString("a {{ params.nope }}", FromJson(Json::object()), &stand_in), "a <params.nope>");
+  std::function<Json(const std::string&)> stand_in = [](const std::string& p) {
+    return Json("<" + p + ">");
+  };
+  EXPECT_EQ(*RenderString("a {{ params.nope }}", FromJson(Json::object()), &stand_in),
+            "a <params.nope>");
+}
+
+TEST(Template, AMissingOptionalReferenceIsEmptyAndLeavesItsListElementOut) {
+  Json data = {{"steps", {{"logs", {{"outputs", {{"path", "/tmp/log"}}}}}}}};
+  auto text = RenderString("dump={{ steps.dump.outputs.path? }};", FromJson(data));
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  EXPECT_EQ(*text, "dump=;");
+  EXPECT_EQ(*RenderString("{{ steps.dump.outputs.path? }}", FromJson(data)), "");
+  EXPECT_EQ(*RenderString("{{ steps.logs.outputs.path? }}", FromJson(data)), "/tmp/log");
+
+  auto list = RenderJson(Json{{"logs",
+                               {"{{ steps.logs.outputs.path? }}", "{{ steps.dump.outputs.path? }}",
+                                "x{{ steps.dump.outputs.path? }}"}}},
+                         FromJson(data));
+  ASSERT_TRUE(list.ok()) << list.status().message();
+  EXPECT_EQ((*list)["logs"], Json({"/tmp/log", "x"}));
+  // Without `?` a missing value is still an error.
+  auto strict = RenderJson(Json{{"logs", {"{{ steps.dump.outputs.path }}"}}}, FromJson(data));
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(strict.status().code(), Code::kNotFound);
+  // A dry run shows what would be there.
+  std::function<Json(const std::string&)> stand_in = [](const std::string& p) {
+    return Json("<" + p + ">");
+  };
+  auto dry = RenderJson(Json::array({"{{ steps.dump.outputs.path? }}"}), FromJson(data), &stand_in);
+  ASSERT_TRUE(dry.ok());
+  EXPECT_EQ(*dry, Json::array({"<steps.dump.outputs.path>"}));
+
+  auto refs = ExtractRefs("{{ steps.dump.outputs.path? }} {{ params.x }}");
+  ASSERT_TRUE(refs.ok());
+  ASSERT_EQ(refs->size(), 2u);
+  EXPECT_EQ((*refs)[0].path, "steps.dump.outputs.path");
+  EXPECT_TRUE((*refs)[0].optional);
+  EXPECT_FALSE((*refs)[1].optional);
 }
 
 TEST(Template, MalformedReferencesAreRejected) {
+  EXPECT_FALSE(ExtractRefs("{{ ? }}").ok());
+  EXPECT_FALSE(ExtractRefs("{{ params.x?? }}").ok());
   EXPECT_FALSE(ExtractRefs("{{ params.x").ok());
   EXPECT_FALSE(ExtractRefs("{{ params.x | upper }}").ok());
   EXPECT_FALSE(ExtractRefs("{{ }}").ok());

@@ -67,6 +67,11 @@ class DemoIncident : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return json::parse(r.out, nullptr, false);
   }
+  static json StepOutputs(const json& run, const std::string& id) {
+    for (const auto& s : run["steps"])
+      if (s["id"] == id) return s["outputs"];
+    return json();
+  }
   std::string Output() const { return result_->out + "\n--- stderr\n" + result_->err; }
 
   static ScopedTempDir* dir_;
@@ -147,6 +152,22 @@ TEST_F(DemoIncident, TheAnalysisFoundTheRealCulpritInTheDemoSource) {
   std::string file = analyze["culprit"]["file"];
   EXPECT_EQ(file.substr(file.rfind('/') + 1), "carts.go");
   EXPECT_EQ(analyze["recommendation"]["action"], "hotfix");
+  // The service's log, and the live goroutine dump the contain stage captured.
+  ASSERT_EQ(analyze["sources"].size(), 2u) << analyze["sources"].dump(2);
+  EXPECT_EQ(analyze["sources"][0]["crash_found"], true);
+  EXPECT_EQ(analyze["sources"][1]["path"], StepOutputs(run, "goroutines")["path"]);
+}
+
+TEST_F(DemoIncident, TheHtmlTimelineItPointsToOutlivesTheDemo) {
+  ASSERT_EQ(result_->exit_code, 0) << Output();
+  const std::string mark = "(html: ";
+  size_t at = result_->out.find(mark);
+  ASSERT_NE(at, std::string::npos) << Output();
+  at += mark.size();
+  std::string path = result_->out.substr(at, result_->out.find(')', at) - at);
+  // Beside the run's evidence, not in the demo's working directory.
+  EXPECT_EQ(path.rfind(dir_->Join("runs") + "/", 0), 0u) << path;
+  EXPECT_NE(ReadFile(path).find("<svg"), std::string::npos) << path;
 }
 
 TEST_F(DemoIncident, TheCoreAndTheGoroutineDumpWereUploadedWithTheirChecksums) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
 #include <string>
 
@@ -67,10 +68,11 @@ class DemoIncident : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return json::parse(r.out, nullptr, false);
   }
-  static json StepOutputs(const json& run, const std::string& id) {
-    for (const auto& s : run["steps"])
-      if (s["id"] == id) return s["outputs"];
-    return json();
+  // The steps of `run` (`medic show --json`) by id.
+  static std::map<std::string, json> StepsById(const json& run) {
+    std::map<std::string, json> steps;
+    for (const auto& s : run["steps"]) steps[s["id"]] = s;
+    return steps;
   }
   std::string Output() const { return result_->out + "\n--- stderr\n" + result_->err; }
 
@@ -111,8 +113,7 @@ TEST_F(DemoIncident, EveryStageSucceededWithContainInsideItsBudgets) {
   ASSERT_EQ(result_->exit_code, 0) << Output();
   json run = Medic({"show", "1", "--json"});
   ASSERT_EQ(run["status"], "succeeded") << run.dump(2);
-  std::map<std::string, json> steps;
-  for (const auto& s : run["steps"]) steps[s["id"]] = s;
+  std::map<std::string, json> steps = StepsById(run);
   // Contain: all of it ran in parallel and inside its budgets (10 s freeze, 45 s capture,
   // 15 s degrade); paging is not configured in the demo.
   for (const char* id : {"find", "snapshot", "marker", "silence", "goroutines", "core", "degrade"}) {
@@ -143,9 +144,8 @@ TEST_F(DemoIncident, EveryStageSucceededWithContainInsideItsBudgets) {
 TEST_F(DemoIncident, TheAnalysisFoundTheRealCulpritInTheDemoSource) {
   ASSERT_EQ(result_->exit_code, 0) << Output();
   json run = Medic({"show", "1", "--json"});
-  json analyze;
-  for (const auto& s : run["steps"])
-    if (s["id"] == "analyze") analyze = s["outputs"];
+  std::map<std::string, json> steps = StepsById(run);
+  json analyze = steps["analyze"]["outputs"];
   EXPECT_EQ(analyze["category"], "nil_map_write") << analyze.dump(2);
   EXPECT_EQ(analyze["culprit"]["function"], "main.(*Cart).Add");
   EXPECT_EQ(analyze["culprit"]["line"], 25);
@@ -155,7 +155,7 @@ TEST_F(DemoIncident, TheAnalysisFoundTheRealCulpritInTheDemoSource) {
   // The service's log, and the live goroutine dump the contain stage captured.
   ASSERT_EQ(analyze["sources"].size(), 2u) << analyze["sources"].dump(2);
   EXPECT_EQ(analyze["sources"][0]["crash_found"], true);
-  EXPECT_EQ(analyze["sources"][1]["path"], StepOutputs(run, "goroutines")["path"]);
+  EXPECT_EQ(analyze["sources"][1]["path"], steps["goroutines"]["outputs"]["path"]);
 }
 
 TEST_F(DemoIncident, TheHtmlTimelineItPointsToOutlivesTheDemo) {

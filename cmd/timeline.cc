@@ -2,7 +2,7 @@
 // runs and alerts) or of one run, as Markdown, JSON, CSV or a self-contained HTML page.
 // The positional id is an incident: the postmortem's unit is the incident, and an explicit
 // --run keeps the two id spaces from being mistaken for each other.
-#include "store/timeline.h"
+#include "report/timeline.h"
 
 #include <malloc.h>
 #include <sys/mman.h>

@@ -1,4 +1,4 @@
-// How a timeline (store/timeline.h) is written out for a postmortem: Markdown (summary and
+// How a timeline (report/timeline.h) is written out for a postmortem: Markdown (summary and
 // tables to paste into a doc), JSON (the stable schema below), CSV (one event a row) and a
 // self-contained HTML page with an SVG chart of the steps (timeline_html.cc). Times are
 // shown in one zone, UTC unless --tz names another; TimeFormatter does the conversion.
@@ -30,7 +30,7 @@
 //      "severity", "status", "message", "attempts", "duration_ms", "budget_ms",
 //      "over_budget", "changes", "data"}]}
 //
-// Event kinds and their data, as recorded (store/timeline.h categorizes them):
+// Event kinds and their data, as recorded (report/timeline.h categorizes them):
 //   alert.firing (the alert that opened the incident), alert.repeated (any later firing
 //     notification), alert.resolved: {"labels", "annotations", "startsAt", "endsAt" (RFC
 //     3339 UTC or null), "fingerprint", "source", "status", "route", "dedup_key"}
@@ -56,7 +56,7 @@
 
 #include "base/json.h"
 #include "base/status.h"
-#include "store/timeline.h"
+#include "report/timeline.h"
 
 namespace medic {
 

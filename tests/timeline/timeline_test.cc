@@ -1,7 +1,7 @@
 // The post-incident timeline: milestones and durations assembled from the record, the
 // md/json/csv exports compared with golden files, redaction, and how ids are resolved.
 // Golden files live in tests/timeline/golden/; MEDIC_UPDATE_GOLDEN=1 rewrites them.
-#include "store/timeline.h"
+#include "report/timeline.h"
 
 #include <gtest/gtest.h>
 

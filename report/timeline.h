@@ -1,8 +1,8 @@
 // The post-incident timeline: every recorded fact of an incident (or of one run) in time
-// order, plus the milestones and derived durations a postmortem asks for. Built from the
-// public Store API only; every string is redacted here, so each rendering is safe to share.
-// Rendering (md, json, csv, html) lives in cmd/timeline_format. Start with BuildTimeline,
-// then Timeline below.
+// order, plus the milestones and derived durations a postmortem asks for (milestones.h).
+// Built from the public Store API only; every string is redacted here, so each rendering is
+// safe to share. Renderings live next to it (timeline_json, timeline_markdown, timeline_csv,
+// timeline_html). Start with BuildTimeline, then Timeline below.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +13,7 @@
 
 #include "base/json.h"
 #include "base/status.h"
+#include "report/milestones.h"
 #include "store/store.h"
 
 namespace medic {
@@ -23,13 +24,6 @@ struct TimelineScope {
   Kind kind = Kind::kIncident;
   int64_t id = 0;
 };
-
-/// The milestones, in the order they normally happen.
-inline constexpr const char* kMilestoneNames[] = {
-    "detected", "triggered", "contained", "diagnosed", "mitigated", "verified", "resolved"};
-
-/// The overall SLA of the golden three minutes: contained within 3 minutes of the trigger.
-inline constexpr int64_t kContainBudgetMs = 180'000;
 
 struct TimelineOptions {
   TimelineScope scope;
@@ -93,26 +87,6 @@ struct TimelineAnalysis {
   Json raw = Json::object();   ///< the whole result, redacted
 };
 
-/// A milestone: when it was reached (0: not reached) and which fact says so.
-struct Milestone {
-  std::string name;
-  int64_t at = 0;
-  std::string source;  ///< e.g. "stage contain finished (run 12)"
-  int64_t run_id = 0;
-};
-
-/// A duration between two milestones, with its budget when it has one.
-struct DerivedDuration {
-  std::string name;  ///< time_to_trigger, time_to_contain, ...
-  std::string from;  ///< milestone names
-  std::string to;
-  int64_t ms = -1;        ///< -1: one of the milestones was not reached
-  int64_t budget_ms = 0;  ///< 0: no budget
-  /// met | missed | pending (not reached yet, the incident goes on) | "" (no budget, or
-  /// nothing to measure from).
-  std::string verdict;
-};
-
 struct Timeline {
   TimelineScope scope;
   IncidentRecord incident;
@@ -136,12 +110,6 @@ Result<Timeline> BuildTimeline(Store& store, const TimelineOptions& options);
 /// exposed for tests. `runs` are the scope's runs; `events` may be in any order.
 Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord incident,
                           std::vector<TimelineRun> runs, std::vector<EventRecord> events);
-
-/// The milestone a stage name marks when that stage finishes: contain -> contained,
-/// diagnose -> diagnosed, recover/mitigate -> mitigated, verify -> verified (case-insensitive,
-/// also the -ment/-is/-y/-ion nouns: containment, diagnosis, recovery, mitigation,
-/// verification); "" for any other stage.
-std::string MilestoneOfStage(std::string_view stage);
 
 /// The analysis result held in step outputs: the outputs themselves when they have
 /// "category" and "recommendation", else outputs.json when it has them; nullptr otherwise.

@@ -1,53 +1,18 @@
-#include "store/timeline.h"
+#include "report/timeline.h"
 
 #include <algorithm>
-#include <cctype>
 #include <climits>
 #include <map>
 #include <numeric>
-#include <set>
 #include <tuple>
 #include <unordered_map>
 
 #include "base/redact.h"
 #include "base/strings.h"
+#include "report/json_fields.h"
 
 namespace medic {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string StringAt(const Json& obj, const char* key) {
-  if (!obj.is_object()) return "";
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-int64_t IntAt(const Json& obj, const char* key, int64_t fallback) {
-  if (!obj.is_object()) return fallback;
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_number() ? it->get<int64_t>() : fallback;
-}
-
-// An alert time from the alert's data (startsAt/endsAt): null when unknown, as serve records it;
-// Alertmanager's zero time "0001-01-01T00:00:00Z" (in older records) is no time either.
-int64_t AlertTime(const Json& data, const char* key) {
-  int64_t ms = 0;
-  std::string text = StringAt(data, key);
-  if (text.empty() || !ParseTimeRfc3339(text, &ms) || ms <= 0) return 0;
-  return ms;
-}
-
-std::string AlertKey(const TimelineEvent& e) {
-  std::string fp = StringAt(e.data, "fingerprint");
-  if (!fp.empty()) return fp;
-  auto labels = e.data.find("labels");
-  return labels != e.data.end() ? labels->dump() : e.message;
-}
 
 bool IsStepEnd(std::string_view kind) {
   return kind == "step.succeeded" || kind == "step.failed" || kind == "step.timed_out" ||
@@ -71,7 +36,7 @@ std::string CategoryOf(std::string_view kind) {
 std::string StatusOf(const TimelineEvent& e) {
   const std::string& k = e.kind;
   if (IsStepEnd(k)) {
-    std::string s = StringAt(e.data, "status");
+    std::string s = StringField(e.data, "status");
     return s.empty() ? k.substr(5) : s;
   }
   if (k == "step.started" || k == "step.retry") return "running";
@@ -79,7 +44,7 @@ std::string StatusOf(const TimelineEvent& e) {
   if (k == "run.started" || k == "run.resumed") return "running";
   if (StartsWith(k, "run.")) return k.substr(4);
   if (k == "stage.started") return "running";
-  if (k == "stage.finished") return StringAt(e.data, "status");
+  if (k == "stage.finished") return StringField(e.data, "status");
   if (k == "alert.firing" || k == "alert.repeated") return "firing";
   if (k == "alert.resolved") return "resolved";
   if (k == "incident.closed") return "closed";
@@ -99,10 +64,10 @@ std::string SeverityOf(const TimelineEvent& e) {
 std::string CulpritText(const Json& culprit) {
   if (culprit.is_string()) return culprit.get<std::string>();
   if (!culprit.is_object()) return "";
-  std::string out = StringAt(culprit, "function");
-  std::string file = StringAt(culprit, "file");
+  std::string out = StringField(culprit, "function");
+  std::string file = StringField(culprit, "file");
   if (!file.empty()) {
-    int64_t line = IntAt(culprit, "line", 0);
+    int64_t line = IntField(culprit, "line", 0);
     out += (out.empty() ? "" : " ") + std::string("(") + file +
            (line > 0 ? ":" + std::to_string(line) : "") + ")";
   }
@@ -127,14 +92,14 @@ TimelineAnalysis ReadAnalysis(const StepRecord& step, const Json& result) {
   a.step_id = step.step_id;
   a.at = step.ended_at > 0 ? step.ended_at : step.started_at;
   a.raw = RedactJson(AnalysisSummary(result));
-  a.category = StringAt(a.raw, "category");
+  a.category = StringField(a.raw, "category");
   a.culprit = a.raw.contains("culprit") ? CulpritText(a.raw["culprit"]) : "";
   const Json& rec = a.raw.contains("recommendation") ? a.raw["recommendation"] : Json();
   if (rec.is_string()) {
     a.recommendation = rec.get<std::string>();
   } else if (rec.is_object()) {
-    a.recommendation = StringAt(rec, "action");
-    a.why = StringAt(rec, "why");
+    a.recommendation = StringField(rec, "action");
+    a.why = StringField(rec, "why");
   }
   return a;
 }
@@ -239,94 +204,6 @@ void BuildStages(TimelineRun& r, const std::vector<TimelineEvent>& events) {
   }
 }
 
-void Reach(Milestone& m, int64_t at, std::string source, int64_t run_id = 0) {
-  if (at <= 0 || (m.at > 0 && m.at <= at)) return;
-  m.at = at;
-  m.source = std::move(source);
-  m.run_id = run_id;
-}
-
-void ComputeMilestones(Timeline& t) {
-  std::map<std::string, Milestone> m;
-  for (const char* name : kMilestoneNames) m[name].name = name;
-
-  // detected: the first alert's startsAt, else the incident record.
-  std::set<std::string> firing, resolved;
-  int64_t last_resolved = 0;
-  for (const TimelineEvent& e : t.events) {
-    if (e.kind == "alert.firing" || e.kind == "alert.repeated") {
-      int64_t starts = AlertTime(e.data, "startsAt");
-      std::string fp = StringAt(e.data, "fingerprint");
-      Reach(m["detected"], starts > 0 ? starts : e.at,
-            e.kind + (starts > 0 ? " startsAt" : " received") +
-                (fp.empty() ? "" : " (fingerprint " + fp + ")"));
-      firing.insert(AlertKey(e));
-    } else if (e.kind == "alert.resolved") {
-      int64_t ends = AlertTime(e.data, "endsAt");
-      resolved.insert(AlertKey(e));
-      last_resolved = std::max(last_resolved, ends > 0 ? ends : e.at);
-    } else if (e.kind == "run.created") {
-      Reach(m["triggered"], e.at, "run " + std::to_string(e.run_id) + " created", e.run_id);
-    } else if (e.kind == "stage.finished" && e.status != "failed") {
-      std::string name = MilestoneOfStage(e.stage);
-      if (!name.empty())
-        Reach(m[name], e.at,
-              "stage " + e.stage + " finished (run " + std::to_string(e.run_id) + ")", e.run_id);
-    } else if (e.kind == "incident.closed") {
-      Reach(m["resolved"], e.at, "incident closed" + (e.message.empty() ? "" : ": " + e.message));
-    }
-  }
-  if (m["detected"].at == 0)
-    Reach(m["detected"], t.incident.detected_at, "incident record (detected_at)");
-  for (const TimelineRun& r : t.runs)
-    Reach(m["triggered"], r.run.created_at, "run " + std::to_string(r.run.id) + " created",
-          r.run.id);
-  if (m["diagnosed"].at == 0 && !t.analyses.empty()) {
-    const TimelineAnalysis& a = t.analyses.front();
-    Reach(m["diagnosed"], a.at, "analysis by step " + a.step_id, a.run_id);
-  }
-  bool all_resolved = !firing.empty() &&
-                      std::includes(resolved.begin(), resolved.end(), firing.begin(), firing.end());
-  if (all_resolved) Reach(m["resolved"], last_resolved, "every alert resolved");
-  Reach(m["resolved"], t.incident.closed_at, "incident record (closed_at)");
-
-  for (const char* name : kMilestoneNames) t.milestones.push_back(m[name]);
-}
-
-void ComputeDurations(Timeline& t, const TimelineOptions& options) {
-  struct Def {
-    const char* name;
-    const char* from;
-    const char* to;
-  };
-  static const Def kDefs[] = {
-      {"time_to_trigger", "detected", "triggered"},
-      {"time_to_contain", "triggered", "contained"},
-      {"time_to_diagnose", "triggered", "diagnosed"},
-      {"time_to_mitigate", "triggered", "mitigated"},
-      {"time_to_verify", "triggered", "verified"},
-      {"time_to_resolve", "detected", "resolved"},
-  };
-  for (const Def& def : kDefs) {
-    DerivedDuration d;
-    d.name = def.name;
-    d.from = def.from;
-    d.to = def.to;
-    const Milestone& from = t.milestone(def.from);
-    const Milestone& to = t.milestone(def.to);
-    if (from.at > 0 && to.at > 0) d.ms = std::max<int64_t>(0, to.at - from.at);
-    auto budget = options.budgets_ms.find(def.name);
-    if (budget != options.budgets_ms.end() && budget->second > 0) {
-      d.budget_ms = budget->second;
-      if (d.ms >= 0)
-        d.verdict = d.ms <= d.budget_ms ? "met" : "missed";
-      else if (from.at > 0)
-        d.verdict = t.ongoing ? "pending" : "missed";
-    }
-    t.durations.push_back(d);
-  }
-}
-
 }  // namespace
 
 const Milestone& Timeline::milestone(std::string_view name) const {
@@ -334,16 +211,6 @@ const Milestone& Timeline::milestone(std::string_view name) const {
     if (m.name == name) return m;
   static const Milestone kNone;
   return kNone;
-}
-
-std::string MilestoneOfStage(std::string_view stage) {
-  static const std::map<std::string, std::string> kNames = {
-      {"contain", "contained"},    {"containment", "contained"}, {"diagnose", "diagnosed"},
-      {"diagnosis", "diagnosed"},  {"recover", "mitigated"},     {"recovery", "mitigated"},
-      {"mitigate", "mitigated"},   {"mitigation", "mitigated"},  {"verify", "verified"},
-      {"verification", "verified"}};
-  auto it = kNames.find(Lower(Trim(stage)));
-  return it == kNames.end() ? "" : it->second;
 }
 
 const Json* FindAnalysis(const Json& outputs) {
@@ -395,7 +262,7 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
     redact.InPlace(e.message);
     e.data = std::move(rec.data);
     redact.InPlace(e.data);
-    if (e.category == "stage") e.stage = StringAt(e.data, "stage");
+    if (e.category == "stage") e.stage = StringField(e.data, "stage");
     if (e.category == "stage" && e.stage.empty()) e.stage = e.message;
     const StepRecord* step = nullptr;
     if (!e.step_id.empty()) {
@@ -404,9 +271,9 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
     }
     if (step) e.stage = step->stage;
     if (IsStepEnd(e.kind)) {
-      e.attempts = static_cast<int>(IntAt(e.data, "attempts", 0));
-      e.duration_ms = IntAt(e.data, "duration_ms", -1);
-      e.budget_ms = IntAt(e.data, "budget_ms", step ? step->budget_ms : 0);
+      e.attempts = static_cast<int>(IntField(e.data, "attempts", 0));
+      e.duration_ms = IntField(e.data, "duration_ms", -1);
+      e.budget_ms = IntField(e.data, "budget_ms", step ? step->budget_ms : 0);
       auto ob = e.data.find("over_budget");
       e.over_budget = ob != e.data.end() && ob->is_boolean()
                           ? ob->get<bool>()
@@ -480,8 +347,8 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
 
   for (TimelineRun& r : runs) BuildStages(r, t.events);
   t.runs = std::move(runs);
-  ComputeMilestones(t);
-  ComputeDurations(t, options);
+  t.milestones = ComputeMilestones(t);
+  t.durations = ComputeDurations(t, options.budgets_ms);
 
   t.origin_ms = t.events.empty() ? 0 : t.events.front().at;
   int64_t detected = t.milestone("detected").at;

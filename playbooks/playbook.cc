@@ -11,7 +11,7 @@
 #include "base/duration.h"
 #include "base/strings.h"
 #include "integrations/action.h"
-#include "playbooks/template.h"
+#include "lang/template.h"
 
 namespace medic {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "base/json.h"
 #include "base/status.h"
-#include "playbooks/expr.h"
+#include "lang/expr.h"
 
 namespace medic {
 

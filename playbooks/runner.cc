@@ -11,7 +11,7 @@
 
 #include "base/redact.h"
 #include "base/strings.h"
-#include "playbooks/template.h"
+#include "lang/template.h"
 
 namespace medic {
 namespace {

@@ -1,7 +1,7 @@
 #include "server/router.h"
 
 #include "base/strings.h"
-#include "playbooks/template.h"
+#include "lang/template.h"
 
 namespace medic {
 namespace {

@@ -1,4 +1,4 @@
-#include "playbooks/expr.h"
+#include "lang/expr.h"
 
 #include <cctype>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "playbooks/template.h"
+#include "lang/template.h"
 
 #include <cctype>
 

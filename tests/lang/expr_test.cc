@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "playbooks/expr.h"
+#include "lang/expr.h"
 
 namespace medic {
 namespace {

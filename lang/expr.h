@@ -17,7 +17,7 @@
 
 #include "base/json.h"
 #include "base/status.h"
-#include "playbooks/template.h"
+#include "lang/template.h"
 
 namespace medic {
 

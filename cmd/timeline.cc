@@ -2,10 +2,6 @@
 // runs and alerts) or of one run, as Markdown, JSON, CSV or a self-contained HTML page.
 // The positional id is an incident: the postmortem's unit is the incident, and an explicit
 // --run keeps the two id spaces from being mistaken for each other.
-#include "report/timeline.h"
-
-#include <malloc.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,48 +12,18 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "base/duration.h"
 #include "base/strings.h"
 #include "cmd/commands.h"
-#include "cmd/timeline_format.h"
+#include "report/export_heap.h"
+#include "report/timeline.h"
+#include "report/timeline_export.h"
 
 namespace medic {
 namespace {
-
-// An export of a large incident fills tens of MB of fresh heap. With 4 KiB pages every first
-// touch is a page fault, and on virtual machines the faults cost more than the export's own
-// work. This keeps large blocks on the heap rather than in mmaps of their own, keeps freed
-// memory instead of handing it back, and asks for transparent huge pages on the first
-// `bytes` of the heap (THP "madvise" mode; a no-op where THP is off). Untouched pages are
-// never committed.
-void PrepareHeapForExport(size_t bytes) {
-  // glibc caps the mmap threshold at 32 MiB on 64-bit: the heap is grown in blocks below it.
-  constexpr size_t kBlock = size_t{16} << 20;
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  mallopt(M_MMAP_THRESHOLD, static_cast<int>(2 * kBlock));
-  mallopt(M_TRIM_THRESHOLD, static_cast<int>(bytes + kBlock));
-  std::vector<void*> blocks;
-  for (size_t grown = 0; grown < bytes; grown += kBlock) {
-    void* block = std::malloc(kBlock);
-    if (!block) break;
-    blocks.push_back(block);
-    uintptr_t begin = (reinterpret_cast<uintptr_t>(block) + kHuge - 1) & ~(kHuge - 1);
-    uintptr_t end = (reinterpret_cast<uintptr_t>(block) + kBlock) & ~(kHuge - 1);
-    if (end > begin) (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-  }
-  for (void* block : blocks) std::free(block);
-}
-
-std::string FormatFromPath(const std::string& path) {
-  std::string ext = std::filesystem::path(path).extension().string();
-  if (ext == ".md" || ext == ".markdown") return "md";
-  if (ext == ".json") return "json";
-  if (ext == ".csv") return "csv";
-  if (ext == ".html" || ext == ".htm") return "html";
-  return "";
-}
 
 // --sla contain=3m: the budget of time_to_contain; 0 removes it.
 Status ParseSla(const std::vector<std::string>& specs, std::map<std::string, int64_t>* budgets) {
@@ -119,7 +85,8 @@ void AddTimelineCommand(CLI::App& app, Context& ctx) {
   run->excludes(incident);
   cmd->add_option("--format", flags->format,
                   "md (default), json, csv or html; default from -o's extension")
-      ->check(CLI::IsMember({"md", "json", "csv", "html"}));
+      ->check(CLI::IsMember(std::vector<std::string>(std::begin(kTimelineFormats),
+                                                     std::end(kTimelineFormats))));
   cmd->add_flag("--json", flags->json, "same as --format json");
   cmd->add_option("-o,--output", flags->output, "write to FILE instead of stdout");
   auto* utc = cmd->add_flag("--utc", flags->utc, "times in UTC (the default)");
@@ -141,7 +108,7 @@ void AddTimelineCommand(CLI::App& app, Context& ctx) {
     std::string format = flags->json ? "json" : flags->format;
     if (!format.empty() && flags->json && flags->format != "" && flags->format != "json")
       return ctx.Fail(Status::Invalid("timeline: --json contradicts --format " + flags->format));
-    if (format.empty() && !flags->output.empty()) format = FormatFromPath(flags->output);
+    if (format.empty() && !flags->output.empty()) format = TimelineFormatOfPath(flags->output);
     if (format.empty()) format = "md";
 
     TimelineOptions options;
@@ -168,15 +135,8 @@ void AddTimelineCommand(CLI::App& app, Context& ctx) {
       return ctx.Fail(st);
     }
 
-    std::string out;
-    if (format == "json")
-      out = TimelineToJson(*timeline, **time);
-    else if (format == "csv")
-      out = TimelineToCsv(*timeline, **time);
-    else if (format == "html")
-      out = TimelineToHtml(*timeline, **time);
-    else
-      out = TimelineToMarkdown(*timeline, **time);
+    auto out = RenderTimeline(*timeline, format, **time);
+    if (!out.ok()) return ctx.Fail(out.status());
     // The process ends right after the export: freeing every event and its JSON one by one
     // would add about a sixth to it (clang's -disable-free skips the same work). Kept reachable
     // from a static, so leak checkers do not count it.
@@ -184,11 +144,11 @@ void AddTimelineCommand(CLI::App& app, Context& ctx) {
     size_t events = kept->events.size();
 
     if (flags->output.empty() || flags->output == "-") {
-      std::fwrite(out.data(), 1, out.size(), stdout);
+      std::fwrite(out->data(), 1, out->size(), stdout);
       std::fflush(stdout);
       return;
     }
-    Status written = WriteAtomically(flags->output, out);
+    Status written = WriteAtomically(flags->output, *out);
     if (!written.ok()) return ctx.Fail(written);
     std::fprintf(stderr, "medic: %s timeline (%zu events) written to %s\n", format.c_str(), events,
                  flags->output.c_str());

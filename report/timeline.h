@@ -3,6 +3,24 @@
 // Built from the public Store API only; every string is redacted here, so each rendering is
 // safe to share. Renderings live next to it (timeline_json, timeline_markdown, timeline_csv,
 // timeline_html). Start with BuildTimeline, then Timeline below.
+//
+// Event kinds and their data, as recorded (TimelineEvent::category groups them):
+//   alert.firing (the alert that opened the incident), alert.repeated (any later firing
+//     notification), alert.resolved: {"labels", "annotations", "startsAt", "endsAt" (RFC
+//     3339 UTC or null), "fingerprint", "source", "status", "route", "dedup_key"}
+//   run.created {"trigger", "params"}, run.started, run.resumed, run.succeeded|failed|
+//     interrupted|needs_attention; stage.started|finished {"stage", "parallel", "status"}
+//   step.started|retry {"attempt"}, step.command {"argv", "pgid"}, step.succeeded|failed|
+//     timed_out|skipped|interrupted {"status", "attempts", "duration_ms", "budget_ms",
+//     "over_budget"}, step.reset, artifact.added {"artifact_id", "kind", "path", "url",
+//     "size", "sha256"}, incident.closed, analysis.result (derived: the analysis summary)
+//   step.awaiting_approval: the run stopped before a step that needs confirmation
+//   step.approval_given {"by": "medic approve", "user"}: `medic approve` was run
+//   step.approved {"by": "--yes"|"terminal"|"auto_confirm"|"medic approve", "user",
+//     "route", "given_at"}: the approval taking effect, written once per approved step by
+//     the runner as the step goes ("user": who ran medic, or who ran `medic approve`;
+//     "route": the serve route of an auto_confirm run; "given_at": when `medic approve`
+//     was run)
 #pragma once
 
 #include <cstdint>

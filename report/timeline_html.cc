@@ -2,11 +2,13 @@
 // scripts, fonts or external styles) with the summary, milestones, one chart per run, and
 // the tables. Each chart is drawn twice: a wide one (labels left of the bars, for screens
 // and print) and a narrow one (labels above the bars, for phones); CSS shows one.
+#include "report/timeline_html.h"
+
 #include <algorithm>
 #include <cstdio>
 
 #include "base/strings.h"
-#include "cmd/timeline_format.h"
+#include "report/timeline_text.h"
 
 namespace medic {
 namespace {

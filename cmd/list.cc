@@ -1,9 +1,11 @@
-// `medic list`: recent runs, newest first; `--unrouted`: alerts no serve route matched.
+// `medic list`: recent runs, newest first (--json: each run as `medic show --json` prints it,
+// without its steps); `--unrouted`: alerts no serve route matched.
 #include <cstdio>
 #include <iostream>
 
 #include "base/strings.h"
 #include "cmd/commands.h"
+#include "report/record_json.h"
 #include "store/alerts.h"
 
 namespace medic {
@@ -53,15 +55,7 @@ void AddListCommand(CLI::App& app, Context& ctx) {
     if (!runs.ok()) return ctx.Fail(runs.status());
     if (flags->json) {
       Json arr = Json::array();
-      for (const auto& r : *runs) {
-        arr.push_back({{"id", r.id},
-                       {"incident_id", r.incident_id},
-                       {"playbook", r.playbook},
-                       {"status", r.status},
-                       {"trigger", r.trigger},
-                       {"started_at", r.started_at ? Json(FormatTimeUtc(r.started_at)) : Json(nullptr)},
-                       {"ended_at", r.ended_at ? Json(FormatTimeUtc(r.ended_at)) : Json(nullptr)}});
-      }
+      for (const auto& r : *runs) arr.push_back(RunSummaryToJson(r));
       std::cout << arr.dump(2) << std::endl;
       return;
     }

@@ -4,50 +4,6 @@
 #include "cmd/context.h"
 
 namespace medic {
-namespace {
-
-Json Time(int64_t ms) { return ms > 0 ? Json(FormatTimeUtc(ms)) : Json(nullptr); }
-
-}  // namespace
-
-Json RunToJson(const RunRecord& run, const std::vector<StepRecord>& steps,
-               const std::vector<ArtifactRecord>& artifacts) {
-  Json j;
-  j["id"] = run.id;
-  j["incident_id"] = run.incident_id;
-  j["playbook"] = run.playbook;
-  j["status"] = run.status;
-  j["started_at"] = Time(run.started_at);
-  j["ended_at"] = Time(run.ended_at);
-  j["duration_ms"] = run.started_at > 0 && run.ended_at > 0 ? Json(run.ended_at - run.started_at) : Json(nullptr);
-  j["error"] = run.error.empty() ? Json(nullptr) : Json(run.error);
-  j["params"] = run.params;
-  Json arr = Json::array();
-  for (const auto& s : steps) {
-    Json st;
-    st["id"] = s.step_id;
-    st["stage"] = s.stage;
-    st["action"] = s.action;
-    st["status"] = s.status;
-    st["attempts"] = s.attempts;
-    st["started_at"] = Time(s.started_at);
-    st["ended_at"] = Time(s.ended_at);
-    st["duration_ms"] = s.ended_at > 0 ? Json(s.duration_ms) : Json(nullptr);
-    st["budget_ms"] = s.budget_ms > 0 ? Json(s.budget_ms) : Json(nullptr);
-    st["over_budget"] = s.over_budget;
-    st["outputs"] = s.outputs;
-    st["error"] = s.error.empty() ? Json(nullptr) : Json(s.error);
-    arr.push_back(st);
-  }
-  j["steps"] = arr;
-  Json arts = Json::array();
-  for (const auto& a : artifacts) {
-    arts.push_back({{"step", a.step_id}, {"kind", a.kind}, {"path", a.path}, {"url", a.url},
-                    {"size", a.size}, {"sha256", a.sha256}});
-  }
-  j["artifacts"] = arts;
-  return j;
-}
 
 std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps,
                       const std::vector<ArtifactRecord>& artifacts, bool color) {

@@ -1,20 +1,15 @@
-// How a run is shown: the --json object of `medic run` / `medic show`, and the text a
-// person reads. Shared by run, resume and show so they never drift.
+// How a run is shown to a person, and the exit code its status maps to. Shared by run,
+// resume and show so they never drift. The --json object of `medic run` / `medic show` is
+// RunToJson (report/record_json.h), the one run shape medic prints everywhere.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "base/json.h"
+#include "report/record_json.h"
 #include "store/store.h"
 
 namespace medic {
-
-/// {"id","incident_id","playbook","status","started_at","ended_at","duration_ms","error",
-///  "steps":[{"id","stage","action","status","attempts","started_at","ended_at",
-///  "duration_ms","budget_ms","over_budget","outputs","error"}]}; times are RFC 3339 UTC or null.
-Json RunToJson(const RunRecord& run, const std::vector<StepRecord>& steps,
-               const std::vector<ArtifactRecord>& artifacts);
 
 /// A summary for a person: status line, then one line per step.
 std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps,

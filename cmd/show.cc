@@ -1,4 +1,5 @@
-// `medic show ID`: one run with its steps, outputs and artifacts.
+// `medic show ID`: one run with its steps, outputs and artifacts (--json: RunToJson, the one
+// run shape of report/record_json.h).
 #include <iostream>
 
 #include "cmd/commands.h"

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "report/record_json.h"
+
 namespace medic {
 namespace {
 
@@ -39,7 +41,7 @@ int64_t AwaitingSince(const TimelineRun& r, const std::string& step_id) {
 }  // namespace
 
 std::string TimelineToJson(const Timeline& t, const TimeFormatter& time) {
-  auto at = [&](int64_t ms) { return ms > 0 ? Json(time.Rfc3339(ms)) : Json(nullptr); };
+  auto at = [&](int64_t ms) { return TimeJson(ms, &time); };
   auto span = [](int64_t a, int64_t b) { return a > 0 && b > 0 ? Json(b - a) : Json(nullptr); };
   Json j = Json::object();
   j["schema"] = "medic.timeline.v1";
@@ -47,28 +49,13 @@ std::string TimelineToJson(const Timeline& t, const TimeFormatter& time) {
                 {"id", t.scope.id}};
   j["timezone"] = time.zone();
 
-  const IncidentRecord& inc = t.incident;
-  Json incident = {{"id", inc.id},
-                   {"title", inc.title},
-                   {"source", inc.source},
-                   {"status", inc.status},
-                   {"dedup_key", MaybeText(inc.dedup_key)},
-                   {"labels", inc.labels},
-                   {"created_at", at(inc.created_at)},
-                   {"detected_at", at(inc.detected_at)},
-                   {"closed_at", at(inc.closed_at)}};
+  // Incident, runs, steps and artifacts in the one shape of record_json.h; step outputs are
+  // not part of a timeline.
+  const RecordJsonOptions record{&time, /*outputs=*/false};
+  Json incident = IncidentToJson(t.incident, record);
   Json runs = Json::array();
   for (const TimelineRun& r : t.runs) {
-    Json run = {{"id", r.run.id},
-                {"playbook", r.run.playbook},
-                {"status", r.run.status},
-                {"trigger", r.run.trigger},
-                {"params", r.run.params},
-                {"created_at", at(r.run.created_at)},
-                {"started_at", at(r.run.started_at)},
-                {"ended_at", at(r.run.ended_at)},
-                {"duration_ms", span(r.run.started_at, r.run.ended_at)},
-                {"error", MaybeText(r.run.error)}};
+    Json run = RunSummaryToJson(r.run, record);
     Json stages = Json::array();
     for (const TimelineStage& s : r.stages)
       stages.push_back({{"name", s.name},
@@ -80,32 +67,10 @@ std::string TimelineToJson(const Timeline& t, const TimeFormatter& time) {
     run["stages"] = stages;
     Json steps = Json::array();
     for (const StepRecord& s : r.steps)
-      steps.push_back({{"id", s.step_id},
-                       {"stage", s.stage},
-                       {"action", s.action},
-                       {"status", s.status},
-                       {"attempts", s.attempts},
-                       {"started_at", at(s.started_at)},
-                       {"ended_at", at(s.ended_at)},
-                       {"duration_ms", Maybe(s.duration_ms, s.ended_at > 0)},
-                       {"budget_ms", Maybe(s.budget_ms, s.budget_ms > 0)},
-                       {"over_budget", s.over_budget},
-                       {"approved", s.approved},
-                       {"awaiting_since", at(AwaitingSince(r, s.step_id))},
-                       {"commands", s.commands},
-                       {"error", MaybeText(s.error)}});
+      steps.push_back(StepToJson(s, record, AwaitingSince(r, s.step_id)));
     run["steps"] = steps;
     Json artifacts = Json::array();
-    for (const ArtifactRecord& a : r.artifacts)
-      artifacts.push_back({{"id", a.id},
-                           {"step", a.step_id},
-                           {"kind", a.kind},
-                           {"path", MaybeText(a.path)},
-                           {"url", MaybeText(a.url)},
-                           {"size", Maybe(a.size, a.size >= 0)},
-                           {"sha256", MaybeText(a.sha256)},
-                           {"description", MaybeText(a.description)},
-                           {"created_at", at(a.created_at)}});
+    for (const ArtifactRecord& a : r.artifacts) artifacts.push_back(ArtifactToJson(a, record));
     run["artifacts"] = artifacts;
     Json analysis = Json::array();
     for (const TimelineAnalysis& a : t.analyses) {

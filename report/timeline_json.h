@@ -1,13 +1,16 @@
 // The timeline as JSON: the stable, versioned document a postmortem tool or a script reads.
-// Times are shown in one zone, UTC unless --tz names another (TimeFormatter).
+// Times are shown in one zone, UTC unless --tz names another (TimeFormatter). Its incident,
+// runs, steps and artifacts have the one shape of record_json.h (what `medic show --json`
+// prints, without step outputs), with what only a timeline knows added: a run's stages and
+// analysis, a step's awaiting_since.
 //
 // JSON schema "medic.timeline.v1" (fields are never removed or renamed within v1; times
 // are RFC 3339 in the chosen zone, or null; *_ms are integers, or null when unknown):
 //   {"schema": "medic.timeline.v1", "scope": {"kind": "incident"|"run", "id"}, "timezone",
 //    "incident": {"id", "title", "source", "status", "dedup_key", "labels", "created_at",
 //      "detected_at", "closed_at",
-//      "runs": [{"id", "playbook", "status", "trigger", "params", "created_at", "started_at",
-//        "ended_at", "duration_ms", "error",
+//      "runs": [{"id", "incident_id", "playbook", "status", "trigger", "params", "created_at",
+//        "started_at", "ended_at", "duration_ms", "error",
 //        "stages": [{"name", "parallel", "status", "started_at", "ended_at", "duration_ms"}],
 //        "steps": [{"id", "stage", "action", "status", "attempts", "started_at", "ended_at",
 //          "duration_ms", "budget_ms", "over_budget", "approved", "awaiting_since", "commands",

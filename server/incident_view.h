@@ -1,5 +1,6 @@
 // The JSON medic serve answers on GET /incidents and GET /incidents/ID: incidents with
-// their alerts and runs, read from the record (already redacted when written).
+// their alerts and runs, read from the record (already redacted when written). Incidents,
+// runs, steps, artifacts and events have the one shape of report/record_json.h.
 // Start with IncidentsJson and IncidentJson.
 #pragma once
 
@@ -11,13 +12,12 @@
 
 namespace medic {
 
-/// {"incidents": [{"id","title","source","dedup_key","status","labels","created_at",
-///  "detected_at","closed_at","runs":[{"id","playbook","status"}]}]}, newest first.
+/// {"incidents": [{IncidentToJson..., "runs": [RunSummaryToJson...]}]}, newest first.
 Result<Json> IncidentsJson(Store& store, int limit);
 
-/// One incident as above, plus "alerts" (one per fingerprint, with status and times),
-/// runs with their steps' statuses, and every event of the incident in order. Fails with
-/// kNotFound for an unknown id.
+/// One incident: IncidentToJson, "runs" as `medic show --json` prints each (RunToJson),
+/// "alerts" (one per fingerprint, with status and times), and "events" (EventToJson, in
+/// record order). Fails with kNotFound for an unknown id.
 Result<Json> IncidentJson(Store& store, int64_t id);
 
 }  // namespace medic

@@ -1,13 +1,14 @@
 // MetricCondition: the tiny language of prometheus.check's `success:` ("result < 0.12",
 // "result >= 0.99 and result <= 1"). Comparisons of `result` with a number (either side),
-// joined by and/or, with parentheses and `not`. The engine's richer `when` language lives
-// in playbooks/, which integrations must not include; this is all a metric check needs.
+// joined by and/or (or && ||), with parentheses and `not` (or !). It is a dialect of the
+// expression language in lang/expr.h, read by the same parser as a playbook's `when`.
 #pragma once
 
-#include <memory>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
+#include "lang/expr.h"
 
 namespace medic {
 
@@ -23,11 +24,9 @@ class MetricCondition {
 
   const std::string& text() const { return text_; }
 
-  struct Node;
-
  private:
   std::string text_;
-  std::shared_ptr<const Node> root_;
+  std::optional<Expr> expr_;
 };
 
 }  // namespace medic

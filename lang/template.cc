@@ -17,6 +17,17 @@ bool IsValidPath(const std::string& path) {
   return true;
 }
 
+Result<TemplateRef> ParseRef(std::string_view inside) {
+  std::string path(Trim(inside));
+  bool optional = !path.empty() && path.back() == '?';
+  if (optional) path.pop_back();
+  if (!IsValidPath(path))
+    return Status::Invalid("'{{ " + path + (optional ? "?" : "") +
+                           " }}' is not a reference (expected e.g. {{ params.name }} or "
+                           "{{ steps.ID.outputs.KEY? }})");
+  return TemplateRef{path, 0, optional};
+}
+
 Result<std::vector<TemplateRef>> ExtractRefs(const std::string& text) {
   std::vector<TemplateRef> refs;
   size_t pos = 0;
@@ -25,14 +36,10 @@ Result<std::vector<TemplateRef>> ExtractRefs(const std::string& text) {
     if (end == std::string::npos)
       return Status::Invalid("unterminated '{{' at offset " + std::to_string(pos) + " in \"" +
                              text + "\"");
-    std::string path(Trim(std::string_view(text).substr(pos + 2, end - pos - 2)));
-    bool optional = !path.empty() && path.back() == '?';
-    if (optional) path.pop_back();
-    if (!IsValidPath(path))
-      return Status::Invalid("'{{ " + path + (optional ? "?" : "") +
-                             " }}' is not a reference (expected e.g. {{ params.name }} or "
-                             "{{ steps.ID.outputs.KEY? }})");
-    refs.push_back({path, pos, optional});
+    auto ref = ParseRef(std::string_view(text).substr(pos + 2, end - pos - 2));
+    if (!ref.ok()) return ref.status();
+    ref->offset = pos;
+    refs.push_back(std::move(*ref));
     pos = end + 2;
   }
   return refs;

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/json.h"
@@ -26,6 +27,10 @@ struct TemplateRef {
   size_t offset = 0;
   bool optional = false;  // written "{{ path? }}"
 };
+
+/// Reads the inside of one "{{ ... }}" (" steps.a.outputs.b? "): the path and whether it is
+/// optional (offset 0). Fails with kInvalidArgument when it is not a reference.
+Result<TemplateRef> ParseRef(std::string_view inside);
 
 /// Every "{{ path }}" in `text`. Fails on an unterminated "{{" or an invalid path.
 Result<std::vector<TemplateRef>> ExtractRefs(const std::string& text);

@@ -64,7 +64,8 @@ Result<Json> ParseBody(std::string_view body) {
   MEDIC_RETURN_IF_ERROR(CheckJsonDepth(body));
   try {
     return Json::parse(body.begin(), body.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for a number no double holds (1e999999999).
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> the useful part
     size_t at = what.find("] ");

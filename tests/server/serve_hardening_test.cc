@@ -1,0 +1,267 @@
+// End-to-end tests of `medic serve` against what a hostile or broken client does: bodies
+// that are huge, chunked or of the wrong type, numbers no double holds, connections that
+// never finish their request, replayed PagerDuty deliveries and secrets that must never
+// reach the record. Each test talks to the built binary over real sockets and asserts
+// behaviour (an answer arrives, memory stays under a bound read from /proc), never times.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/support/serve_peer.h"
+#include "tests/support/test_support.h"
+
+namespace medic {
+namespace {
+
+using nlohmann::json;
+using testing::ReadFile;
+using testing::ScopedTempDir;
+using testing::ServePeer;
+using testing::WriteFile;
+
+const std::string kToken = "hardening-token-0123456789abcdef";
+
+// A TCP connection to 127.0.0.1:port with a receive timeout; -1 when it cannot connect.
+int Connect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Whatever the server sends until it closes or `timeout_ms` passes without data.
+std::string ReadReply(int fd, int timeout_ms = 20'000) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    // One response is enough: stop once its body (Content-Length) has arrived.
+    size_t head = out.find("\r\n\r\n");
+    if (head != std::string::npos) {
+      size_t cl = out.find("Content-Length: ");
+      if (cl != std::string::npos && cl < head &&
+          out.size() >= head + 4 + std::stoul(out.substr(cl + 16)))
+        break;
+    }
+  }
+  return out;
+}
+
+// The status code of a raw HTTP reply, -1 when there is none.
+int StatusOf(const std::string& reply) {
+  int code = -1;
+  if (std::sscanf(reply.c_str(), "HTTP/1.%*d %d", &code) != 1) return -1;
+  return code;
+}
+
+// A field of /proc/PID/status in kB (VmHWM, VmRSS), -1 when absent.
+long ProcStatusKb(pid_t pid, const std::string& field) {
+  std::string status = ReadFile("/proc/" + std::to_string(pid) + "/status");
+  size_t at = status.find(field + ":");
+  if (at == std::string::npos) return -1;
+  return std::atol(status.c_str() + at + field.size() + 1);
+}
+
+class ServeHardening : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WriteFile(dir_.Join("tokens"), kToken + "\n");
+    WriteFile(dir_.Join("pb.yaml"), R"(name: note
+params:
+  service: {required: true}
+stages:
+  - name: note
+    steps:
+      - {id: a, action: exec, with: {argv: [sh, -c, 'echo "a $1" >> "$0"', ")" +
+                                         dir_.Join("effects.log") + R"(", "{{ params.service }}"]}}
+)");
+  }
+
+  std::string WriteConfig(const std::string& limits = "", const std::string& auth_extra = "") {
+    std::string yaml = "auth:\n  bearer_tokens_file: tokens\n" + auth_extra + R"(routes:
+  - name: svc
+    match: {alertname: "=~Go.*"}
+    playbook: pb.yaml
+    vars: {service: "{{ labels.service }}"}
+    dedup_key: "{{ labels.service }}"
+limits: {max_body: 64KiB, drain_timeout: 10s)" +
+                       limits + "}\n";
+    WriteFile(dir_.Join("serve.yaml"), yaml);
+    return dir_.Join("serve.yaml");
+  }
+
+  void StartServe(const std::string& config, const std::map<std::string, std::string>& env = {}) {
+    std::string err = serve_.Start(Db(), config, dir_.Join("serve.log"), env);
+    ASSERT_EQ(err, "");
+  }
+
+  std::string Db() const { return dir_.Join("medic.db"); }
+
+  static std::string Alert(const std::string& service) {
+    return json({{"labels", {{"alertname", "GoPanicRateHigh"}, {"service", service}}}}).dump();
+  }
+
+  // POST with a Content-Length body over a fresh connection; the raw reply.
+  std::string RawPost(const std::string& path, const std::string& body,
+                      const std::string& content_type = "application/json",
+                      bool auth = true) {
+    int fd = Connect(serve_.port());
+    if (fd < 0) return "";
+    std::string req = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    if (auth) req += "Authorization: Bearer " + kToken + "\r\n";
+    if (!content_type.empty()) req += "Content-Type: " + content_type + "\r\n";
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+    SendAll(fd, req);
+    SendAll(fd, body);
+    std::string reply = ReadReply(fd);
+    ::close(fd);
+    return reply;
+  }
+
+  int CountAlerts() {
+    std::string n = testing::QueryRecord(Db(), "select count(*) from alerts");
+    return n.empty() ? -1 : std::stoi(n);
+  }
+
+  ScopedTempDir dir_;
+  ServePeer serve_;
+};
+
+TEST_F(ServeHardening, ANumberNoDoubleHoldsIsA400WithOneLineNotA500) {
+  StartServe(WriteConfig());
+  std::string body = R"({"labels": {"alertname": "GoPanic", "service": "a"}, "n": 1e999999999})";
+  std::string reply = RawPost("/hooks/generic", body);
+  EXPECT_EQ(StatusOf(reply), 400) << reply;
+  std::string payload = reply.substr(reply.find("\r\n\r\n") + 4);
+  json j = json::parse(payload, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << reply;
+  std::string error = j.value("error", "");
+  EXPECT_NE(error.find("malformed JSON"), std::string::npos) << error;
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  EXPECT_EQ(CountAlerts(), 0);
+}
+
+// Sends a chunked body of `total` bytes (in 64 KiB chunks) after `head`, stopping early when
+// the server answers or closes; returns the reply.
+std::string PostChunked(int port, const std::string& head, size_t total) {
+  int fd = Connect(port);
+  if (fd < 0) return "";
+  SendAll(fd, head + "Transfer-Encoding: chunked\r\n\r\n");
+  std::string chunk(64 * 1024, 'x');
+  char size_line[32];
+  std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
+  std::string framed = size_line + chunk + "\r\n";
+  size_t sent = 0;
+  while (sent < total) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) > 0) break;  // answered (or closed) before the end
+    if (!SendAll(fd, framed)) break;
+    sent += chunk.size();
+  }
+  if (sent >= total) SendAll(fd, "0\r\n\r\n");
+  std::string reply = ReadReply(fd);
+  ::close(fd);
+  return reply;
+}
+
+
+
+
+// ---- 3, 8: malformed or mistyped requests and command-line input ----
+
+
+
+// ---- 5: YAML that expands without bound ----
+
+// Nine levels of nine aliases: 583 bytes that expand to 9^9 values.
+std::string AliasBomb() {
+  std::string y = "      bomb0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (int i = 1; i < 9; ++i) {
+    std::string prev = "*a" + std::to_string(i - 1);
+    y += "      bomb" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    for (int k = 1; k < 9; ++k) y += ", " + prev;
+    y += "]\n";
+  }
+  return y;
+}
+
+// Runs the built medic with `args`, its address space capped (unless under ASan, whose
+// shadow memory needs it) so that today's unbounded expansion fails fast instead of
+// taking the machine's memory.
+testing::CommandResult MedicCapped(const std::vector<std::string>& args) {
+  std::string cmd = "exec \"$0\"";
+  for (size_t i = 0; i < args.size(); ++i) cmd += " \"$" + std::to_string(i + 1) + "\"";
+#if !defined(__SANITIZE_ADDRESS__)
+  cmd = "ulimit -v 2000000; " + cmd;
+#endif
+  std::vector<std::string> argv = {"sh", "-c", cmd, testing::MedicBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::RunCommand(argv, "", {}, 60'000);
+}
+
+
+// ---- 6: PagerDuty replays ----
+
+std::string RecentTime(int offset_s) {
+  time_t t = time(nullptr) + offset_s;
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+  return buf;
+}
+
+std::string HmacHex(const std::string& key, const std::string& data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+  std::string hex;
+  char b[3];
+  for (unsigned int i = 0; i < len; ++i) {
+    std::snprintf(b, sizeof b, "%02x", mac[i]);
+    hex += b;
+  }
+  return hex;
+}
+
+
+// ---- 4: secrets by value ----
+
+
+}  // namespace
+}  // namespace medic

@@ -274,28 +274,33 @@ class Loader {
   std::vector<Problem>* problems_;
 };
 
-// Checks that a reference names something that exists before the step runs.
+// Checks that a reference names something that exists before the step runs: its shape
+// comes from PlaybookScope(), the rest from the playbook around it.
 std::string CheckRef(const Playbook& pb, const StepDef& step, const std::string& path,
                      const std::map<std::string, const StepDef*>& steps) {
-  auto parts = Split(path, '.');
-  const std::string& root = parts[0];
-  if (root == "params") {
-    if (parts.size() < 2) return "'params' needs a name: {{ params.NAME }}";
-    for (const auto& p : pb.params)
-      if (p.name == parts[1]) return "";
-    std::vector<std::string> names;
-    for (const auto& p : pb.params) names.push_back(p.name);
-    return "unknown param '" + parts[1] + "'" + DidYouMean(parts[1], names) + "; declare it under 'params'";
-  }
-  if (root == "steps") {
-    if (parts.size() < 3 || (parts[2] != "outputs" && parts[2] != "status"))
-      return "'" + path + "': use steps.ID.outputs.KEY or steps.ID.status";
-    if (parts[2] == "outputs" && parts.size() < 4) return "'" + path + "' needs an output name";
-    auto it = steps.find(parts[1]);
+  return PlaybookScope().Check(path, [&](const Ref& ref) -> std::string {
+    if (ref.root == "params") {
+      const std::string& name = ref.args[0];
+      std::vector<std::string> names;
+      for (const auto& p : pb.params) {
+        if (p.name == name) return "";
+        names.push_back(p.name);
+      }
+      return "unknown param '" + name + "'" + DidYouMean(name, names) +
+             "; declare it under 'params'";
+    }
+    if (ref.root == "env") {
+      if (std::find(pb.allow_env.begin(), pb.allow_env.end(), ref.args[0]) == pb.allow_env.end())
+        return "environment variable '" + ref.args[0] + "' is not listed under 'allow_env'";
+      return "";
+    }
+    if (ref.root != "steps") return "";
+    const std::string& id = ref.args[0];
+    auto it = steps.find(id);
     if (it == steps.end()) {
       std::vector<std::string> ids;
       for (const auto& [sid, _] : steps) ids.push_back(sid);
-      return "reference to unknown step '" + parts[1] + "'" + DidYouMean(parts[1], ids);
+      return "reference to unknown step '" + id + "'" + DidYouMean(id, ids);
     }
     const StepDef* other = it->second;
     if (other == &step) return "step refers to its own outputs";
@@ -315,20 +320,7 @@ std::string CheckRef(const Playbook& pb, const StepDef& step, const std::string&
       if (other->position < step.position) return "";
     }
     return "step '" + other->id + "' does not run before this step";
-  }
-  if (root == "env") {
-    if (parts.size() != 2) return "use env.NAME";
-    if (std::find(pb.allow_env.begin(), pb.allow_env.end(), parts[1]) == pb.allow_env.end())
-      return "environment variable '" + parts[1] + "' is not listed under 'allow_env'";
-    return "";
-  }
-  if (root == "incident" && parts.size() == 2 && parts[1] == "detected_at") return "";
-  if (root == "incident" || root == "run") {
-    if (parts.size() == 2 && parts[1] == "id") return "";
-    return "'" + path + "': use " + root + ".id" + (root == "incident" ? " or incident.detected_at" : "");
-  }
-  return "'" + path + "' does not name anything; references start with params., steps., env., incident. or run." +
-         DidYouMean(root, {"params", "steps", "env", "incident", "run"});
+  });
 }
 
 void Validate(const Playbook& pb, const Registry& registry,
@@ -426,6 +418,29 @@ Result<Playbook> LoadPlaybook(const std::string& path, const Registry& registry)
   std::stringstream ss;
   ss << f.rdbuf();
   return ParsePlaybook(ss.str(), path, registry);
+}
+
+const Scope& PlaybookScope() {
+  static const Scope kScope = [] {
+    Scope s([](const Scope& scope, const std::string& path, bool known_root) -> std::string {
+      if (known_root) return "";
+      std::vector<std::string> roots = scope.Roots();
+      std::string root = Split(path, '.')[0];
+      std::string last = roots.back() + ".";
+      roots.pop_back();
+      for (auto& r : roots) r += ".";
+      return "'" + path + "' does not name anything; references start with " +
+             Join(roots, ", ") + " or " + last + DidYouMean(root, scope.Roots());
+    });
+    s.Root("params", {"NAME..."})
+        .Root("steps", {"ID.outputs.KEY...", "ID.status"},
+              {{"ID", "a step id"}, {"KEY", "an output name"}})
+        .Root("env", {"NAME"})
+        .Root("incident", {"id", "detected_at"})
+        .Root("run", {"id"});
+    return s;
+  }();
+  return kScope;
 }
 
 Result<Json> BindParams(const Playbook& pb, const Json& vars) {

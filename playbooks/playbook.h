@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "lang/expr.h"
+#include "lang/scope.h"
 
 namespace medic {
 
@@ -93,5 +94,10 @@ Result<Playbook> LoadPlaybook(const std::string& path, const Registry& registry)
 /// Checks `vars` (from --var or a webhook route) against the declared params: unknown
 /// names (with suggestions) and missing required ones. Returns params with defaults.
 Result<Json> BindParams(const Playbook& playbook, const Json& vars);
+
+/// The references a playbook's templates and `when` may use, declared once for the
+/// validator, the runner and dry runs: params.NAME..., steps.ID.outputs.KEY...,
+/// steps.ID.status, env.NAME, incident.id, incident.detected_at and run.id.
+const Scope& PlaybookScope();
 
 }  // namespace medic

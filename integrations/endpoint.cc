@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "base/redact.h"
@@ -101,27 +102,50 @@ std::string JoinUrl(const std::string& base, const std::string& path) {
 
 Result<HttpResponse> SendBounded(StepContext& ctx, HttpRequest request, const SendOptions& options,
                                  int* attempts) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
   request.cancel = &ctx.cancel();
-  RetryPolicy policy{.max_retries = options.max_retries,
-                     .base_delay_ms = std::max<int64_t>(1, options.base_delay_ms),
-                     .max_delay_ms = std::max<int64_t>(1, options.max_delay_ms)};
-  RetryLimits limits{.cancel = &ctx.cancel(), .remaining_ms = [&ctx] { return ctx.RemainingMs(); }};
-  return Retry<HttpResponse>(
-      policy, limits, DescribeRequest(request.method, request.url),
-      [&](int) {
-        request.timeout_ms = std::min(options.request_timeout_ms, ctx.RemainingMs());
-        return ctx.http().Send(request);
-      },
-      [&](const Result<HttpResponse>& r) {
-        return RetryDecision{.again = IsRetryableHttpResult(r, options.retry_if),
-                             .wait_ms = r.ok() ? RetryAfterMs(*r) : -1};
-      },
-      [&](int attempt, const Result<HttpResponse>& r, int64_t wait) {
-        std::string why = r.ok() ? "HTTP " + std::to_string(r->status) : r.status().message();
-        ctx.Progress("attempt " + std::to_string(attempt) + ": " + why + "; retrying in " +
-                     FormatDurationMs(wait));
-      },
-      attempts);
+  int64_t delay = std::max<int64_t>(1, options.base_delay_ms);
+  for (int attempt = 1;; ++attempt) {
+    if (attempts) *attempts = attempt;
+    int64_t remaining = ctx.RemainingMs();
+    if (remaining <= 0) {
+      return Status::Timeout(DescribeRequest(request.method, request.url) +
+                             ": the step's time ran out before it could be sent");
+    }
+    request.timeout_ms = std::min(options.request_timeout_ms, remaining);
+    Result<HttpResponse> result = ctx.http().Send(request);
+    bool again;
+    int64_t wait = -1;
+    if (result.ok()) {
+      again = options.retry_if ? options.retry_if(*result) : IsRetryableHttpStatus(result->status);
+      wait = RetryAfterMs(*result);
+    } else {
+      Code code = result.status().code();
+      again = code == Code::kUnavailable || code == Code::kTimeout;
+    }
+    if (wait < 0) {
+      // Half fixed, half random: spreads out clients that failed together.
+      wait = delay / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(delay / 2 + 1));
+      delay = std::min(delay * 2, std::max<int64_t>(1, options.max_delay_ms));
+    }
+    // Waiting past the deadline would only end in a timeout: return what we have instead.
+    bool out_of_time = ctx.RemainingMs() <= wait + 100;
+    if (!again || attempt > options.max_retries || out_of_time) {
+      if (!result.ok() && attempt > 1) {
+        return Status(result.status().code(), result.status().message() + " (after " +
+                                                  std::to_string(attempt) + " attempts)");
+      }
+      return result;
+    }
+    std::string why =
+        result.ok() ? "HTTP " + std::to_string(result->status) : result.status().message();
+    ctx.Progress("attempt " + std::to_string(attempt) + ": " + why + "; retrying in " +
+                 FormatDurationMs(wait));
+    if (!ctx.cancel().SleepFor(wait)) {
+      return Status::Cancelled(DescribeRequest(request.method, request.url) +
+                               ": cancelled while waiting to retry");
+    }
+  }
 }
 
 std::string PeerMessage(const HttpResponse& response) {
@@ -162,7 +186,8 @@ Status AnswerStatus(const std::string& what, const HttpResponse& response, int a
   } else if (s == 404) {
     code = Code::kNotFound;
   }
-  return Status(code, Redact(NoteAttempts(text, attempts)));
+  if (attempts > 1) text += " (after " + std::to_string(attempts) + " attempts)";
+  return Status(code, Redact(text));
 }
 
 Result<Json> ParseJsonAnswer(const std::string& what, const HttpResponse& response) {

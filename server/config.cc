@@ -201,12 +201,8 @@ class ConfigLoader {
       return;
     }
     for (const auto& ref : *refs) {
-      if (!IsAlertTemplatePath(ref.path))
-        Add(mark, route,
-            what + ": '{{ " + ref.path +
-                " }}' is not alert data; use labels.NAME, "
-                "annotations.NAME, status, fingerprint, source or group_key" +
-                DidYouMean(Split(ref.path, '.')[0], kTemplateRoots));
+      std::string bad = AlertScope().Check(ref.path);
+      if (!bad.empty()) Add(mark, route, what + ": " + bad);
     }
   }
 
@@ -352,12 +348,22 @@ bool LabelMatcher::Matches(const Json& labels) const {
   return false;
 }
 
-bool IsAlertTemplatePath(const std::string& path) {
-  auto parts = Split(path, '.');
-  if (parts.empty()) return false;
-  if (parts[0] == "labels" || parts[0] == "annotations") return parts.size() == 2;
-  return parts.size() == 1 &&
-         std::find(kTemplateRoots.begin(), kTemplateRoots.end(), parts[0]) != kTemplateRoots.end();
+const Scope& AlertScope() {
+  static const Scope kScope = [] {
+    // Any path no shape accepts gets one message: what alert data there is.
+    Scope s([](const Scope& scope, const std::string& path, bool) -> std::string {
+      return "'{{ " + path + " }}' is not alert data; use " + scope.Usage() +
+             DidYouMean(Split(path, '.')[0], scope.Roots());
+    });
+    s.Root("labels", {"NAME"})
+        .Root("annotations", {"NAME"})
+        .Root("status", {""})
+        .Root("fingerprint", {""})
+        .Root("source", {""})
+        .Root("group_key", {""});
+    return s;
+  }();
+  return kScope;
 }
 
 Result<ServeConfig> LoadServeConfig(const std::string& path, const Registry& registry) {

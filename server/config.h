@@ -63,7 +63,9 @@ struct ServeConfig {
 /// line ("serve.yaml:12:5: route 'panics': ..."), or kNotFound/kIo when `path` is unreadable.
 Result<ServeConfig> LoadServeConfig(const std::string& path, const Registry& registry);
 
-/// The template paths a route's vars and dedup_key may use.
-bool IsAlertTemplatePath(const std::string& path);
+/// The references a route's vars and dedup_key may use, declared once for the config
+/// check and the router: labels.NAME, annotations.NAME, status, fingerprint, source and
+/// group_key.
+const Scope& AlertScope();
 
 }  // namespace medic

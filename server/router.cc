@@ -1,27 +1,29 @@
 #include "server/router.h"
 
 #include "base/strings.h"
+#include "lang/scope.h"
 #include "lang/template.h"
 
 namespace medic {
 namespace {
 
+// AlertScope() has matched the shape; this only finds the alert's data.
 Resolver AlertResolver(const Alert& alert, const std::string& source) {
   return [&alert, &source](const std::string& path) -> Result<Json> {
-    auto parts = Split(path, '.');
-    if (parts.size() == 2 && (parts[0] == "labels" || parts[0] == "annotations")) {
-      const Json& map = parts[0] == "labels" ? alert.labels : alert.annotations;
-      auto it = map.find(parts[1]);
-      if (it != map.end()) return *it;
-      return Status::NotFound("the alert has no " +
-                              std::string(parts[0] == "labels" ? "label" : "annotation") + " '" +
-                              parts[1] + "'");
-    }
-    if (path == "status") return Json(alert.status);
-    if (path == "fingerprint") return Json(alert.fingerprint);
-    if (path == "source") return Json(source);
-    if (path == "group_key") return Json(alert.group_key);
-    return Status::NotFound("'" + path + "' is not alert data");
+    return AlertScope().Resolve(path, [&](const Ref& ref) -> Result<Json> {
+      if (ref.root == "labels" || ref.root == "annotations") {
+        const Json& map = ref.root == "labels" ? alert.labels : alert.annotations;
+        auto it = map.find(ref.args[0]);
+        if (it != map.end()) return *it;
+        return Status::NotFound("the alert has no " +
+                                std::string(ref.root == "labels" ? "label" : "annotation") +
+                                " '" + ref.args[0] + "'");
+      }
+      if (ref.root == "status") return Json(alert.status);
+      if (ref.root == "fingerprint") return Json(alert.fingerprint);
+      if (ref.root == "source") return Json(source);
+      return Json(alert.group_key);
+    });
   };
 }
 

@@ -217,5 +217,29 @@ routes:
   EXPECT_EQ(ok->dedup_key, "route-1/prod/cart");
 }
 
+TEST(AlertScopeTest, OneScopeChecksAndResolvesRouteTemplates) {
+  const Scope& scope = AlertScope();
+  for (const char* ok : {"labels.service", "annotations.summary", "status", "fingerprint",
+                         "source", "group_key"})
+    EXPECT_EQ(scope.Check(ok), "") << ok;
+  const std::string use =
+      "use labels.NAME, annotations.NAME, status, fingerprint, source or group_key";
+  EXPECT_EQ(scope.Check("labels"), "'{{ labels }}' is not alert data; " + use);
+  EXPECT_EQ(scope.Check("labels.a.b"), "'{{ labels.a.b }}' is not alert data; " + use);
+  EXPECT_EQ(scope.Check("status.x"), "'{{ status.x }}' is not alert data; " + use);
+  EXPECT_EQ(scope.Check("lables.ns"),
+            "'{{ lables.ns }}' is not alert data; " + use + " (did you mean 'labels'?)");
+
+  auto got = scope.Resolve("annotations.summary", [](const Ref& ref) -> Result<Json> {
+    return Json(ref.root + ":" + ref.args[0]);
+  });
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ(*got, "annotations:summary");
+  EXPECT_EQ(scope.Resolve("params.x", [](const Ref&) -> Result<Json> { return Json(1); })
+                .status()
+                .code(),
+            Code::kNotFound);
+}
+
 }  // namespace
 }  // namespace medic

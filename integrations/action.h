@@ -46,13 +46,16 @@ const char* ParamTypeName(ParamType type);
 /// Must be thread-safe and free of side effects (it runs at load time and again at run time).
 using ParamCheck = std::function<Status(std::string_view what, std::string_view value)>;
 
+/// One parameter of an action, written with designated initializers
+/// (`{.name = "tail", .type = ParamType::kInt, .default_value = 0, .help = "..."}`); every
+/// member has a default so that a schema names only what it sets.
 struct ParamSpec {
-  std::string name;
+  std::string name{};
   ParamType type = ParamType::kString;
   bool required = false;
-  Json default_value;                 ///< null when there is none
-  std::string help;
-  std::vector<std::string> choices;   ///< allowed values of a string; empty = any
+  Json default_value{};  ///< null when there is none
+  std::string help{};
+  std::vector<std::string> choices{};  ///< allowed values of a string; empty = any
   /// Optional: run by CheckParams on a string value (each element of a list of strings)
   /// that is not a template, so `medic validate` rejects a bad literal; a templated value
   /// is checked once rendered. Empty: the type alone decides.

@@ -81,18 +81,8 @@ std::vector<std::tuple<std::string, std::string, bool, bool>> Canonical(
 
 std::vector<ParamSpec> BaseParams() {
   return {
-      {"url",
-       ParamType::kString,
-       false,
-       nullptr,
-       "Alertmanager base URL, e.g. http://alertmanager:9093 (else $url_env)",
-       {}},
-      {"url_env",
-       ParamType::kString,
-       false,
-       "ALERTMANAGER_URL",
-       "environment variable holding the URL when `url` is not given",
-       {}},
+      UrlParam("Alertmanager base URL, e.g. http://alertmanager:9093"),
+      EnvVarParam("url_env", "the URL when `url` is not given", "ALERTMANAGER_URL"),
       RequestTimeoutParam(),
   };
 }
@@ -131,27 +121,26 @@ class SilenceAction : public Action {
         "Silence matching alerts in Alertmanager for a while (reuses an identical active silence)";
     info_.params = BaseParams();
     std::vector<ParamSpec> more = {
-        {"matchers",
-         ParamType::kAny,
-         true,
-         nullptr,
-         "{label: value} (a value may start with =~ != !~) or a list like ['alertname=X', "
-         "'service=~\"checkout.*\"']",
-         {}},
-        {"duration", ParamType::kDuration, false, "1h", "how long the silence lasts", {}},
-        {"created_by", ParamType::kString, false, "medic", "the silence's createdBy", {}},
-        {"comment",
-         ParamType::kString,
-         false,
-         nullptr,
-         "the silence's comment; default names the incident, run and step",
-         {}},
-        {"dedupe",
-         ParamType::kBool,
-         false,
-         true,
-         "reuse an active silence with the same matchers, createdBy and comment",
-         {}},
+        {.name = "matchers",
+         .type = ParamType::kAny,
+         .required = true,
+         .help = "{label: value} (a value may start with =~ != !~) or a list like ['alertname=X', "
+                 "'service=~\"checkout.*\"']"},
+        {.name = "duration",
+         .type = ParamType::kDuration,
+         .default_value = "1h",
+         .help = "how long the silence lasts"},
+        {.name = "created_by",
+         .type = ParamType::kString,
+         .default_value = "medic",
+         .help = "the silence's createdBy"},
+        {.name = "comment",
+         .type = ParamType::kString,
+         .help = "the silence's comment; default names the incident, run and step"},
+        {.name = "dedupe",
+         .type = ParamType::kBool,
+         .default_value = true,
+         .help = "reuse an active silence with the same matchers, createdBy and comment"},
     };
     info_.params.insert(info_.params.begin(), more.begin(), more.end());
     // With dedupe (the default) a re-run finds the silence it made instead of adding one.
@@ -274,12 +263,10 @@ class UnsilenceAction : public Action {
     info_.summary = "Expire an Alertmanager silence (one made by alertmanager.silence)";
     info_.params = BaseParams();
     info_.params.insert(info_.params.begin(),
-                        {"id",
-                         ParamType::kString,
-                         true,
-                         nullptr,
-                         "the silence id, e.g. '{{ steps.silence.outputs.silence_id }}'",
-                         {}});
+                        {.name = "id",
+                         .type = ParamType::kString,
+                         .required = true,
+                         .help = "the silence id, e.g. '{{ steps.silence.outputs.silence_id }}'"});
     info_.idempotent = true;
     info_.outputs = {{"silence_id", "the silence expired"},
                      {"already_expired", "true when it had expired before"}};

@@ -22,7 +22,10 @@ class SleepAction : public Action {
   SleepAction() {
     info_.name = "sleep";
     info_.summary = "Wait for a duration (cancellable)";
-    info_.params = {{"duration", ParamType::kDuration, true, nullptr, "how long, e.g. 5s", {}}};
+    info_.params = {{.name = "duration",
+                     .type = ParamType::kDuration,
+                     .required = true,
+                     .help = "how long, e.g. 5s"}};
     info_.idempotent = true;
     info_.outputs = {{"slept_ms", "how long it waited"}};
   }

@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "base/redact.h"
@@ -102,50 +101,27 @@ std::string JoinUrl(const std::string& base, const std::string& path) {
 
 Result<HttpResponse> SendBounded(StepContext& ctx, HttpRequest request, const SendOptions& options,
                                  int* attempts) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
   request.cancel = &ctx.cancel();
-  int64_t delay = std::max<int64_t>(1, options.base_delay_ms);
-  for (int attempt = 1;; ++attempt) {
-    if (attempts) *attempts = attempt;
-    int64_t remaining = ctx.RemainingMs();
-    if (remaining <= 0) {
-      return Status::Timeout(DescribeRequest(request.method, request.url) +
-                             ": the step's time ran out before it could be sent");
-    }
-    request.timeout_ms = std::min(options.request_timeout_ms, remaining);
-    Result<HttpResponse> result = ctx.http().Send(request);
-    bool again;
-    int64_t wait = -1;
-    if (result.ok()) {
-      again = options.retry_if ? options.retry_if(*result) : IsRetryableHttpStatus(result->status);
-      wait = RetryAfterMs(*result);
-    } else {
-      Code code = result.status().code();
-      again = code == Code::kUnavailable || code == Code::kTimeout;
-    }
-    if (wait < 0) {
-      // Half fixed, half random: spreads out clients that failed together.
-      wait = delay / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(delay / 2 + 1));
-      delay = std::min(delay * 2, std::max<int64_t>(1, options.max_delay_ms));
-    }
-    // Waiting past the deadline would only end in a timeout: return what we have instead.
-    bool out_of_time = ctx.RemainingMs() <= wait + 100;
-    if (!again || attempt > options.max_retries || out_of_time) {
-      if (!result.ok() && attempt > 1) {
-        return Status(result.status().code(), result.status().message() + " (after " +
-                                                  std::to_string(attempt) + " attempts)");
-      }
-      return result;
-    }
-    std::string why =
-        result.ok() ? "HTTP " + std::to_string(result->status) : result.status().message();
-    ctx.Progress("attempt " + std::to_string(attempt) + ": " + why + "; retrying in " +
-                 FormatDurationMs(wait));
-    if (!ctx.cancel().SleepFor(wait)) {
-      return Status::Cancelled(DescribeRequest(request.method, request.url) +
-                               ": cancelled while waiting to retry");
-    }
-  }
+  RetryPolicy policy{.max_retries = options.max_retries,
+                     .base_delay_ms = std::max<int64_t>(1, options.base_delay_ms),
+                     .max_delay_ms = std::max<int64_t>(1, options.max_delay_ms)};
+  RetryLimits limits{.cancel = &ctx.cancel(), .remaining_ms = [&ctx] { return ctx.RemainingMs(); }};
+  return Retry<HttpResponse>(
+      policy, limits, DescribeRequest(request.method, request.url),
+      [&](int) {
+        request.timeout_ms = std::min(options.request_timeout_ms, ctx.RemainingMs());
+        return ctx.http().Send(request);
+      },
+      [&](const Result<HttpResponse>& r) {
+        return RetryDecision{.again = IsRetryableHttpResult(r, options.retry_if),
+                             .wait_ms = r.ok() ? RetryAfterMs(*r) : -1};
+      },
+      [&](int attempt, const Result<HttpResponse>& r, int64_t wait) {
+        std::string why = r.ok() ? "HTTP " + std::to_string(r->status) : r.status().message();
+        ctx.Progress("attempt " + std::to_string(attempt) + ": " + why + "; retrying in " +
+                     FormatDurationMs(wait));
+      },
+      attempts);
 }
 
 std::string PeerMessage(const HttpResponse& response) {
@@ -186,8 +162,7 @@ Status AnswerStatus(const std::string& what, const HttpResponse& response, int a
   } else if (s == 404) {
     code = Code::kNotFound;
   }
-  if (attempts > 1) text += " (after " + std::to_string(attempts) + " attempts)";
-  return Status(code, Redact(text));
+  return Status(code, Redact(NoteAttempts(text, attempts)));
 }
 
 Result<Json> ParseJsonAnswer(const std::string& what, const HttpResponse& response) {
@@ -216,28 +191,44 @@ bool StatusExpected(const Json& with, long status) {
   return false;
 }
 
-ParamSpec RequestTimeoutParam() {
-  return {"request_timeout",
-          ParamType::kDuration,
-          false,
-          "10s",
-          "limit for one request (the step's timeout still bounds all of them)",
-          {}};
+ParamSpec RequestTimeoutParam(const std::string& help) {
+  return {.name = "request_timeout",
+          .type = ParamType::kDuration,
+          .default_value = "10s",
+          .help = help};
+}
+
+ParamSpec UrlParam(const std::string& what) {
+  return {.name = "url", .type = ParamType::kString, .help = what + " (else $url_env)"};
+}
+
+ParamSpec EnvVarParam(const std::string& name, const std::string& what, Json env) {
+  return {.name = name,
+          .type = ParamType::kString,
+          .default_value = std::move(env),
+          .help = "environment variable holding " + what};
+}
+
+ParamSpec FileParam(const std::string& name, const std::string& what) {
+  return {.name = name, .type = ParamType::kString, .help = "file holding " + what};
+}
+
+ParamSpec ExpectStatusParam() {
+  return {.name = "expect_status",
+          .type = ParamType::kStringList,
+          .help = "acceptable status codes, e.g. [200, 204] or [2xx]; default any 2xx"};
 }
 
 std::vector<ParamSpec> RetryParams(int retries) {
-  return {{"max_retries",
-           ParamType::kInt,
-           false,
-           retries,
-           "retries on no answer, 408, 429 and 5xx (never on other 4xx), within the step's timeout",
-           {}},
-          {"retry_delay",
-           ParamType::kDuration,
-           false,
-           "1s",
-           "first backoff; doubles each retry (a Retry-After header wins)",
-           {}}};
+  return {{.name = "max_retries",
+           .type = ParamType::kInt,
+           .default_value = retries,
+           .help = "retries on no answer, 408, 429 and 5xx (never on other 4xx), within the step's "
+                   "timeout"},
+          {.name = "retry_delay",
+           .type = ParamType::kDuration,
+           .default_value = "1s",
+           .help = "first backoff; doubles each retry (a Retry-After header wins)"}};
 }
 
 SendOptions SendOptionsFrom(const Json& with) {

@@ -74,8 +74,24 @@ std::string DescribeRequest(const std::string& method, const std::string& url);
 /// a 2xx when it lists none.
 bool StatusExpected(const Json& with, long status);
 
-/// The `request_timeout` parameter shared by every endpoint action.
-ParamSpec RequestTimeoutParam();
+/// The `request_timeout` parameter shared by every endpoint action (default 10s); `help`
+/// says what it bounds.
+ParamSpec RequestTimeoutParam(
+    const std::string& help = "limit for one request (the step's timeout still bounds all of them)");
+
+/// The optional `url` parameter of an endpoint that may come from `url_env` instead; `what`
+/// describes it ("Prometheus base URL, e.g. http://prometheus:9090").
+ParamSpec UrlParam(const std::string& what);
+
+/// A parameter `name` naming the environment variable that holds `what` ("the routing key"),
+/// by default `env` (null: none); read with ResolveConfig().
+ParamSpec EnvVarParam(const std::string& name, const std::string& what, Json env = nullptr);
+
+/// A parameter `name` naming a file that holds `what`; read with ResolveConfig().
+ParamSpec FileParam(const std::string& name, const std::string& what);
+
+/// The `expect_status` parameter that StatusExpected() reads.
+ParamSpec ExpectStatusParam();
 
 /// `max_retries` (default `retries`) and `retry_delay` (the first backoff, default 1s).
 std::vector<ParamSpec> RetryParams(int retries);

@@ -16,11 +16,26 @@ class AnalyzeAction : public Action {
     info_.name = "gdb.analyze";
     info_.summary = "Classify a Go crash from logs, goroutine dumps and a core file (medic analyze)";
     info_.params = {
-        {"logs", ParamType::kStringList, false, Json::array(), "log files or goroutine dumps to read", {}},
-        {"core", ParamType::kString, false, "", "core file of the Go process (needs binary)", {}},
-        {"binary", ParamType::kString, false, "", "the Go binary that produced the core", {}},
-        {"known", ParamType::kString, false, "", "known signatures file: crash -> fixed build", {}},
-        {"require_crash", ParamType::kBool, false, false, "fail the step when no crash is found", {}},
+        {.name = "logs",
+         .type = ParamType::kStringList,
+         .default_value = Json::array(),
+         .help = "log files or goroutine dumps to read"},
+        {.name = "core",
+         .type = ParamType::kString,
+         .default_value = "",
+         .help = "core file of the Go process (needs binary)"},
+        {.name = "binary",
+         .type = ParamType::kString,
+         .default_value = "",
+         .help = "the Go binary that produced the core"},
+        {.name = "known",
+         .type = ParamType::kString,
+         .default_value = "",
+         .help = "known signatures file: crash -> fixed build"},
+        {.name = "require_crash",
+         .type = ParamType::kBool,
+         .default_value = false,
+         .help = "fail the step when no crash is found"},
     };
     info_.idempotent = true;
     info_.open_outputs = true;

@@ -35,18 +35,27 @@ HttpRequest BuildRequest(const Json& with, StepContext& ctx) {
 
 std::vector<ParamSpec> RequestParams() {
   return {
-      {"url", ParamType::kString, true, nullptr, "http:// or https:// URL", {}},
-      {"method", ParamType::kString, false, "GET", "HTTP method",
-       {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}},
-      {"headers", ParamType::kStringMap, false, nullptr, "request headers", {}},
-      {"body", ParamType::kString, false, nullptr, "request body", {}},
-      {"json", ParamType::kAny, false, nullptr, "request body as JSON (sets Content-Type)", {}},
-      {"expect_status", ParamType::kStringList, false, nullptr,
-       "acceptable status codes, e.g. [200, 204] or [2xx]; default any 2xx", {}},
-      {"request_timeout", ParamType::kDuration, false, "10s", "limit for one request", {}},
-      {"save_to", ParamType::kString, false, nullptr,
-       "write the body to this file in the run's directory and record it as an artifact", {}},
-      {"artifact_kind", ParamType::kString, false, "http_body", "artifact kind for save_to", {}},
+      {.name = "url",
+       .type = ParamType::kString,
+       .required = true,
+       .help = "http:// or https:// URL"},
+      {.name = "method",
+       .type = ParamType::kString,
+       .default_value = "GET",
+       .help = "HTTP method",
+       .choices = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"}},
+      {.name = "headers", .type = ParamType::kStringMap, .help = "request headers"},
+      {.name = "body", .type = ParamType::kString, .help = "request body"},
+      {.name = "json", .type = ParamType::kAny, .help = "request body as JSON (sets Content-Type)"},
+      ExpectStatusParam(),
+      RequestTimeoutParam("limit for one request"),
+      {.name = "save_to",
+       .type = ParamType::kString,
+       .help = "write the body to this file in the run's directory and record it as an artifact"},
+      {.name = "artifact_kind",
+       .type = ParamType::kString,
+       .default_value = "http_body",
+       .help = "artifact kind for save_to"},
   };
 }
 
@@ -121,8 +130,14 @@ class HttpWaitAction : public Action {
     info_.name = "http.wait";
     info_.summary = "Poll a URL until it answers an expected status (or the step times out)";
     info_.params = RequestParams();
-    info_.params.push_back({"interval", ParamType::kDuration, false, "1s", "time between polls", {}});
-    info_.params.push_back({"max_attempts", ParamType::kInt, false, 0, "0: until the step's timeout", {}});
+    info_.params.push_back({.name = "interval",
+                            .type = ParamType::kDuration,
+                            .default_value = "1s",
+                            .help = "time between polls"});
+    info_.params.push_back({.name = "max_attempts",
+                            .type = ParamType::kInt,
+                            .default_value = 0,
+                            .help = "0: until the step's timeout"});
     info_.idempotent = true;
     info_.outputs = {{"status", "the last status"},
                      {"attempts", "how many requests were sent"},

@@ -76,10 +76,32 @@ KubectlAction::KubectlAction(std::string name, std::string summary, std::vector<
 }
 
 ParamSpec PodParam(const std::string& help) {
-  return {"pod", ParamType::kString, true, nullptr, help, {}, CheckDnsSubdomain};
+  return {.name = "pod",
+          .type = ParamType::kString,
+          .required = true,
+          .help = help,
+          .check = CheckDnsSubdomain};
 }
 ParamSpec DeploymentParam() {
-  return {"deployment", ParamType::kString, true, nullptr, "the deployment", {}, CheckDnsSubdomain};
+  return {.name = "deployment",
+          .type = ParamType::kString,
+          .required = true,
+          .help = "the deployment",
+          .check = CheckDnsSubdomain};
+}
+ParamSpec ContainerParam(const std::string& help, bool required) {
+  return {.name = "container",
+          .type = ParamType::kString,
+          .required = required,
+          .help = help,
+          .check = CheckDnsLabel};
+}
+ParamSpec ImageParam(const std::string& help) {
+  return {.name = "image",
+          .type = ParamType::kString,
+          .required = true,
+          .help = help,
+          .check = CheckImageRef};
 }
 
 // ---------------------------------------------------------------- registration

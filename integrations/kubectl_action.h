@@ -49,6 +49,10 @@ class KubectlAction : public Action {
 ParamSpec PodParam(const std::string& help = "the pod, e.g. '{{ steps.pods.outputs.first }}'");
 /// The required `deployment` parameter (checked as a DNS-1123 name).
 ParamSpec DeploymentParam();
+/// A `container` parameter (checked as a DNS-1123 label).
+ParamSpec ContainerParam(const std::string& help, bool required);
+/// The required `image` parameter (checked as an image reference).
+ParamSpec ImageParam(const std::string& help);
 
 /// `s` with everything but letters, digits, '.' and '-' replaced by '_', for file names in
 /// the run directory (built from checked names; kept plain anyway).

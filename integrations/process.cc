@@ -22,29 +22,40 @@
 namespace medic {
 namespace {
 
+/// The required `pid` of a local process, as process.find outputs it.
+ParamSpec PidParam() {
+  return {.name = "pid",
+          .type = ParamType::kInt,
+          .required = true,
+          .help = "the process, e.g. '{{ steps.find.outputs.pid }}'"};
+}
+
 class ExecAction : public Action {
  public:
   ExecAction() {
     info_.name = "exec";
     info_.summary = "Run a command (argv, no shell); fails on a non-zero exit code";
     info_.params = {
-        {"argv", ParamType::kStringList, true, nullptr, "program and arguments; never a shell", {}},
-        {"env", ParamType::kStringMap, false, nullptr, "extra environment variables", {}},
-        {"cwd", ParamType::kString, false, nullptr, "working directory", {}},
-        {"stdin", ParamType::kString, false, nullptr, "text fed to standard input", {}},
-        {"max_output", ParamType::kSize, false, "1MiB", "cap on each of stdout and stderr", {}},
-        {"parse",
-         ParamType::kString,
-         false,
-         "none",
-         "also parse stdout: json puts the value in outputs.json",
-         {"none", "json"}},
-        {"ok_exit_codes",
-         ParamType::kStringList,
-         false,
-         Json::array({"0"}),
-         "exit codes that count as success",
-         {}},
+        {.name = "argv",
+         .type = ParamType::kStringList,
+         .required = true,
+         .help = "program and arguments; never a shell"},
+        {.name = "env", .type = ParamType::kStringMap, .help = "extra environment variables"},
+        {.name = "cwd", .type = ParamType::kString, .help = "working directory"},
+        {.name = "stdin", .type = ParamType::kString, .help = "text fed to standard input"},
+        {.name = "max_output",
+         .type = ParamType::kSize,
+         .default_value = "1MiB",
+         .help = "cap on each of stdout and stderr"},
+        {.name = "parse",
+         .type = ParamType::kString,
+         .default_value = "none",
+         .help = "also parse stdout: json puts the value in outputs.json",
+         .choices = {"none", "json"}},
+        {.name = "ok_exit_codes",
+         .type = ParamType::kStringList,
+         .default_value = Json::array({"0"}),
+         .help = "exit codes that count as success"},
     };
     info_.outputs = {{"exit_code", "the exit code (-1 when killed by a signal)"},
                      {"stdout", "standard output, capped at max_output"},
@@ -122,20 +133,15 @@ class FindAction : public Action {
     info_.name = "process.find";
     info_.summary = "Find a local process by name, listening TCP port or pid file";
     info_.params = {
-        {"name",
-         ParamType::kString,
-         false,
-         nullptr,
-         "process name: /proc/PID/comm, or the executable's or argv[0]'s file name",
-         {}},
-        {"port", ParamType::kInt, false, nullptr, "a TCP port the process listens on", {}},
-        {"pid_file", ParamType::kString, false, nullptr, "a file holding the pid", {}},
-        {"allow_many",
-         ParamType::kBool,
-         false,
-         false,
-         "when several match, succeed with the lowest pid instead of failing",
-         {}},
+        {.name = "name",
+         .type = ParamType::kString,
+         .help = "process name: /proc/PID/comm, or the executable's or argv[0]'s file name"},
+        {.name = "port", .type = ParamType::kInt, .help = "a TCP port the process listens on"},
+        {.name = "pid_file", .type = ParamType::kString, .help = "a file holding the pid"},
+        {.name = "allow_many",
+         .type = ParamType::kBool,
+         .default_value = false,
+         .help = "when several match, succeed with the lowest pid instead of failing"},
     };
     info_.idempotent = true;
     info_.outputs = {{"pid", "the process (the lowest pid when allow_many)"},
@@ -246,24 +252,14 @@ class GcoreAction : public Action {
     info_.name = "process.gcore";
     info_.summary = "Write a core file of a running process with gdb's gcore (pauses it briefly)";
     info_.params = {
-        {"pid",
-         ParamType::kInt,
-         true,
-         nullptr,
-         "the process, e.g. '{{ steps.find.outputs.pid }}'",
-         {}},
-        {"dir",
-         ParamType::kString,
-         false,
-         nullptr,
-         "where the core goes; default the run's directory",
-         {}},
-        {"hash",
-         ParamType::kBool,
-         false,
-         false,
-         "also record the core's SHA-256 (reads the whole file again)",
-         {}},
+        PidParam(),
+        {.name = "dir",
+         .type = ParamType::kString,
+         .help = "where the core goes; default the run's directory"},
+        {.name = "hash",
+         .type = ParamType::kBool,
+         .default_value = false,
+         .help = "also record the core's SHA-256 (reads the whole file again)"},
     };
     // A second gcore replaces the first core; the process only pauses while it is written.
     info_.idempotent = true;
@@ -390,19 +386,16 @@ class SignalAction : public Action {
     info_.name = "process.signal";
     info_.summary = "Send a signal to a process (QUIT: Go goroutine dump and exit; TERM; KILL)";
     info_.params = {
-        {"pid",
-         ParamType::kInt,
-         true,
-         nullptr,
-         "the process, e.g. '{{ steps.find.outputs.pid }}'",
-         {}},
-        {"signal", ParamType::kString, false, "TERM", "name (TERM, SIGQUIT, kill) or number", {}},
-        {"wait",
-         ParamType::kDuration,
-         false,
-         "0s",
-         "then wait this long for the process to exit, failing if it does not; 0: do not wait",
-         {}},
+        PidParam(),
+        {.name = "signal",
+         .type = ParamType::kString,
+         .default_value = "TERM",
+         .help = "name (TERM, SIGQUIT, kill) or number"},
+        {.name = "wait",
+         .type = ParamType::kDuration,
+         .default_value = "0s",
+         .help =
+             "then wait this long for the process to exit, failing if it does not; 0: do not wait"},
     };
     info_.destructive = true;
     info_.outputs = {{"pid", "the process signalled"},

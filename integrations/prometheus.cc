@@ -30,24 +30,11 @@ struct PromTarget {
 
 std::vector<ParamSpec> ConnectionParams() {
   return {
-      {"url",
-       ParamType::kString,
-       false,
-       nullptr,
-       "Prometheus base URL, e.g. http://prometheus:9090 (else $url_env)",
-       {}},
-      {"url_env",
-       ParamType::kString,
-       false,
-       "PROMETHEUS_URL",
-       "environment variable holding the URL when `url` is not given",
-       {}},
-      {"headers",
-       ParamType::kStringMap,
-       false,
-       nullptr,
-       "extra request headers (e.g. Authorization, whose value is kept secret)",
-       {}},
+      UrlParam("Prometheus base URL, e.g. http://prometheus:9090"),
+      EnvVarParam("url_env", "the URL when `url` is not given", "PROMETHEUS_URL"),
+      {.name = "headers",
+       .type = ParamType::kStringMap,
+       .help = "extra request headers (e.g. Authorization, whose value is kept secret)"},
       RequestTimeoutParam(),
   };
 }
@@ -133,18 +120,26 @@ class SnapshotAction : public Action {
     info_.summary =
         "Freeze PromQL range queries around the incident into a JSON file (artifact 'snapshot')";
     info_.params = ConnectionParams();
-    info_.params.insert(
-        info_.params.begin(),
-        {{"queries", ParamType::kStringList, true, nullptr, "PromQL expressions", {}},
-         {"before", ParamType::kDuration, false, "15m", "window start: this long before `at`", {}},
-         {"after", ParamType::kDuration, false, "0s", "window end: this long after `at`", {}},
-         {"step", ParamType::kDuration, false, "15s", "resolution of the range queries", {}},
-         {"at",
-          ParamType::kString,
-          false,
-          nullptr,
-          "the incident's time (RFC 3339 or unix seconds); default now",
-          {}}});
+    info_.params.insert(info_.params.begin(),
+                        {{.name = "queries",
+                          .type = ParamType::kStringList,
+                          .required = true,
+                          .help = "PromQL expressions"},
+                         {.name = "before",
+                          .type = ParamType::kDuration,
+                          .default_value = "15m",
+                          .help = "window start: this long before `at`"},
+                         {.name = "after",
+                          .type = ParamType::kDuration,
+                          .default_value = "0s",
+                          .help = "window end: this long after `at`"},
+                         {.name = "step",
+                          .type = ParamType::kDuration,
+                          .default_value = "15s",
+                          .help = "resolution of the range queries"},
+                         {.name = "at",
+                          .type = ParamType::kString,
+                          .help = "the incident's time (RFC 3339 or unix seconds); default now"}});
     info_.idempotent = true;
     info_.outputs = {{"path", "the snapshot file (JSON, one entry per query)"},
                      {"sha256", "SHA-256 of the file"},
@@ -380,31 +375,37 @@ class CheckAction : public Action {
     info_.params = ConnectionParams();
     info_.params.insert(
         info_.params.begin(),
-        {{"query", ParamType::kString, true, nullptr, "PromQL expression (instant query)", {}},
-         {"success",
-          ParamType::kString,
-          false,
-          nullptr,
-          "condition on `result`, e.g. 'result < 0.12'; every series must satisfy it",
-          {}},
-         {"interval", ParamType::kDuration, false, "10s", "time between measurements", {}},
-         {"count", ParamType::kInt, false, 1, "measurements to take", {}},
-         {"failure_limit", ParamType::kInt, false, 0, "failed measurements tolerated", {}},
-         {"baseline",
-          ParamType::kObject,
-          false,
-          nullptr,
-          "{offset: 1h, tolerance: 3%, at: TIME}: also compare with the query at now-offset, "
-          "or at TIME-offset when `at` (RFC 3339, e.g. {{ incident.detected_at }}) is given; "
-          "a number for tolerance is absolute; the query must return one series",
-          {}},
-         {"on_empty",
-          ParamType::kString,
-          false,
-          "fail",
-          "when the query returns nothing: fail the measurement, pass it, or skip it (a check "
-          "whose measurements were all skipped is recorded as skipped)",
-          {"fail", "pass", "skip"}}});
+        {{.name = "query",
+          .type = ParamType::kString,
+          .required = true,
+          .help = "PromQL expression (instant query)"},
+         {.name = "success",
+          .type = ParamType::kString,
+          .help = "condition on `result`, e.g. 'result < 0.12'; every series must satisfy it"},
+         {.name = "interval",
+          .type = ParamType::kDuration,
+          .default_value = "10s",
+          .help = "time between measurements"},
+         {.name = "count",
+          .type = ParamType::kInt,
+          .default_value = 1,
+          .help = "measurements to take"},
+         {.name = "failure_limit",
+          .type = ParamType::kInt,
+          .default_value = 0,
+          .help = "failed measurements tolerated"},
+         {.name = "baseline",
+          .type = ParamType::kObject,
+          .help =
+              "{offset: 1h, tolerance: 3%, at: TIME}: also compare with the query at now-offset, "
+              "or at TIME-offset when `at` (RFC 3339, e.g. {{ incident.detected_at }}) is given; a "
+              "number for tolerance is absolute; the query must return one series"},
+         {.name = "on_empty",
+          .type = ParamType::kString,
+          .default_value = "fail",
+          .help = "when the query returns nothing: fail the measurement, pass it, or skip it (a "
+                  "check whose measurements were all skipped is recorded as skipped)",
+          .choices = {"fail", "pass", "skip"}}});
     info_.idempotent = true;
     info_.outputs = {{"measurements", "every measurement: time, value, passed (and baseline)"},
                      {"passed", "measurements that passed"},

@@ -6,8 +6,6 @@
 #include <cctype>
 #include <chrono>
 #include <mutex>
-#include <random>
-#include <thread>
 
 #include "base/redact.h"
 
@@ -156,46 +154,23 @@ bool IsRetryableHttpStatus(long status) {
   return status == 408 || status == 429 || (status >= 500 && status != 501 && status != 505);
 }
 
+bool IsRetryableHttpResult(const Result<HttpResponse>& result, const RetryPredicate& retry_if) {
+  if (!result.ok()) return IsRetryableFailure(result.status());
+  return retry_if ? retry_if(*result) : IsRetryableHttpStatus(result->status);
+}
+
 Result<HttpResponse> SendWithRetry(HttpClient& client, const HttpRequest& request,
                                    const RetryPolicy& policy, const RetryPredicate& retry_if,
                                    int* attempts) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  int max_attempts = 1 + std::max(0, policy.max_retries);
-  int attempt = 0;
-  for (;;) {
-    ++attempt;
-    if (attempts) *attempts = attempt;
-    Result<HttpResponse> result = client.Send(request);
-    bool again;
-    if (result.ok()) {
-      again = retry_if ? retry_if(*result) : IsRetryableHttpStatus(result->status);
-    } else {
-      Code code = result.status().code();
-      again = code == Code::kUnavailable || code == Code::kTimeout;
-    }
-    if (!again || attempt >= max_attempts) {
-      if (!result.ok() && attempt > 1) {
-        return Status(result.status().code(), result.status().message() + " (after " +
-                                                  std::to_string(attempt) + " attempts)");
-      }
-      return result;
-    }
-    int64_t delay = std::max<int64_t>(0, policy.base_delay_ms);
-    for (int i = 1; i < attempt && delay < policy.max_delay_ms; ++i) delay *= 2;
-    delay = std::min(delay, std::max<int64_t>(0, policy.max_delay_ms));
-    // Half fixed, half random: spreads out clients that failed together.
-    if (delay > 1) {
-      delay = delay / 2 + static_cast<int64_t>(rng() % static_cast<uint64_t>(delay / 2 + 1));
-    }
-    if (request.cancel) {
-      if (!request.cancel->SleepFor(delay)) {
-        return Status::Cancelled(request.method + " " + Redact(request.url) +
-                                 ": cancelled while waiting to retry");
-      }
-    } else {
-      std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-    }
-  }
+  RetryLimits limits;
+  limits.cancel = request.cancel;
+  return Retry<HttpResponse>(
+      policy, limits, request.method + " " + Redact(request.url),
+      [&](int) { return client.Send(request); },
+      [&](const Result<HttpResponse>& r) {
+        return RetryDecision{.again = IsRetryableHttpResult(r, retry_if)};
+      },
+      nullptr, attempts);
 }
 
 std::string UrlEncode(const std::string& s, bool keep_slash) {

@@ -12,6 +12,7 @@
 
 #include "base/cancel.h"
 #include "base/status.h"
+#include "integrations/retry.h"
 
 namespace medic {
 
@@ -59,13 +60,6 @@ class CurlHttpClient : public HttpClient {
   static CurlHttpClient* Default();
 };
 
-/// How often and how patiently SendWithRetry tries again.
-struct RetryPolicy {
-  int max_retries = 3;           ///< attempts after the first one
-  int64_t base_delay_ms = 200;   ///< the wait before retry n is about base * 2^(n-1) ...
-  int64_t max_delay_ms = 5'000;  ///< ... capped here, with jitter so clients spread out
-};
-
 /// True for answers worth another try: 408, 429 and 5xx other than 501 and 505.
 bool IsRetryableHttpStatus(long status);
 
@@ -73,13 +67,16 @@ bool IsRetryableHttpStatus(long status);
 /// when none is given.
 using RetryPredicate = std::function<bool(const HttpResponse&)>;
 
-/// Sends `request`, trying again (bounded, exponential backoff with jitter) when there was
-/// no answer at all (kUnavailable: refused, reset, dropped mid-transfer; kTimeout) or when
-/// `retry_if` says the answer is transient. Never retries kCancelled or a bad request. The
-/// wait between attempts wakes on request.cancel. Returns the last answer (which may still
-/// be an error status: check it) or the last failure, with "after N attempts" appended when
-/// there was more than one. `attempts`, when given, receives the number of attempts made.
-/// The request must be safe to repeat. Thread-safe when `client` is.
+/// True when `result` is worth another try: no answer at all (IsRetryableFailure) or an
+/// answer that `retry_if` (IsRetryableHttpStatus when null) calls transient.
+bool IsRetryableHttpResult(const Result<HttpResponse>& result, const RetryPredicate& retry_if);
+
+/// Sends `request` through Retry() (retry.h): again when IsRetryableHttpResult, with the
+/// policy's backoff, the wait waking on request.cancel; no deadline beyond each attempt's
+/// timeout. Returns the last answer (which may still be an error status: check it) or the
+/// last failure, noted "(after N attempts)" when there was more than one. `attempts`, when
+/// given, receives the number of attempts made. The request must be safe to repeat.
+/// Thread-safe when `client` is.
 Result<HttpResponse> SendWithRetry(HttpClient& client, const HttpRequest& request,
                                    const RetryPolicy& policy,
                                    const RetryPredicate& retry_if = nullptr,

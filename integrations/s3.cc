@@ -115,9 +115,7 @@ Status ValidateKey(const std::string& key) {
 
 /// S3ErrorStatus, noting the attempts when the request was retried.
 Status AnswerError(const std::string& what, const HttpResponse& r, int attempts) {
-  Status s = S3ErrorStatus(what, r);
-  if (attempts <= 1) return s;
-  return Status(s.code(), s.message() + " (after " + std::to_string(attempts) + " attempts)");
+  return NoteAttempts(S3ErrorStatus(what, r), attempts);
 }
 
 std::string ErrnoText(int err) { return std::strerror(err); }

@@ -58,22 +58,39 @@ const Goroutine* PickCrasher(const CrashRecord& c, std::string_view message) {
 bool FindCulprit(const Goroutine& g, Culprit* out) {
   size_t start = 0;
   for (size_t i = 0; i < g.frames.size(); ++i) {
-    if (IsPanicFrame(g.frames[i].function)) start = i + 1;
+    if (IsPanicFrame(g.frames[i])) start = i + 1;
   }
   // Below the deepest panic frame is where the original panic happened (the frames above it
-  // are deferred handlers that recovered and re-panicked, or net/http's recover).
+  // are deferred handlers that recovered and re-panicked, or net/http's recover). Known
+  // handlers are skipped even when the excerpt lost the panic frame.
   for (size_t pass = 0; pass < 2; ++pass) {
     for (size_t i = pass == 0 ? start : 0; i < g.frames.size(); ++i) {
       const Frame& f = g.frames[i];
-      if (!IsUserFrame(f)) continue;
+      if (!IsUserFrame(f) || IsPanicHandler(f.function)) continue;
       out->function = f.function;
-      out->package = PackageOf(f.function);
+      out->package = f.function.empty() ? "" : PackageOf(f.function);
       out->file = f.file;
       out->line = f.line;
       return true;
     }
   }
   return false;
+}
+
+// Frames a complete goroutine stack ends with; a crashing stack that ends elsewhere, with
+// no "created by" line, was cut short by whoever copied it.
+bool EndsLikeACompleteStack(const Goroutine& g) {
+  if (g.frames.empty() || g.frames_elided || !g.created_by.function.empty()) return true;
+  const Frame& last = g.frames.back();
+  if (last.function.empty()) return true;  // klog's caller lists end anywhere
+  static constexpr std::string_view kRoots[] = {
+      "main.main",        "runtime.main",        "runtime.goexit", "runtime.mstart",
+      "runtime.rt0_go",   "runtime.cgocallback", "crosscall2",     "runtime.systemstack",
+      "runtime.morestack", "runtime.mcall",      "testing.tRunner"};
+  for (std::string_view root : kRoots) {
+    if (last.function == root) return true;
+  }
+  return IsInitFunction(last.function) || last.function.rfind("runtime.", 0) == 0;
 }
 
 std::string PhaseOf(const Goroutine& g) {
@@ -121,17 +138,24 @@ class CrashCollector : public TraceSink {
   void Finalize() {
     if (!current_) return;
     std::unique_ptr<CrashRecord> c = std::move(current_);
-    any_truncated_ = any_truncated_ || c->truncated;
     std::string message = c->header.chain.empty() ? "" : c->header.chain.front();
     const Goroutine* crasher = PickCrasher(*c, message);
+    if (crasher && crasher->id >= 0 && !EndsLikeACompleteStack(*crasher)) c->truncated = true;
+    if (!c->has_first && !c->has_runtime_stack && c->header.kind != HeaderKind::kCoreSnapshot) {
+      c->truncated = true;  // a header without any stack: the paste stopped there
+    }
     Classification cls =
         Classify(c->header, message, crasher, c->has_runtime_stack ? &c->runtime_stack : nullptr);
     Culprit culprit;
     bool has_culprit = crasher && FindCulprit(*crasher, &culprit);
+    if (MergeWithPrevious(*c, message, has_culprit)) return;
+    any_truncated_ = any_truncated_ || c->truncated;
+    last_group_ = groups_.size();
     std::string sig = MakeSignature(cls.category, has_culprit ? culprit.function : "");
     auto it = index_.find(sig);
     if (it != index_.end()) {
       ++groups_[it->second].count.occurrences;
+      last_group_ = it->second;
       return;
     }
     index_.emplace(sig, groups_.size());
@@ -160,7 +184,9 @@ class CrashCollector : public TraceSink {
     std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
       return groups_[x].count.occurrences > groups_[y].count.occurrences;
     });
-    for (size_t i : order) a.signatures.push_back(groups_[i].count);
+    for (size_t i : order) {
+      if (groups_[i].count.occurrences > 0) a.signatures.push_back(groups_[i].count);
+    }
     const SignatureGroup& top = groups_[order.front()];
     const CrashRecord& c = *top.crash;
     a.crash_found = true;
@@ -186,6 +212,29 @@ class CrashCollector : public TraceSink {
   }
 
  private:
+  // A panic a handler logged (klog "Observed a panic", a JSON record with a stack) and then
+  // re-panicked reaches the log twice: as the record, then as the runtime's "panic: X
+  // [recovered]". That is one crash; the report that names a function is kept.
+  bool MergeWithPrevious(const CrashRecord& c, const std::string& message, bool has_culprit) {
+    if (last_group_ >= groups_.size() || c.header.kind != HeaderKind::kPanic ||
+        c.header.recovered.empty() || !c.header.recovered.front()) {
+      return false;
+    }
+    SignatureGroup& prev = groups_[last_group_];
+    const CrashHeader& ph = prev.crash->header;
+    if (ph.kind != HeaderKind::kPanic || prev.message != message ||
+        (!ph.recovered.empty() && ph.recovered.front())) {
+      return false;
+    }
+    if (!prev.count.function.empty() || !has_culprit) {
+      last_group_ = groups_.size();
+      return true;
+    }
+    // The runtime's report names the function the record could not: it replaces the record.
+    if (--prev.count.occurrences == 0) index_.erase(prev.count.signature);
+    return false;
+  }
+
   static void FillDump(const StackBuckets& buckets, const AnalyzeOptions& opts, Analysis* a) {
     a->goroutines_total = buckets.total();
     a->buckets_total = static_cast<int64_t>(buckets.size());
@@ -245,6 +294,7 @@ class CrashCollector : public TraceSink {
   CrashRecord orphan_;  // goroutines seen before any crash header
   std::vector<SignatureGroup> groups_;
   std::unordered_map<std::string, size_t> index_;
+  size_t last_group_ = static_cast<size_t>(-1);  // group of the crash seen last
   bool any_truncated_ = false;
 };
 

@@ -90,11 +90,16 @@ Classification Make(std::string_view category, bool recoverable, std::string_vie
   return {std::string(category), recoverable, exhaustion, std::string(why)};
 }
 
+bool MatchRule(const Rule& r, std::string_view m) {
+  if (r.prefix ? Starts(m, r.needle) : Has(m, r.needle)) return true;
+  // Go 1.2-1.4 said "runtime error: send on closed channel" where Go now says it bare.
+  return r.prefix && !Starts(r.needle, "runtime error: ") && Starts(m, "runtime error: ") &&
+         Starts(m.substr(15), r.needle);
+}
+
 Classification ClassifyPanicValue(std::string_view m) {
   for (const Rule& r : kPanicRules) {
-    if (r.prefix ? Starts(m, r.needle) : Has(m, r.needle)) {
-      return Make(r.category, true, r.explanation);
-    }
+    if (MatchRule(r, m)) return Make(r.category, true, r.explanation);
   }
   if (IsUnlockOfUnlocked(m)) {
     return Make("unlock_of_unlocked", true, "a mutex was unlocked that was not locked");
@@ -131,8 +136,10 @@ bool HasCgoFrames(const Goroutine& g) {
   return false;
 }
 
-Classification Classify(const CrashHeader& header, std::string_view m, const Goroutine* crasher,
-                        const Goroutine* runtime_stack) {
+namespace {
+
+Classification ClassifyOnce(const CrashHeader& header, std::string_view m,
+                            const Goroutine* crasher, const Goroutine* runtime_stack) {
   bool cgo = header.signal_in_cgo || (crasher && HasCgoFrames(*crasher)) ||
              (runtime_stack && HasCgoFrames(*runtime_stack));
   switch (header.kind) {
@@ -191,6 +198,23 @@ Classification Classify(const CrashHeader& header, std::string_view m, const Gor
                 IsThreadExhaustion(m));
   }
   return Make("other_fatal", false, "the runtime stopped the process with a fatal error");
+}
+
+}  // namespace
+
+Classification Classify(const CrashHeader& header, std::string_view m, const Goroutine* crasher,
+                        const Goroutine* runtime_stack) {
+  Classification c = ClassifyOnce(header, m, crasher, runtime_stack);
+  bool fallback = c.category == "explicit_panic" || c.category == "other_runtime_error" ||
+                  c.category == "other_fatal";
+  if (!fallback || m.find('\n') == std::string_view::npos) return c;
+  // A header a terminal or logger wrapped at 80 columns: read it whole again.
+  std::string joined;
+  for (char ch : m) {
+    if (ch != '\n') joined += ch;
+  }
+  Classification again = ClassifyOnce(header, joined, crasher, runtime_stack);
+  return again.category == c.category ? c : again;
 }
 
 }  // namespace medic::golang

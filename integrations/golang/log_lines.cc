@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "base/json.h"
+#include "integrations/golang/structured_logs.h"
 
 namespace medic::golang {
 namespace {
@@ -66,6 +67,37 @@ size_t SyslogPrefixLength(std::string_view s) {
   if (tag.empty() || tag.find(' ') != std::string_view::npos) return 0;
   return tag_end + 2;
 }
+
+// "<time> stdout|stderr F|P " of a CRI (containerd, CRI-O) log line: its length, or 0.
+size_t CriPrefixLength(std::string_view s, bool* partial) {
+  *partial = false;
+  if (s.empty() || !IsDigit(s[0])) return 0;
+  size_t n = Rfc3339PrefixLength(s);
+  if (n == 0) return 0;
+  std::string_view rest = s.substr(n);
+  if (rest.size() < 8 || (rest.substr(0, 7) != "stdout " && rest.substr(0, 7) != "stderr ") ||
+      (rest[7] != 'F' && rest[7] != 'P') || (rest.size() > 8 && rest[8] != ' ')) {
+    return 0;
+  }
+  *partial = rest[7] == 'P';
+  return n + (rest.size() > 8 ? 9 : 8);
+}
+
+// Prefixes known without learning: RFC 3339 timestamps (kubectl --timestamps, CI logs),
+// Go's log package, syslog. Used for lines before a crash marker taught the real one.
+size_t KnownPrefixLength(std::string_view s) {
+  char c = s[0];
+  if (IsDigit(c)) {
+    if (size_t n = Rfc3339PrefixLength(s)) return n;
+    return GoLogPrefixLength(s);
+  }
+  if (c >= 'A' && c <= 'Z') return SyslogPrefixLength(s);
+  return 0;
+}
+
+bool IsLower(char c) { return (c >= 'a' && c <= 'z') || c == '_'; }
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
 bool HasCrashMarker(std::string_view s) {
   return s.find("goroutine ") != std::string_view::npos ||
@@ -152,39 +184,18 @@ bool LineReader::Next(std::string_view* line) {
 std::string_view LogLineNormalizer::StripPrefix(std::string_view line, bool* partial) {
   *partial = false;
   if (line.empty()) return line;
-  char c = line[0];
-  if (IsDigit(c)) {
-    if (size_t n = Rfc3339PrefixLength(line)) {
-      std::string_view rest = line.substr(n);
-      // CRI: "<time> stdout|stderr F|P <text>"
-      if (rest.size() >= 9 && (rest.substr(0, 7) == "stdout " || rest.substr(0, 7) == "stderr ") &&
-          (rest[7] == 'F' || rest[7] == 'P') && rest[8] == ' ') {
-        *partial = rest[7] == 'P';
-        return rest.substr(9);
-      }
-      if (rest.size() == 8 && (rest.substr(0, 7) == "stdout " || rest.substr(0, 7) == "stderr ") &&
-          (rest[7] == 'F' || rest[7] == 'P')) {
-        *partial = rest[7] == 'P';
-        return std::string_view();
-      }
-      return rest;
-    }
-    if (size_t n = GoLogPrefixLength(line)) return line.substr(n);
-    return line;
-  }
-  if (c >= 'A' && c <= 'Z') {
-    if (size_t n = SyslogPrefixLength(line)) return line.substr(n);
-  }
+  if (size_t n = CriPrefixLength(line, partial)) return line.substr(n);
+  if (size_t n = KnownPrefixLength(line)) return line.substr(n);
   return line;
 }
 
-void LogLineNormalizer::EmitText(std::string_view text) {
+void LogLineNormalizer::EmitLines(std::string_view text) {
   size_t start = 0;
   for (;;) {
     size_t nl = text.find('\n', start);
     std::string_view one = text.substr(start, nl == std::string_view::npos ? nl : nl - start);
-    if (!one.empty() && one.back() == '\r') one.remove_suffix(1);
-    emit_(one);
+    while (!one.empty() && one.back() == '\r') one.remove_suffix(1);
+    Text(one);
     if (nl == std::string_view::npos) return;
     start = nl + 1;
     if (start == text.size()) return;
@@ -192,10 +203,6 @@ void LogLineNormalizer::EmitText(std::string_view text) {
 }
 
 void LogLineNormalizer::AddJson(std::string_view raw) {
-  if (!HasCrashMarker(raw) && raw.find("\"log\"") == std::string_view::npos) {
-    emit_(raw);
-    return;
-  }
   Json record = Json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
   if (!record.is_object()) {
     emit_(raw);
@@ -213,59 +220,168 @@ void LogLineNormalizer::AddJson(std::string_view raw) {
     pending_.append(text, 0, text.size() - 1);
     std::string joined;
     joined.swap(pending_);
-    bool partial = false;
-    EmitText(StripPrefix(joined, &partial));
+    EmitLines(joined);
     return;
   }
   // An application log record: a stack embedded in one of its string fields is replayed
-  // line by line, closed by an empty line since the record ends there.
+  // line by line, closed by an empty line since the record ends there. A stack without a
+  // header gets the one the record names ("Observed a panic" panic="...").
   bool found = false;
   for (const auto& [key, value] : record.items()) {
     if (!value.is_string()) continue;
     const std::string& text = value.get_ref<const std::string&>();
     if (text.find('\n') == std::string::npos || !HasCrashMarker(text)) continue;
-    EmitText(text);
+    bool headed = text.find("panic: ") != std::string::npos ||
+                  text.find("fatal error: ") != std::string::npos ||
+                  text.find("SIG") != std::string::npos;
+    if (!headed && text.find("goroutine ") != std::string::npos) {
+      std::string value_text = JsonPanicValue(record);
+      if (!value_text.empty()) Text("panic: " + value_text.substr(0, value_text.find('\n')));
+    }
+    EmitLines(text);
     emit_(std::string_view());
     found = true;
   }
-  if (!found) emit_(raw);
+  if (found) return;
+  // Loggers that wrap another program's output write one record per line of it (hclog,
+  // logrus, zap, slog, journald's JSON): its message is the line.
+  if (const Json* msg = JsonMessage(record)) {
+    EmitLines(msg->get_ref<const std::string&>());
+    return;
+  }
+  emit_(raw);
 }
 
 void LogLineNormalizer::Add(std::string_view raw) {
-  if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
-  if (!raw.empty() && raw[0] == '{') {
+  while (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+  if (raw.size() >= 2 && raw[raw.size() - 2] == '^' && raw.back() == 'M') {
+    raw.remove_suffix(2);  // a CR made visible by cat -v, less or an editor, then pasted
+  }
+  if (raw.empty()) {
+    if (pending_.empty()) Text(raw);
+    return;
+  }
+  if (raw[0] == '{') {
     AddJson(raw);
     return;
   }
   bool partial = false;
-  std::string_view text = StripPrefix(raw, &partial);
-  if (partial) {
-    if (pending_.size() < kMaxPending) {
-      pending_.append(text.substr(0, kMaxPending - pending_.size()));
+  if (size_t n = CriPrefixLength(raw, &partial)) {
+    std::string_view text = raw.substr(n);
+    if (partial || !pending_.empty()) {
+      if (pending_.size() < kMaxPending) {
+        pending_.append(text.substr(0, kMaxPending - pending_.size()));
+      }
+      if (partial) return;
+      std::string joined;
+      joined.swap(pending_);
+      Text(joined);
+      return;
     }
+    Text(text);
     return;
   }
-  if (!pending_.empty()) {
-    if (pending_.size() < kMaxPending) {
-      pending_.append(text.substr(0, kMaxPending - pending_.size()));
+  if (!pending_.empty()) Finish();
+  Text(raw);
+}
+
+void LogLineNormalizer::Text(std::string_view line) {
+  if (prefix_.active() && !line.empty()) {
+    size_t n = prefix_.Match(line);
+    if (n != std::string_view::npos) {
+      Content(line, n);
+      return;
     }
-    std::string joined;
-    joined.swap(pending_);
-    emit_(joined);
+  }
+  Content(line, 0);
+}
+
+void LogLineNormalizer::Content(std::string_view line, size_t skip) {
+  std::string_view c = line.substr(skip);
+  if (c.empty()) {
+    emit_(c);
     return;
   }
-  if (!text.empty() && text[0] == '{') {
-    AddJson(text);
+  // The lines of a Go trace itself, the bulk of a large dump, go straight through.
+  char first = c[0];
+  bool indented_block = first == '\t' && c.size() > 10 && c[1] == 'g' && StartsWith(c.substr(1), "goroutine ");
+  if ((first == '\t' && !indented_block) || (IsLower(first) && c.back() == ')')) {
+    emit_(c);
     return;
   }
-  emit_(text);
+  if (first == 'g' && StartsWith(c, "goroutine ")) {
+    if (skip == 0) prefix_.Clear();
+    after_panic_ = false;
+    emit_(c);
+    return;
+  }
+  if (first == 'c' && StartsWith(c, "created by ")) {
+    emit_(c);
+    return;
+  }
+  Slow(line, skip);
+}
+
+void LogLineNormalizer::Slow(std::string_view line, size_t skip) {
+  std::string_view c = line.substr(skip);
+  if (c[0] == '{') {  // a JSON record behind a prefix (CRI, kubectl --timestamps)
+    AddJson(c);
+    return;
+  }
+  // rsyslog writes a tab as "#011".
+  if (skip > 0 && StartsWith(c, "#011")) {
+    scratch_.clear();
+    while (StartsWith(c, "#011")) {
+      scratch_ += '\t';
+      c.remove_prefix(4);
+    }
+    scratch_.append(c);
+    std::string unescaped;
+    unescaped.swap(scratch_);
+    emit_(unescaped);
+    return;
+  }
+  std::string value;
+  if (LoggedPanic(c, &value)) {
+    after_panic_ = true;
+    emit_("panic: " + value);
+    return;
+  }
+  if (LogfmtMessage(c, &value)) {
+    EmitLines(value);
+    return;
+  }
+  CrashMarker m = FindCrashMarker(c);
+  if (m.kind != MarkerKind::kNone) {
+    std::string_view before = c.substr(0, m.pos);
+    bool blank = before.find_first_not_of(" \t") == std::string_view::npos;
+    if (m.pos == 0) {
+      if (skip == 0) prefix_.Clear();
+    } else if (blank && m.kind == MarkerKind::kPanic && after_panic_) {
+      emit_(c);  // "\tpanic: B" re-panicking a recovered "panic: A [recovered]"
+      return;
+    } else {
+      prefix_.Learn(line.substr(0, skip + m.pos));
+    }
+    after_panic_ = m.kind == MarkerKind::kPanic;
+    emit_(c.substr(m.pos));
+    return;
+  }
+  after_panic_ = false;
+  if (skip == 0) {
+    if (size_t n = KnownPrefixLength(c)) {
+      Content(line, n);
+      return;
+    }
+  }
+  emit_(c);
 }
 
 void LogLineNormalizer::Finish() {
   if (pending_.empty()) return;
   std::string joined;
   joined.swap(pending_);
-  emit_(joined);
+  Text(joined);
 }
 
 }  // namespace medic::golang

@@ -2,8 +2,9 @@
 // into lines in bounded memory (megabyte lines are cut, binary garbage passes through
 // harmlessly); LogLineNormalizer removes what log shippers wrap around those lines:
 // container-runtime (CRI) prefixes with partial-line joining, Docker json-file records,
-// kubectl --timestamps, Go's log package and syslog/journald prefixes, and stacks embedded
-// in JSON application log records.
+// any other per-line prefix learned from the crash's header line (line_prefix.h), CRLF and
+// "^M" endings, rsyslog's "#011" tabs, and crash text that structured loggers embedded
+// (structured_logs.h: klog, testify, logfmt, JSON records).
 #pragma once
 
 #include <cstddef>
@@ -13,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "integrations/golang/line_prefix.h"
 
 namespace medic::golang {
 
@@ -70,12 +73,21 @@ class LogLineNormalizer {
   /// the rest, or `line` unchanged. `partial` is set for a CRI "P" record. Exposed for tests.
   static std::string_view StripPrefix(std::string_view line, bool* partial);
 
+  /// The prefix learned so far (empty when none). Exposed for tests.
+  const LinePrefix& prefix() const { return prefix_; }
+
  private:
   void AddJson(std::string_view raw);
-  void EmitText(std::string_view text);
+  void Text(std::string_view line);
+  void Content(std::string_view line, size_t skip);
+  void Slow(std::string_view line, size_t skip);
+  void EmitLines(std::string_view text);
 
   Emit emit_;
   std::string pending_;  // CRI partial lines waiting for their "F" record
+  LinePrefix prefix_;
+  bool after_panic_ = false;  // the last header emitted was "panic: " (a re-panic may follow)
+  std::string scratch_;
 };
 
 }  // namespace medic::golang

@@ -89,7 +89,8 @@ Json AnalysisToJson(const Analysis& a) {
     j["culprit"] = nullptr;
   }
   if (a.has_goroutine) {
-    j["goroutine"] = {{"id", a.goroutine_id}, {"state", Utf8(a.goroutine_state)}};
+    j["goroutine"] = {{"id", a.goroutine_id >= 0 ? Json(a.goroutine_id) : Json(nullptr)},
+                      {"state", Utf8(a.goroutine_state)}};
   } else {
     j["goroutine"] = nullptr;
   }
@@ -174,13 +175,17 @@ std::string AnalysisToText(const Analysis& a, bool color) {
     o << "  what:         " << a.explanation << "\n";
     if (!a.signal.empty()) o << "  signal:       " << a.signal << "\n";
     if (a.has_culprit) {
-      o << "  culprit:      " << Paint(color, "1", a.culprit.function) << "\n"
+      std::string function =
+          a.culprit.function.empty() ? "(function not printed, only its file)" : a.culprit.function;
+      o << "  culprit:      " << Paint(color, "1", function) << "\n"
         << "                " << a.culprit.file << ":" << a.culprit.line << "\n";
     } else {
       o << "  culprit:      (no frame of the program's own code on the crashing stack)\n";
     }
     if (a.has_goroutine) {
-      o << "  goroutine:    " << a.goroutine_id << " [" << a.goroutine_state << "]";
+      o << "  goroutine:    "
+        << (a.goroutine_id >= 0 ? std::to_string(a.goroutine_id) : std::string("(id not printed)"))
+        << " [" << a.goroutine_state << "]";
       if (!a.phase.empty()) o << ", during " << a.phase;
       o << "\n";
     }

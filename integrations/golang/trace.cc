@@ -20,6 +20,23 @@ constexpr std::array<std::string_view, 47> kStdRoots = {
 constexpr std::array<std::string_view, 5> kStdRootsMore = {"unicode", "unique", "unsafe", "vendor",
                                                            "weak"};
 
+// Handlers that recover a panic and log it (and often re-panic): the frames above the
+// original panic site on the crashing stack, whoever wrote them.
+constexpr std::array<std::string_view, 8> kPanicHandlers = {
+    "k8s.io/apimachinery/pkg/util/runtime.",
+    "/k8s.io/apimachinery/pkg/util/runtime.",  // vendored copies
+    "github.com/hashicorp/terraform/internal/logging.PanicHandler",
+    "github.com/hashicorp/terraform/logging.PanicHandler",
+    "github.com/stretchr/testify/suite.failOnPanic",
+    "github.com/stretchr/testify/assert.didPanic",
+    "github.com/onsi/ginkgo",
+    "github.com/onsi/gomega/internal.",
+};
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -64,9 +81,35 @@ bool IsStandardLibrary(std::string_view package) {
          std::find(kStdRootsMore.begin(), kStdRootsMore.end(), root) != kStdRootsMore.end();
 }
 
+bool IsStandardLibraryFile(std::string_view file) {
+  std::string path(file);
+  for (char& c : path) c = c == '\\' ? '/' : c;
+  std::string_view p = path;
+  // The module cache ("/root/go/pkg/mod/github.com/x/y@v1.2.3/z.go", also under /usr/pkg)
+  // holds third-party code, except for the Go toolchain downloaded as a module.
+  size_t mod = p.find("/pkg/mod/");
+  if (mod != std::string_view::npos && p.find("golang.org/toolchain@") == std::string_view::npos) {
+    return false;
+  }
+  std::string_view rest;
+  size_t src = p.rfind("/src/");
+  if (src != std::string_view::npos) {
+    rest = p.substr(src + 5);
+    if (rest.substr(0, 4) == "pkg/") rest = rest.substr(4);  // Go 1.2-1.3: $GOROOT/src/pkg/
+  } else if (!p.empty() && p[0] != '/' && p.find(':') == std::string_view::npos) {
+    rest = p;  // -trimpath: "runtime/panic.go", "net/http/server.go"
+  } else {
+    return false;
+  }
+  if (rest.find("/vendor/") != std::string_view::npos) return false;
+  size_t slash = rest.rfind('/');
+  if (slash == std::string_view::npos) return false;
+  return IsStandardLibrary(rest.substr(0, slash));
+}
+
 bool IsCgoGenerated(const Frame& frame) {
   const std::string& f = frame.function;
-  if (f.find("._Cfunc_") != std::string::npos || f.find("._cgo_") != std::string::npos ||
+  if (f.find("._Cfunc_") != std::string::npos || f.find("._C2func_") != std::string::npos || f.find("._cgo_") != std::string::npos ||
       f.find("._Cgo_") != std::string::npos || f.find("_cgoexp_") != std::string::npos ||
       f.rfind("_cgo_", 0) == 0 || f.rfind("x_cgo_", 0) == 0) {
     return true;
@@ -79,7 +122,10 @@ bool IsCgoGenerated(const Frame& frame) {
 }
 
 bool IsUserFrame(const Frame& frame) {
-  if (frame.function.empty() || IsCgoGenerated(frame)) return false;
+  if (frame.function.empty()) {
+    return !frame.file.empty() && !IsStandardLibraryFile(frame.file) && !IsCgoGenerated(frame);
+  }
+  if (IsCgoGenerated(frame)) return false;
   return !IsStandardLibrary(PackageOf(frame.function));
 }
 
@@ -100,7 +146,24 @@ bool IsInitFunction(std::string_view function) {
 
 bool IsPanicFrame(std::string_view function) {
   return function == "panic" || function == "runtime.gopanic" || function == "runtime.sigpanic" ||
-         function == "runtime.panicmem" || function == "runtime.panicmemAddr";
+         function == "runtime.panicmem" || function == "runtime.panicmemAddr" ||
+         function == "runtime.panic";
+}
+
+bool IsPanicFrame(const Frame& frame) {
+  if (!frame.function.empty()) return IsPanicFrame(frame.function);
+  std::string_view f = frame.file;
+  return EndsWith(f, "runtime/panic.go") || EndsWith(f, "runtime/panic.c") ||
+         EndsWith(f, "runtime\\panic.go") || EndsWith(f, "runtime/signal_unix.go");
+}
+
+bool IsPanicHandler(std::string_view function) {
+  for (std::string_view h : kPanicHandlers) {
+    if (h[0] == '/' ? function.find(h) != std::string_view::npos : function.substr(0, h.size()) == h) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace medic::golang

@@ -13,14 +13,21 @@ namespace medic::golang {
 
 /// One line pair of a Go traceback: "pkg.Func(args)" and "\t/file.go:12 +0x2e".
 struct Frame {
-  std::string function;  ///< "main.(*Registry).Put"; "panic" for runtime.gopanic
+  /// "main.(*Registry).Put"; "panic" for runtime.gopanic; empty when only "file:line" was
+  /// printed (klog's caller lists)
+  std::string function;
   std::string file;      ///< as printed: absolute, or module-relative under -trimpath
   int line = 0;          ///< 0 when the location line was missing
 };
 
+/// The id of a goroutine whose header was not printed.
+constexpr int64_t kUnknownGoroutine = -2;
+
 /// One "goroutine N [state]:" block (or the "runtime stack:" section, id -1).
 struct Goroutine {
-  int64_t id = -1;                    ///< -1 for a "runtime stack:" section
+  /// -1 for a "runtime stack:" section; kUnknownGoroutine when frames were printed without
+  /// a "goroutine N [...]:" line (klog's one file:line per caller).
+  int64_t id = -1;
   std::string state;                  ///< "running", "chan receive", ... without duration
   int wait_minutes = 0;               ///< from "[chan receive, 12 minutes]"
   bool locked_to_thread = false;      ///< "[..., locked to thread]"
@@ -79,6 +86,11 @@ std::string PackageOf(std::string_view function);
 /// Decided by package path, not by file path, so -trimpath builds classify correctly.
 bool IsStandardLibrary(std::string_view package);
 
+/// True for a file of the Go distribution, judged by path for frames printed without their
+/// function ("/usr/local/go/src/runtime/panic.go", "C:\\Go\\src\\net\\http\\server.go",
+/// "runtime/panic.go" under -trimpath); module-cache, GOPATH and vendored files are not.
+bool IsStandardLibraryFile(std::string_view file);
+
 /// True for frames of cgo-generated code (_Cfunc_ wrappers, _cgo_gotypes.go, gcc prologs).
 bool IsCgoGenerated(const Frame& frame);
 
@@ -89,7 +101,14 @@ bool IsUserFrame(const Frame& frame);
 /// runtime's doInit.
 bool IsInitFunction(std::string_view function);
 
-/// True for the runtime frames that start a panic ("panic", runtime.gopanic, sigpanic).
+/// True for the runtime frames that start a panic ("panic", runtime.gopanic, sigpanic, Go
+/// 1.2-1.4's runtime.panic); for a frame without function, its file (runtime/panic.go).
 bool IsPanicFrame(std::string_view function);
+bool IsPanicFrame(const Frame& frame);
+
+/// True for well-known handlers that recover a panic and log or re-panic it
+/// (k8s.io/apimachinery's HandleCrash/logPanic, terraform's PanicHandler, testify's
+/// failOnPanic, ginkgo's GinkgoRecover): never the culprit.
+bool IsPanicHandler(std::string_view function);
 
 }  // namespace medic::golang

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <utility>
 
 namespace medic::golang {
 namespace {
@@ -9,6 +10,8 @@ namespace {
 constexpr size_t kMaxNotes = 8;
 constexpr int kMaxContinuationLines = 20;
 constexpr size_t kMaxMessageBytes = 4096;
+constexpr int kMaxNoiseLines = 64;     // log lines tolerated inside a block, in a row
+constexpr size_t kMaxPartial = 8192;  // a wrapped line is joined up to this length
 
 // Signal names the runtime prints as "SIGxxx: description" at the top of a dump.
 constexpr std::array<std::string_view, 14> kSignalNames = {
@@ -65,7 +68,96 @@ bool StripRecovered(std::string* message) {
   return false;
 }
 
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+// Go 1.2-1.4 print the signal's number: "[signal 0xb code=0x1 addr=0x0 pc=0x4010b3]".
+std::string SignalName(std::string_view number) {
+  static constexpr std::array<std::pair<int, std::string_view>, 8> kNames = {{
+      {0x4, "SIGILL: illegal instruction"},
+      {0x5, "SIGTRAP: trace trap"},
+      {0x6, "SIGABRT: abort"},
+      {0x7, "SIGBUS: bus error"},
+      {0x8, "SIGFPE: floating-point exception"},
+      {0xa, "SIGBUS: bus error"},  // Darwin and the BSDs
+      {0xb, "SIGSEGV: segmentation violation"},
+      {0xc, "SIGSYS: bad system call"},
+  }};
+  if (number.substr(0, 2) != "0x" || number.size() > 4) return std::string(number);
+  int value = 0;
+  auto [ptr, ec] = std::from_chars(number.data() + 2, number.data() + number.size(), value, 16);
+  if (ec != std::errc() || ptr != number.data() + number.size()) return std::string(number);
+  for (const auto& [n, name] : kNames) {
+    if (n == value) return std::string(name);
+  }
+  return std::string(number);
+}
+
+// A function line cut by a terminal or logger before its closing parenthesis, or before
+// its argument list: "github.com/acme/store.(*Bucket).Put(0xc000010000, {0x4b2" or
+// "github.com/acme/store.(*Buck". Prose has a blank before any parenthesis.
+bool LooksLikePartialFunction(std::string_view line) {
+  if (line.size() > kMaxPartial) return false;
+  unsigned char c = static_cast<unsigned char>(line[0]);
+  if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80)) return false;
+  bool dot = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char ch = line[i];
+    if (ch == '(' && i > 0 && line[i - 1] != '.') return dot;  // the argument list starts
+    if (ch == '.') dot = true;
+    if (ch == ' ' || ch == '\t' || ch == '"' || ch == '=' || ch == ',' || ch == ':' ||
+        ch == '{' || ch == '<' || ch == '>' || ch == '|') {
+      return false;
+    }
+  }
+  return dot;
+}
+
+// What a wrapped location line leaves on the next line: the rest of the path, line number
+// or "+0x.." offset. Only characters a location can end with; blanks only before
+// "+0x"/"fp="/"sp="/"pc=".
+bool LooksLikeLocationTail(std::string_view line, bool path_open, bool number_open) {
+  if (line.size() > 512) return false;
+  size_t first_end = line.find(' ');
+  std::string_view first = line.substr(0, first_end);
+  for (size_t p = first_end; p != std::string_view::npos; p = line.find(' ', p + 1)) {
+    std::string_view tok = line.substr(p + 1, 3);
+    if (tok != "+0x" && tok != "fp=" && tok != "sp=" && tok != "pc=") return false;
+  }
+  if (path_open) {
+    return first.find_first_of("()\"{}[]=,<>|") == std::string_view::npos;
+  }
+  if (number_open && !first.empty() && IsDigit(first[0])) {
+    return first.find_first_not_of("0123456789") == std::string_view::npos;
+  }
+  // The hex digits of a cut offset or fp/sp/pc value.
+  if (StartsWith(first, "fp=") || StartsWith(first, "sp=") || StartsWith(first, "pc=") ||
+      StartsWith(first, "+0x")) {
+    first.remove_prefix(3);
+  }
+  return first.find_first_not_of("0123456789abcdefx") == std::string_view::npos;
+}
+
 }  // namespace
+
+bool TraceParser::IsFileLine(std::string_view line) {
+  std::string_view s = TrimLeft(line);
+  size_t cut = s.find(" +0x");
+  if (cut == std::string_view::npos) cut = s.find(" fp=");
+  s = TrimRight(s.substr(0, cut));
+  size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos || colon < 3 || colon + 1 >= s.size() || s.size() > 4096) {
+    return false;
+  }
+  for (size_t i = colon + 1; i < s.size(); ++i) {
+    if (!IsDigit(s[i])) return false;
+  }
+  std::string_view file = s.substr(0, colon);
+  auto ends = [&](std::string_view ext) {
+    return file.size() > ext.size() && file.substr(file.size() - ext.size()) == ext;
+  };
+  return ends(".go") || ends(".s") || ends(".c");
+}
 
 bool TraceParser::ParseFunctionLine(std::string_view line, std::string* function) {
   line = TrimRight(line);
@@ -197,6 +289,92 @@ bool TraceParser::TryHeader(std::string_view line) {
   return false;
 }
 
+bool TraceParser::IsHeaderLine(std::string_view line) const {
+  return StartsWith(line, "panic: ") || StartsWith(line, "fatal error: ") || IsSignalHeader(line) ||
+         StartsWith(line, "runtime stack:") || StartsWith(line, "runtime: ") ||
+         line.find("http: panic serving ") != std::string_view::npos ||
+         line.find("http2: panic serving ") != std::string_view::npos;
+}
+
+void TraceParser::StartImplicitGoroutine() {
+  if (header_pending_) {
+    sink_->OnCrash(header_);
+    header_pending_ = false;
+  }
+  g_.Reset();
+  g_.id = kUnknownGoroutine;
+  g_.state = "running";
+  in_block_ = true;
+  state_ = State::kGoroutine;
+}
+
+void TraceParser::AddFileOnlyFrame(std::string_view line) {
+  g_.frames.emplace_back();
+  Frame& f = g_.frames.back();
+  ParseLocationLine(line, &f.file, &f.line);
+  location_frame_ = static_cast<int64_t>(g_.frames.size()) - 1;
+  location_open_ = false;
+  failed_location_.clear();
+}
+
+bool TraceParser::ContinueLocation(std::string_view line) {
+  bool path_open = !failed_location_.empty();
+  if (!LooksLikeLocationTail(line, path_open, location_open_)) return false;
+  if (location_frame_ == -1 || (location_frame_ >= 0 &&
+                                static_cast<size_t>(location_frame_) >= g_.frames.size())) {
+    return false;
+  }
+  Frame& f = location_frame_ == -2 ? g_.created_by : g_.frames[location_frame_];
+  if (path_open) {
+    std::string joined = std::move(failed_location_);
+    failed_location_.clear();
+    joined.append(line);
+    if (ParseLocationLine(joined, &f.file, &f.line)) {
+      location_open_ = joined.find(" +0x") == std::string::npos && IsDigit(joined.back());
+    } else if (joined.size() < kMaxPartial) {
+      failed_location_ = std::move(joined);
+    }
+    last_line_incomplete_ = false;
+    return true;
+  }
+  if (location_open_ && IsDigit(line[0])) {
+    size_t i = 0;
+    int64_t n = f.line;
+    while (i < line.size() && IsDigit(line[i]) && n < 10'000'000) n = n * 10 + (line[i++] - '0');
+    f.line = static_cast<int>(n);
+    location_open_ = i == line.size();
+  }
+  return true;
+}
+
+void TraceParser::ResolvePartial() {
+  std::string partial = std::move(partial_);
+  partial_.clear();
+  if (partial.empty() || !in_block_) return;
+  // The wrapped function line never got its end: keep the name it started with.
+  std::string function;
+  if (!ParseFunctionLine(partial + ")", &function)) {
+    size_t args = std::string::npos;
+    for (size_t i = 1; i < partial.size(); ++i) {
+      if (partial[i] == '(' && partial[i - 1] != '.') {
+        args = i;
+        break;
+      }
+    }
+    function = partial.substr(0, args);
+  }
+  g_.frames.emplace_back();
+  g_.frames.back().function = std::move(function);
+  pending_frame_ = &g_.frames.back();
+  pending_created_by_ = false;
+  state_ = State::kLocation;
+}
+
+void TraceParser::EndBlock(bool truncated) {
+  FlushGoroutine(truncated);
+  state_ = State::kIdle;
+}
+
 void TraceParser::FlushGoroutine(bool truncated) {
   if (!in_block_) return;
   g_.truncated = truncated;
@@ -205,11 +383,30 @@ void TraceParser::FlushGoroutine(bool truncated) {
   in_block_ = false;
   pending_frame_ = nullptr;
   pending_created_by_ = false;
+  partial_.clear();
+  blank_pending_ = false;
+  noise_lines_ = 0;
+  location_frame_ = -1;
+  location_open_ = false;
+  failed_location_.clear();
 }
 
 void TraceParser::Feed(std::string_view line) {
   ++line_no_;
   last_line_incomplete_ = false;
+  if (!partial_.empty() && !in_block_) {
+    // A goroutine header wrapped onto this line ("goroutine 9 [chan receive, 12" + " minutes]:").
+    std::string joined = std::move(partial_);
+    partial_.clear();
+    if (line.empty() || joined.size() >= kMaxPartial) {
+      FeedIdle(line);
+      return;
+    }
+    joined.append(line);
+    --line_no_;
+    Feed(joined);
+    return;
+  }
   if (state_ == State::kGoroutine || state_ == State::kLocation) {
     FeedGoroutine(line);
   } else {
@@ -233,6 +430,11 @@ void TraceParser::FeedIdle(std::string_view line) {
     state_ = State::kGoroutine;
     return;
   }
+  if (line[0] == 'g' && StartsWith(line, "goroutine ") && line.size() > 10 && IsDigit(line[10]) &&
+      line.find(" [") != std::string_view::npos && line.size() < kMaxPartial) {
+    partial_.assign(line);  // wrapped: the rest of the header is on the next line
+    return;
+  }
   if (line == "runtime stack:") {
     if (header_pending_) {
       sink_->OnCrash(header_);
@@ -251,7 +453,7 @@ void TraceParser::FeedIdle(std::string_view line) {
       std::string_view sig = line.substr(8);
       size_t end = sig.find(" code=");
       if (end == std::string_view::npos) end = sig.find(']');
-      header_.signal.assign(sig.substr(0, end));
+      header_.signal = SignalName(sig.substr(0, end));
       continuation_lines_ = kMaxContinuationLines;
       return;
     }
@@ -261,7 +463,8 @@ void TraceParser::FeedIdle(std::string_view line) {
     }
     if (StartsWith(line, "PC=0x")) return;
     std::string_view trimmed = TrimLeft(line);
-    if (line[0] == '\t' && StartsWith(trimmed, "panic: ") && header_.kind == HeaderKind::kPanic) {
+    // The re-panic of a recovered panic, indented by a tab (or the blanks a copy made of it).
+    if (IsBlank(line[0]) && StartsWith(trimmed, "panic: ") && header_.kind == HeaderKind::kPanic) {
       std::string message(TrimRight(trimmed.substr(7)));
       bool recovered = StripRecovered(&message);
       if (message.size() > kMaxMessageBytes) message.resize(kMaxMessageBytes);
@@ -272,6 +475,11 @@ void TraceParser::FeedIdle(std::string_view line) {
     }
     if (StartsWith(line, "runtime: ") && header_.kind != HeaderKind::kPanic) {
       if (header_.notes.size() < kMaxNotes) header_.notes.emplace_back(line);
+      return;
+    }
+    if (IsFileLine(line)) {  // klog's callers, one "file:line" each, right after the header
+      StartImplicitGoroutine();
+      AddFileOnlyFrame(line);
       return;
     }
     bool value_kind = header_.kind == HeaderKind::kPanic || header_.kind == HeaderKind::kHttpPanic;
@@ -296,23 +504,76 @@ void TraceParser::FeedIdle(std::string_view line) {
 
 void TraceParser::FeedGoroutine(std::string_view line) {
   if (line.empty()) {
-    FlushGoroutine(state_ == State::kLocation && g_.frames.empty());
-    state_ = State::kIdle;
-    return;
-  }
-  if (line[0] == '\t' || line[0] == ' ') {
-    if (state_ == State::kLocation) {
-      Frame& target = pending_created_by_ ? g_.created_by : *pending_frame_;
-      last_line_incomplete_ = !ParseLocationLine(line, &target.file, &target.line);
-      pending_frame_ = nullptr;
-      pending_created_by_ = false;
-      state_ = State::kGoroutine;
+    if (!partial_.empty()) ResolvePartial();
+    if (!blank_pending_) {
+      blank_pending_ = true;
+      blank_truncated_ = state_ == State::kLocation && g_.frames.empty();
     }
     return;
   }
+  bool indented = line[0] == '\t' || line[0] == ' ';
+  if (blank_pending_) {
+    // A blank line ends the block, unless frames go on after it (a paste that put blank
+    // lines between frames).
+    blank_pending_ = false;
+    std::string function;
+    bool frame_follows =
+        indented ? state_ == State::kLocation || IsFileLine(line)
+                 : !(line[0] == 'g' && LooksLikeGoroutineHeader(line)) &&
+                       (StartsWith(line, "created by ") || ParseFunctionLine(line, &function) ||
+                        IsFileLine(line));
+    if (!frame_follows) {
+      EndBlock(blank_truncated_);
+      FeedIdle(line);
+      return;
+    }
+  }
+  if (!partial_.empty()) {
+    if (!indented) {
+      std::string joined = std::move(partial_);
+      partial_.clear();
+      joined.append(line);
+      FeedGoroutine(joined);
+      return;
+    }
+    ResolvePartial();  // the wrapped function line ended where its location starts
+  }
+  if (indented) {
+    if (state_ == State::kLocation) {
+      bool created_by = pending_created_by_;
+      Frame& target = created_by ? g_.created_by : *pending_frame_;
+      bool ok = ParseLocationLine(line, &target.file, &target.line);
+      last_line_incomplete_ = !ok;
+      location_frame_ =
+          created_by ? -2 : static_cast<int64_t>(pending_frame_ - g_.frames.data());
+      location_open_ = ok && line.find(" +0x") == std::string_view::npos &&
+                       line.find(" fp=") == std::string_view::npos && IsDigit(line.back());
+      if (ok) {
+        failed_location_.clear();
+      } else {
+        failed_location_.assign(line.substr(0, kMaxPartial));
+      }
+      pending_frame_ = nullptr;
+      pending_created_by_ = false;
+      state_ = State::kGoroutine;
+      noise_lines_ = 0;
+    } else if (IsFileLine(line)) {
+      AddFileOnlyFrame(line);  // a location without its function line
+    }
+    return;
+  }
+  // A location that lost its indentation (pasted as plain text) still belongs to the frame
+  // before it.
+  Frame* expecting = state_ != State::kLocation ? nullptr
+                     : pending_created_by_      ? &g_.created_by
+                                                : pending_frame_;
+  int64_t expecting_index =
+      pending_created_by_ || !expecting ? -2 : static_cast<int64_t>(expecting - g_.frames.data());
   state_ = State::kGoroutine;
   pending_frame_ = nullptr;
   pending_created_by_ = false;
+  int64_t after_location = location_frame_;
+  location_frame_ = -1;
   if (line[0] == 'g' && LooksLikeGoroutineHeader(line)) {
     FlushGoroutine(false);
     FeedIdle(line);
@@ -329,6 +590,7 @@ void TraceParser::FeedGoroutine(std::string_view line) {
     g_.created_by.function.assign(rest);
     pending_created_by_ = true;
     state_ = State::kLocation;
+    noise_lines_ = 0;
     return;
   }
   if (StartsWith(line, "...additional frames elided...")) {
@@ -342,18 +604,53 @@ void TraceParser::FeedGoroutine(std::string_view line) {
     g_.frames.back().function = std::move(function);
     pending_frame_ = &g_.frames.back();
     state_ = State::kLocation;
+    noise_lines_ = 0;
     return;
   }
-  // Anything else ends the block ("exit status 2", register dumps, a new header).
-  FlushGoroutine(false);
+  if (after_location != -1) {
+    location_frame_ = after_location;
+    if (ContinueLocation(line)) return;  // the location line was wrapped
+    location_frame_ = -1;
+  }
+  if (IsFileLine(line)) {
+    if (expecting) {
+      ParseLocationLine(line, &expecting->file, &expecting->line);
+      location_frame_ = expecting_index;
+      location_open_ = false;
+      failed_location_.clear();
+      return;
+    }
+    AddFileOnlyFrame(line);
+    return;
+  }
+  if (LooksLikePartialFunction(line)) {
+    partial_.assign(line);
+    last_line_incomplete_ = true;
+    return;
+  }
+  if (IsHeaderLine(line)) {
+    EndBlock(false);
+    FeedIdle(line);
+    return;
+  }
+  // Anything else is a log line between frames ("time=... level=info ...", "exit status 2"):
+  // skipped, unless so many come in a row that the block is clearly over.
   last_line_incomplete_ = true;
-  state_ = State::kIdle;
-  FeedIdle(line);
+  if (++noise_lines_ > kMaxNoiseLines) EndBlock(false);
 }
 
 void TraceParser::Finish(bool cut_mid_line) {
-  bool truncated = (cut_mid_line && (in_block_ || last_line_incomplete_)) ||
-                   (in_block_ && (state_ == State::kLocation || g_.frames.empty()));
+  bool partial_header = !partial_.empty() && !in_block_;
+  if (partial_header) partial_.clear();
+  if (!partial_.empty()) {
+    ResolvePartial();  // the input ended inside a function line
+    last_line_incomplete_ = true;
+  }
+  bool truncated = partial_header ||
+                   (blank_pending_ ? blank_truncated_
+                                   : (cut_mid_line && (in_block_ || last_line_incomplete_)) ||
+                                         (in_block_ && (state_ == State::kLocation ||
+                                                        g_.frames.empty())));
   if (in_block_) FlushGoroutine(truncated);
   if (header_pending_) {
     sink_->OnCrash(header_);

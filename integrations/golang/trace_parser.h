@@ -38,6 +38,10 @@ class TraceParser {
   /// Splits "\t/src/x.go:12 +0x2e fp=0x.." into file and line; false when malformed.
   static bool ParseLocationLine(std::string_view line, std::string* file, int* line_no);
 
+  /// True for a location printed without its function line ("/src/x.go:12", "x.go:12
+  /// +0x2e"): a path with a Go, assembly or C file name and a line number.
+  static bool IsFileLine(std::string_view line);
+
   /// Parses "goroutine 7 [chan receive, 3 minutes, locked to thread]:" into `g`.
   static bool ParseGoroutineHeader(std::string_view line, Goroutine* g);
 
@@ -50,6 +54,12 @@ class TraceParser {
   };
 
   bool TryHeader(std::string_view line);
+  bool IsHeaderLine(std::string_view line) const;
+  void StartImplicitGoroutine();
+  void AddFileOnlyFrame(std::string_view line);
+  bool ContinueLocation(std::string_view line);
+  void ResolvePartial();
+  void EndBlock(bool truncated);
   void StartCrash(HeaderKind kind, std::string message);
   void FlushGoroutine(bool truncated);
   void FeedIdle(std::string_view line);
@@ -68,6 +78,15 @@ class TraceParser {
   int64_t notes_line_ = 0;
   int64_t line_no_ = 0;
   bool last_line_incomplete_ = false;  // the latest line inside a block did not parse
+
+  // Damage done by terminals, loggers and pastes:
+  std::string partial_;           // a function or goroutine line wrapped onto the next line
+  bool blank_pending_ = false;    // a blank line inside a block: it ends unless a frame follows
+  bool blank_truncated_ = false;  // ... and whether the block was cut off at that point
+  int noise_lines_ = 0;           // log lines interleaved inside a block, in a row
+  int64_t location_frame_ = -1;   // frame whose location was the previous line (-2: created by)
+  bool location_open_ = false;    // that location line ended right after its line number
+  std::string failed_location_;   // that location line did not parse: maybe wrapped mid-path
 };
 
 }  // namespace medic::golang

@@ -90,6 +90,17 @@ Fixtures& Get() {
     f.go_ok = GoBuild(src, {}, f.bin + "/", "./...", env) &&
               GoBuild(src + "/trimpath", {"-trimpath"}, f.bin + "/trimpath", ".", env);
     if (!f.go_ok) return;
+    // A test binary, and two GOPATH-era builds: a vendored library, and a package outside
+    // GOPATH that the toolchain names after its directory ("_/abs/path/lib").
+    std::vector<std::string> test_build = {"env", "-C", src, "go", "test", "-c", "-o",
+                                           f.bin + "/gotest.test", "./gotest"};
+    RunCommand(test_build, "", env, 600'000);
+    auto gopath_env = env;
+    gopath_env["GO111MODULE"] = "off";
+    gopath_env["GOPATH"] = src + "/_gopath";
+    GoBuild(src + "/_gopath/src/example.com/legacy", {}, f.bin + "/legacy", ".", gopath_env);
+    gopath_env["GOPATH"] = root + "/gopath-empty";
+    GoBuild(src + "/_outside", {}, f.bin + "/outside", ".", gopath_env);
     env["CGO_ENABLED"] = "1";
     f.cgo_ok = HaveTool("gcc") && GoBuild(src + "/cgocrash", {}, f.bin + "/cgocrash", ".", env);
 
@@ -120,6 +131,19 @@ Fixtures& Get() {
         {"httppanic", "httppanic", {}, {}},
         {"trimpath", "trimpath", {}, {}},
         {"nilmap_crash", "nilmap", {}, {{"GOTRACEBACK", "crash"}}},
+        {"explicit_long", "explicit", {"long"}, {}},
+        {"klog_structured", "klogpanic", {"structured"}, {}},
+        {"klog_classic", "klogpanic", {"classic"}, {}},
+        {"klog_callers", "klogpanic", {"callers"}, {}},
+        {"jsonlog_hclog", "jsonlog", {"hclog"}, {}},
+        {"jsonlog_logrus", "jsonlog", {"logrus"}, {}},
+        {"jsonlog_zap", "jsonlog", {"zap"}, {}},
+        {"jsonlog_logfmt", "jsonlog", {"logfmt"}, {}},
+        {"jsonlog_noise", "jsonlog", {"noise"}, {}},
+        {"gotest", "gotest.test", {"-test.run", "TestEviction"}, {}},
+        {"gotest_suite", "gotest.test", {"-test.run", "TestSuite"}, {}},
+        {"legacy", "legacy", {}, {}},
+        {"outside", "outside", {}, {}},
     };
     if (f.cgo_ok) cases.push_back({"cgocrash", "cgocrash", {}, {}});
     for (const Case& c : cases) {
@@ -127,7 +151,10 @@ Fixtures& Get() {
       argv.insert(argv.end(), c.args.begin(), c.args.end());
       auto run_env = c.env;
       if (!run_env.count("GOTRACEBACK")) run_env["GOTRACEBACK"] = "single";
-      f.outputs[c.name] = RunCommand(argv, "", run_env, 60'000).err;
+      CommandResult r = RunCommand(argv, "", run_env, 60'000);
+      // A test binary prints its verdicts on stdout and the runtime's trace on stderr;
+      // `go test` shows both, in that order.
+      f.outputs[c.name] = c.program == "gotest.test" ? r.out + r.err : r.err;
     }
     // An address-space limit makes the heap fail for real: "fatal error: out of memory".
     if (HaveTool("prlimit")) {

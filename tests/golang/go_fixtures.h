@@ -25,7 +25,12 @@ bool CgoFixtureAvailable();
 /// "unlock_rw", "badalloc_chan", "explicit_repanic", "nilmap_crash" (GOTRACEBACK=crash),
 /// "leak_sigquit" (5,000 goroutines in chan receive, dumped with SIGQUIT), "idle_sigquit" (the
 /// same program with 8: a small live process, below the leak thresholds), "oom" (run under
-/// prlimit --as). Empty when the case could not be produced.
+/// prlimit --as), "explicit_long" (a 40 KB panic value), "klog_structured" / "klog_classic" /
+/// "klog_callers" (a klog-style crash handler's record, then the runtime's re-panic),
+/// "jsonlog_hclog" / "_logrus" / "_zap" / "_logfmt" / "_noise" (a plugin's crash as its
+/// host logged it), "gotest" / "gotest_suite" (a test binary), "legacy" (GOPATH with
+/// vendor/), "outside" (GOPATH mode outside GOPATH: "_/abs/path"). Empty when the case
+/// could not be produced.
 const std::string& CrashOutput(const std::string& name);
 
 }  // namespace medic::testing

@@ -21,8 +21,10 @@ const std::vector<std::string> kAuthFields = {"bearer_tokens_file", "bearer_toke
                                               "pagerduty_secrets_file", "pagerduty_secrets"};
 const std::vector<std::string> kRouteFields = {"name", "match",     "playbook",
                                                "vars", "dedup_key", "auto_confirm"};
-const std::vector<std::string> kLimitFields = {"max_concurrent_runs", "max_body", "queue",
-                                               "http_threads", "drain_timeout"};
+const std::vector<std::string> kLimitFields = {
+    "max_concurrent_runs", "max_body",        "queue",          "http_threads",
+    "drain_timeout",       "max_connections", "max_connections_per_peer", "header_timeout",
+    "request_timeout"};
 const std::vector<std::string> kTemplateRoots = {"labels",      "annotations", "status",
                                                  "fingerprint", "source",      "group_key"};
 
@@ -164,6 +166,19 @@ class ConfigLoader {
     }
   }
 
+  // A positive duration ("10s").
+  void DurationLimit(const YAML::Node& limits, const char* key, int64_t* out) {
+    auto n = limits[key];
+    if (!n) return;
+    auto ms = ParseDurationMs(n.Scalar());
+    if (!ms.ok() || *ms < 100)
+      Add(MarkOf(n), "",
+          std::string("limits.") + key + ": " +
+              (ms.ok() ? std::string("at least 100ms") : ms.status().message()));
+    else
+      *out = *ms;
+  }
+
   void LoadLimits(const YAML::Node& limits, ServeLimits* out) {
     if (!limits.IsMap()) {
       Add(MarkOf(limits), "", "'limits' must be a mapping");
@@ -173,6 +188,10 @@ class ConfigLoader {
     IntLimit(limits, "max_concurrent_runs", 1, 256, &out->max_concurrent_runs);
     IntLimit(limits, "queue", 1, 1'000'000, &out->queue);
     IntLimit(limits, "http_threads", 1, 1024, &out->http_threads);
+    IntLimit(limits, "max_connections", 16, 1'000'000, &out->max_connections);
+    IntLimit(limits, "max_connections_per_peer", 1, 1'000'000, &out->max_connections_per_peer);
+    DurationLimit(limits, "header_timeout", &out->header_timeout_ms);
+    DurationLimit(limits, "request_timeout", &out->request_timeout_ms);
     if (auto n = limits["max_body"]) {
       auto size = ParseSizeBytes(n.Scalar());
       if (!size.ok() || *size < 1024)

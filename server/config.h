@@ -46,7 +46,11 @@ struct ServeLimits {
   int max_concurrent_runs = 4;
   int64_t max_body = 1 << 20;         ///< bytes; larger requests get 413
   int queue = 1000;                   ///< runs waiting for a worker; beyond: 503 + Retry-After
-  int http_threads = 16;              ///< connections served at once
+  int http_threads = 16;              ///< requests handled at once
+  int max_connections = 4096;         ///< open connections; beyond, the oldest idle is closed
+  int max_connections_per_peer = 256; ///< the same, per client address
+  int64_t header_timeout_ms = 10'000; ///< a request head (or the next one) must arrive within
+  int64_t request_timeout_ms = 30'000; ///< one request's body must arrive within
   int64_t drain_timeout_ms = 30'000;  ///< SIGTERM: how long running steps may finish
 };
 

@@ -18,6 +18,7 @@
 #include "server/alert.h"
 #include "server/approvals.h"
 #include "server/auth.h"
+#include "server/http_front.h"
 #include "server/incident_view.h"
 #include "server/intake.h"
 #include "server/metrics.h"
@@ -33,14 +34,6 @@ constexpr int kRetryAfterSeconds = 5;
 constexpr int kListenBacklog = 1024;
 constexpr int64_t kDeliveryMemoryMs = 7LL * 24 * 3600 * 1000;
 constexpr size_t kMaxDeliveryIdBytes = 200;
-
-// cpp-httplib as Debian builds it listens with a backlog of 5: a burst of new connections
-// (Alertmanager after a restart, a load test) would see SYNs dropped and retried a second
-// later. Linux lets a second listen() raise the backlog of a listening socket.
-class HttpServer : public httplib::Server {
- public:
-  void RaiseBacklog(int backlog) { ::listen(svr_sock_, backlog); }
-};
 
 std::string EndpointOf(const std::string& path) {
   for (const char* known : {"/hooks/alertmanager", "/hooks/pagerduty", "/hooks/generic", "/healthz",
@@ -105,7 +98,10 @@ class Server::Impl {
 
  private:
   void SetUpHttp();
-  void HandleHook(const std::string& source, const httplib::Request& req, httplib::Response& res);
+  void HandleHook(const std::string& source, const httplib::Request& req, httplib::Response& res,
+                  const httplib::ContentReader& reader);
+  bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
+                httplib::Response& res, std::string* body);
   bool Authorized(const httplib::Request& req, httplib::Response& res);
   void ResumeLeftovers();
   void PollApprovals();
@@ -120,7 +116,7 @@ class Server::Impl {
   Metrics metrics_;
   RunQueue queue_;
   Intake intake_;
-  HttpServer http_;
+  HttpFront http_;
   std::unique_ptr<RunWorkers> workers_;
   std::atomic<bool> draining_{false};
   CancelToken poll_stop_;
@@ -129,21 +125,30 @@ class Server::Impl {
 };
 
 void Server::Impl::SetUpHttp() {
-  size_t threads = static_cast<size_t>(config_.limits.http_threads);
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http_.set_payload_max_length(static_cast<size_t>(config_.limits.max_body));
   http_.set_read_timeout(10, 0);
   http_.set_write_timeout(10, 0);
   http_.set_keep_alive_max_count(10'000);
-  http_.set_keep_alive_timeout(30);
-  http_.set_tcp_nodelay(true);
+  // Only advertised (Keep-Alive: timeout=N): HttpFront closes a connection idle for
+  // limits.header_timeout.
+  http_.set_keep_alive_timeout(std::max<int64_t>(1, config_.limits.header_timeout_ms / 1000));
 
   for (const char* source : {"alertmanager", "pagerduty", "generic"}) {
     std::string name = source;
-    http_.Post("/hooks/" + name, [this, name](const httplib::Request& req, httplib::Response& res) {
-      HandleHook(name, req, res);
+    http_.Post("/hooks/" + name, [this, name](const httplib::Request& req, httplib::Response& res,
+                                              const httplib::ContentReader& reader) {
+      HandleHook(name, req, res, reader);
     });
   }
+  // A body sent anywhere but a hook is refused unread (httplib would read it whole first).
+  http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    bool hook = req.method == "POST" && StartsWith(EndpointOf(req.path), "/hooks/");
+    if (req.method == "GET" || req.method == "HEAD" || hook)
+      return httplib::Server::HandlerResponse::Unhandled;
+    HttpFront::CloseAfterResponse();
+    ReplyError(res, 404, "no endpoint " + req.method + " " + req.path.substr(0, 200));
+    return httplib::Server::HandlerResponse::Handled;
+  });
   http_.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     bool draining = draining_.load();
     Reply(res, draining ? 503 : 200,
@@ -210,27 +215,66 @@ bool Server::Impl::Authorized(const httplib::Request& req, httplib::Response& re
   return false;
 }
 
+// Reads the request body, chunked or not, refusing it with 413 as soon as it passes
+// limits.max_body: memory stays bounded whatever the sender claims or sends.
+bool Server::Impl::ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
+                            httplib::Response& res, std::string* body) {
+  const size_t max = static_cast<size_t>(config_.limits.max_body);
+  auto too_large = [&] {
+    HttpFront::CloseAfterResponse();
+    ReplyError(res, 413,
+               "request body over limits.max_body (" + std::to_string(max) + " bytes)");
+    return false;
+  };
+  if (req.has_header("Content-Length")) {
+    const std::string length = req.get_header_value("Content-Length");
+    char* end = nullptr;
+    unsigned long long n = std::strtoull(length.c_str(), &end, 10);
+    if (length.empty() || *end != '\0' || n > max) return too_large();
+  }
+  bool over = false;
+  bool read = reader([&](const char* data, size_t len) {
+    if (body->size() + len > max) {
+      over = true;
+      return false;
+    }
+    body->append(data, len);
+    return true;
+  });
+  if (over) return too_large();
+  if (!read) {
+    HttpFront::CloseAfterResponse();
+    ReplyError(res, 400, "the request body could not be read (cut short, or malformed chunks)");
+    return false;
+  }
+  return true;
+}
+
 void Server::Impl::HandleHook(const std::string& source, const httplib::Request& req,
-                              httplib::Response& res) {
+                              httplib::Response& res, const httplib::ContentReader& reader) {
   int64_t t0 = clock_.MonotonicMs();
+  // Everything that can be decided from the head is decided before the body is read; a
+  // refused body is left unread and its connection closed.
   if (draining_.load()) {
+    HttpFront::CloseAfterResponse();
     res.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
     return ReplyError(res, 503, "medic serve is shutting down; retry");
   }
-  // Nothing is read or stored before the sender is known.
-  if (source == "pagerduty" && auth_.has_pagerduty_secrets()) {
-    if (!auth_.CheckPagerDutySignature(req.body, req.get_header_value("X-PagerDuty-Signature")))
-      return ReplyError(res, 401, "missing or invalid X-PagerDuty-Signature");
-  } else if (!Authorized(req, res)) {
-    return;
-  }
+  bool signed_source = source == "pagerduty" && auth_.has_pagerduty_secrets();
+  if (!signed_source && !Authorized(req, res)) return HttpFront::CloseAfterResponse();
+  std::string payload;
+  if (!ReadBody(req, reader, res, &payload)) return;
+  // Nothing is parsed or stored before the sender is known.
+  if (signed_source &&
+      !auth_.CheckPagerDutySignature(payload, req.get_header_value("X-PagerDuty-Signature")))
+    return ReplyError(res, 401, "missing or invalid X-PagerDuty-Signature");
   Result<Notification> parsed = Status::Internal("unknown source");
   if (source == "alertmanager")
-    parsed = ParseAlertmanager(req.body);
+    parsed = ParseAlertmanager(payload);
   else if (source == "pagerduty")
-    parsed = ParsePagerDuty(req.body);
+    parsed = ParsePagerDuty(payload);
   else
-    parsed = ParseGeneric(req.body);
+    parsed = ParseGeneric(payload);
   if (!parsed.ok()) {
     spdlog::info("{}: refused a malformed request: {}", source, parsed.status().message());
     return ReplyError(res, 400, parsed.status().message());
@@ -291,16 +335,13 @@ void Server::Impl::HandleHook(const std::string& source, const httplib::Request&
 Status Server::Impl::Bind() {
   int port = 0;
   MEDIC_RETURN_IF_ERROR(ParseListenAddress(options_.listen, &host_, &port));
-  if (port == 0) {
-    port_ = http_.bind_to_any_port(host_);
-    if (port_ <= 0) return Status::Unavailable("cannot listen on " + options_.listen);
-  } else {
-    if (!http_.bind_to_port(host_, port))
-      return Status::Unavailable("cannot listen on " + options_.listen +
-                                 ": the address is in use or not available to this user");
-    port_ = port;
-  }
-  http_.RaiseBacklog(kListenBacklog);
+  auto bound = http_.Bind(host_, port, kListenBacklog);
+  if (!bound.ok())
+    return Status::Unavailable("cannot listen on " + options_.listen +
+                               (port == 0 ? std::string()
+                                          : ": the address is in use or not available to this "
+                                            "user"));
+  port_ = *bound;
   return Status::Ok();
 }
 
@@ -382,7 +423,14 @@ Status Server::Impl::Run(CancelToken& stop) {
 
   std::atomic<bool> listen_failed{false};
   std::thread listener([&] {
-    http_.listen_after_bind();
+    HttpFrontLimits limits;
+    limits.threads = static_cast<size_t>(config_.limits.http_threads);
+    limits.max_connections = static_cast<size_t>(config_.limits.max_connections);
+    limits.max_connections_per_peer = static_cast<size_t>(config_.limits.max_connections_per_peer);
+    limits.header_timeout_ms = config_.limits.header_timeout_ms;
+    limits.request_timeout_ms = config_.limits.request_timeout_ms;
+    if (Status served = http_.Serve(limits); !served.ok())
+      spdlog::error("the HTTP server stopped: {}", served.message());
     if (!stop.cancelled()) {
       listen_failed = true;
       stop.Cancel();
@@ -397,7 +445,7 @@ Status Server::Impl::Run(CancelToken& stop) {
   draining_ = true;
   spdlog::info("stopping: no new alerts; running steps get up to {} to finish",
                FormatDurationMs(config_.limits.drain_timeout_ms));
-  http_.stop();
+  http_.Shutdown();
   listener.join();
   poll_stop_.Cancel();
   poller.join();

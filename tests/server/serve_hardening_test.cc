@@ -200,8 +200,98 @@ std::string PostChunked(int port, const std::string& head, size_t total) {
   return reply;
 }
 
+TEST_F(ServeHardening, AChunkedBodyIsCappedAtMaxBodyAndAuthIsCheckedBeforeAnyBodyIsRead) {
+  StartServe(WriteConfig());
+  long before = ProcStatusKb(serve_.pid(), "VmHWM");
+  ASSERT_GT(before, 0);
+  const std::string head = "POST /hooks/generic HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                           "Content-Type: application/json\r\n";
+  const std::string authed = head + "Authorization: Bearer " + kToken + "\r\n";
 
+  // 2 MiB chunked with a token: 413, like the same body with a Content-Length.
+  std::string reply = PostChunked(serve_.port(), authed, 2u << 20);
+  EXPECT_EQ(StatusOf(reply), 413) << reply;
+  reply = RawPost("/hooks/generic", std::string(2u << 20, ' '));
+  EXPECT_EQ(StatusOf(reply), 413) << reply;
 
+  // 200 MiB chunked without credentials: 401 from the headers alone.
+  reply = PostChunked(serve_.port(), head, 200u << 20);
+  EXPECT_EQ(StatusOf(reply), 401) << reply;
+  // 200 MiB chunked with a token: 413 once max_body is passed, not a 202.
+  reply = PostChunked(serve_.port(), authed, 200u << 20);
+  EXPECT_EQ(StatusOf(reply), 413) << reply;
+  // And a body sent to no endpoint at all is not read either.
+  reply = PostChunked(serve_.port(), "POST /nowhere HTTP/1.1\r\nHost: x\r\n", 200u << 20);
+  EXPECT_EQ(StatusOf(reply), 404) << reply;
+
+  long after = ProcStatusKb(serve_.pid(), "VmHWM");
+  std::printf("serve peak RSS: %ld kB before, %ld kB after 400 MiB of refused chunked bodies\n",
+              before, after);
+  EXPECT_LT(after - before, 32 * 1024) << "kB; a body must never be held whole";
+  EXPECT_EQ(CountAlerts(), 0);
+  // Still serving, on fresh connections.
+  EXPECT_EQ(StatusOf(RawPost("/hooks/generic", Alert("after"))), 202);
+}
+
+TEST_F(ServeHardening, AThousandIdleOrSlowConnectionsDoNotStopALegitimateRequest) {
+  rlimit rl{};
+  getrlimit(RLIMIT_NOFILE, &rl);
+  rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, 4096);
+  setrlimit(RLIMIT_NOFILE, &rl);
+  ASSERT_GE(rl.rlim_cur, 1200u) << "the test needs 1,100 file descriptors";
+  // No per-peer eviction here: all 1,000 stay open, so the server must hold them itself.
+  StartServe(WriteConfig(", max_connections_per_peer: 5000, header_timeout: 60s"));
+  std::vector<int> fds;
+  for (int i = 0; i < 1000; ++i) {
+    int fd = Connect(serve_.port());
+    ASSERT_GE(fd, 0) << "connection " << i;
+    // Half never send a byte; half start a request head and never finish it.
+    if (i % 2) SendAll(fd, "POST /hooks/generic HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+    fds.push_back(fd);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  httplib::Client client("127.0.0.1", serve_.port());
+  client.set_read_timeout(8, 0);
+  client.set_connection_timeout(8, 0);
+  auto res = client.Post("/hooks/generic", {{"Authorization", "Bearer " + kToken}},
+                         Alert("legit"), "application/json");
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                  .count();
+  ASSERT_TRUE(res) << "no answer with 1,000 idle connections open: " << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 202) << res->body;
+  auto health = client.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  std::printf("with 1,000 idle/slow connections: 202 in %.1f ms; serve RSS %ld kB\n", ms,
+              ProcStatusKb(serve_.pid(), "VmRSS"));
+  // Dripping one more header byte keeps nobody alive past the header deadline, and the
+  // held connections did not starve the slow ones of an answer either: all still open here.
+  int open = 0;
+  for (int fd : fds) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) == 0) ++open;
+  }
+  EXPECT_EQ(open, 1000) << "none evicted below max_connections_per_peer";
+  for (int fd : fds) ::close(fd);
+}
+
+TEST_F(ServeHardening, AFloodFromOnePeerEvictsItsOwnOldestIdleConnections) {
+  StartServe(WriteConfig(", max_connections_per_peer: 50"));
+  std::vector<int> fds;
+  for (int i = 0; i < 200; ++i) fds.push_back(Connect(serve_.port()));
+  httplib::Client client("127.0.0.1", serve_.port());
+  client.set_read_timeout(8, 0);
+  auto res = client.Post("/hooks/generic", {{"Authorization", "Bearer " + kToken}},
+                         Alert("legit"), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202);
+  // The oldest idle ones were closed to make room: the first reads end-of-file.
+  pollfd p{fds.front(), POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 5'000), 1);
+  char c;
+  EXPECT_EQ(::recv(fds.front(), &c, 1, 0), 0);
+  for (int fd : fds) ::close(fd);
+}
 
 // ---- 3, 8: malformed or mistyped requests and command-line input ----
 
@@ -210,11 +300,11 @@ std::string PostChunked(int port, const std::string& head, size_t total) {
 // ---- 5: YAML that expands without bound ----
 
 // Nine levels of nine aliases: 583 bytes that expand to 9^9 values.
-std::string AliasBomb() {
-  std::string y = "      bomb0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+std::string AliasBomb(const std::string& indent = "      ") {
+  std::string y = indent + "bomb0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
   for (int i = 1; i < 9; ++i) {
     std::string prev = "*a" + std::to_string(i - 1);
-    y += "      bomb" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+    y += indent + "bomb" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
     for (int k = 1; k < 9; ++k) y += ", " + prev;
     y += "]\n";
   }

@@ -25,6 +25,7 @@ class ServePeer {
   /// when killed), or -1 when it did not exit in time.
   int Terminate(int timeout_ms);
   bool running() const { return process_.running(); }
+  pid_t pid() const { return process_.pid(); }
 
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }

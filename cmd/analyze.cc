@@ -2,6 +2,7 @@
 // Parses flags, calls golang::AnalyzeStream / AnalyzeCore, prints text or --json, and maps
 // the outcome to an exit code: 0 analysed, 4 no Go crash found, 2 usage errors, 130 when
 // Ctrl-C or SIGTERM stopped the debugger reading a core.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -63,6 +64,13 @@ void RunAnalyze(const AnalyzeFlags& f, Context& ctx) {
   } else if (f.input == "-") {
     result = golang::AnalyzeStream(std::cin, opts);
   } else {
+    std::error_code ec;
+    if (std::filesystem::is_directory(f.input, ec)) {
+      ctx.Fail(Status::Invalid(f.input +
+                               ": is a directory; give a log file, '-' for stdin, or "
+                               "--core FILE --binary EXE"));
+      return;
+    }
     std::ifstream in(f.input, std::ios::binary);
     if (!in) {
       ctx.Fail(Status::Invalid(f.input + ": cannot open the file to analyze"));

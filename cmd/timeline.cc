@@ -60,6 +60,19 @@ Status WriteAtomically(const std::string& path, const std::string& content) {
   return Status::Ok();
 }
 
+// CLI11 clamps a number past int64 to its maximum; an id that large names nothing.
+const CLI::Validator kRecordId(
+    [](std::string& text) -> std::string {
+      errno = 0;
+      char* end = nullptr;
+      (void)std::strtoll(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0') return "'" + text + "' is not an id";
+      if (errno == ERANGE)
+        return "'" + text + "' is out of range (ids go up to 9223372036854775807)";
+      return "";
+    },
+    "ID");
+
 }  // namespace
 
 void AddTimelineCommand(CLI::App& app, Context& ctx) {
@@ -78,9 +91,11 @@ void AddTimelineCommand(CLI::App& app, Context& ctx) {
       "timeline",
       "Export the timeline of an incident or a run for a postmortem (md|json|csv|html)");
   auto* incident = cmd->add_option("incident", flags->incident,
-                                   "incident id (see the INCIDENT column of `medic list`)");
+                                   "incident id (see the INCIDENT column of `medic list`)")
+                       ->check(kRecordId);
   auto* run =
-      cmd->add_option("--run", flags->run, "a single run's timeline instead of an incident's");
+      cmd->add_option("--run", flags->run, "a single run's timeline instead of an incident's")
+          ->check(kRecordId);
   incident->excludes(run);
   run->excludes(incident);
   cmd->add_option("--format", flags->format,

@@ -52,6 +52,18 @@ void ReplyError(httplib::Response& res, int code, const std::string& message) {
   Reply(res, code, Json{{"error", Redact(message)}});
 }
 
+// An absent Content-Type is taken as JSON (some senders leave it out); anything named is
+// checked: application/json, text/json, or any type ending in +json.
+bool IsJsonContentType(std::string value) {
+  value = value.substr(0, value.find(';'));
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return value.empty() || value == "application/json" || value == "text/json" ||
+         (value.size() > 5 && value.compare(value.size() - 5, 5, "+json") == 0);
+}
+
 double SecondsSince(int64_t mono_ms, Clock& clock) {
   return static_cast<double>(clock.MonotonicMs() - mono_ms) / 1000.0;
 }
@@ -259,6 +271,12 @@ void Server::Impl::HandleHook(const std::string& source, const httplib::Request&
     HttpFront::CloseAfterResponse();
     res.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
     return ReplyError(res, 503, "medic serve is shutting down; retry");
+  }
+  if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
+    HttpFront::CloseAfterResponse();
+    return ReplyError(res, 415,
+                      "Content-Type '" + req.get_header_value("Content-Type").substr(0, 100) +
+                          "': the body must be JSON (application/json)");
   }
   bool signed_source = source == "pagerduty" && auth_.has_pagerduty_secrets();
   if (!signed_source && !Authorized(req, res)) return HttpFront::CloseAfterResponse();

@@ -295,7 +295,30 @@ TEST_F(ServeHardening, AFloodFromOnePeerEvictsItsOwnOldestIdleConnections) {
 
 // ---- 3, 8: malformed or mistyped requests and command-line input ----
 
+TEST_F(ServeHardening, ABodyThatIsNotJsonGets415AndNothingIsStored) {
+  StartServe(WriteConfig());
+  std::string reply = RawPost("/hooks/generic", Alert("a"), "application/x-www-form-urlencoded");
+  EXPECT_EQ(StatusOf(reply), 415) << reply;
+  reply = RawPost("/hooks/alertmanager", "<alert/>", "text/xml");
+  EXPECT_EQ(StatusOf(reply), 415) << reply;
+  EXPECT_EQ(CountAlerts(), 0);
+  EXPECT_EQ(StatusOf(RawPost("/hooks/generic", Alert("a"), "application/json; charset=utf-8")),
+            202);
+}
 
+TEST_F(ServeHardening, AnalyzeOfADirectoryAndATimelineIdPastInt64SayWhatIsWrong) {
+  auto analyze = testing::RunCommand({testing::MedicBinary(), "analyze", dir_.path()});
+  EXPECT_NE(analyze.exit_code, 0);
+  EXPECT_NE(analyze.err.find(dir_.path() + ": is a directory"), std::string::npos)
+      << analyze.err;
+  auto timeline = testing::RunCommand(
+      {testing::MedicBinary(), "--db", Db(), "timeline", "99999999999999999999"});
+  EXPECT_EQ(timeline.exit_code, 2) << timeline.err;
+  EXPECT_NE(timeline.err.find("out of range"), std::string::npos) << timeline.err;
+  timeline = testing::RunCommand(
+      {testing::MedicBinary(), "--db", Db(), "timeline", "--run", "99999999999999999999"});
+  EXPECT_NE(timeline.err.find("out of range"), std::string::npos) << timeline.err;
+}
 
 // ---- 5: YAML that expands without bound ----
 

@@ -240,6 +240,10 @@ Result<Notification> ParsePagerDuty(std::string_view body) {
   const Json& data = *data_it;
   Notification n;
   n.source = "pagerduty";
+  auto event_id = OptionalString(event, "id", "event.", 200);
+  if (!event_id.ok()) return event_id.status();
+  n.event_id = *event_id;
+  ParseTimeRfc3339(StringAt(event, "occurred_at"), &n.occurred_at);
   std::string status;
   if (type == "incident.triggered" || type == "incident.reopened")
     status = "firing";

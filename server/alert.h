@@ -39,6 +39,8 @@ struct Alert {
 struct Notification {
   std::string source;       ///< alertmanager | pagerduty | generic
   std::string delivery_id;  ///< the sender's id of this delivery (X-Webhook-Id); "" none
+  std::string event_id;     ///< PagerDuty: event.id, inside the signed body; "" none
+  int64_t occurred_at = 0;  ///< PagerDuty: event.occurred_at, unix ms; 0 absent
   /// Set when the payload is valid but asks nothing of medic (e.g. a PagerDuty
   /// incident.acknowledged): why it is ignored.
   std::string ignored;

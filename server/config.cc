@@ -18,7 +18,8 @@ namespace {
 
 const std::vector<std::string> kTopFields = {"auth", "routes", "limits"};
 const std::vector<std::string> kAuthFields = {"bearer_tokens_file", "bearer_tokens",
-                                              "pagerduty_secrets_file", "pagerduty_secrets"};
+                                              "pagerduty_secrets_file", "pagerduty_secrets",
+                                              "pagerduty_max_event_age"};
 const std::vector<std::string> kRouteFields = {"name", "match",     "playbook",
                                                "vars", "dedup_key", "auto_confirm"};
 const std::vector<std::string> kLimitFields = {
@@ -150,6 +151,15 @@ class ConfigLoader {
     if (auto f = auth["pagerduty_secrets_file"]) ReadSecretsFile(f, &config->pagerduty_secrets);
     if (auto l = auth["pagerduty_secrets"])
       ReadSecretList(l, "pagerduty_secrets", &config->pagerduty_secrets);
+    if (auto n = auth["pagerduty_max_event_age"]) {
+      auto ms = ParseDurationMs(n.Scalar());
+      if (!ms.ok() || *ms < 0)
+        Add(MarkOf(n), "",
+            "auth.pagerduty_max_event_age: " +
+                (ms.ok() ? std::string("must not be negative") : ms.status().message()));
+      else
+        config->pagerduty_max_event_age_ms = *ms;
+    }
   }
 
   void IntLimit(const YAML::Node& limits, const char* key, int lo, int hi, int* out) {

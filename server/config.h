@@ -58,6 +58,9 @@ struct ServeConfig {
   std::string path;
   std::vector<std::string> bearer_tokens;      ///< secrets: never print
   std::vector<std::string> pagerduty_secrets;  ///< secrets: never print
+  /// A signed PagerDuty event whose occurred_at is older than this is refused as a replay
+  /// (0: no limit). Deliveries are remembered for 7 days, so keep it well below that.
+  int64_t pagerduty_max_event_age_ms = 3'600'000;
   std::vector<RouteConfig> routes;             ///< first match wins
   ServeLimits limits;
 };

@@ -112,6 +112,7 @@ class Server::Impl {
   void SetUpHttp();
   void HandleHook(const std::string& source, const httplib::Request& req, httplib::Response& res,
                   const httplib::ContentReader& reader);
+  Status CheckEventAge(const Notification& n);
   bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
                 httplib::Response& res, std::string* body);
   bool Authorized(const httplib::Request& req, httplib::Response& res);
@@ -227,6 +228,19 @@ bool Server::Impl::Authorized(const httplib::Request& req, httplib::Response& re
   return false;
 }
 
+Status Server::Impl::CheckEventAge(const Notification& n) {
+  int64_t max_age = config_.pagerduty_max_event_age_ms;
+  if (max_age <= 0) return Status::Ok();
+  if (n.occurred_at <= 0)
+    return Status::Invalid("event.occurred_at: missing or not an RFC 3339 time");
+  int64_t age = clock_.NowUnixMs() - n.occurred_at;
+  if (age > max_age)
+    return Status::Invalid("event.occurred_at: " + FormatDurationMs(age) +
+                           " old, over auth.pagerduty_max_event_age (" +
+                           FormatDurationMs(max_age) + "); a replayed event is not acted on");
+  return Status::Ok();
+}
+
 // Reads the request body, chunked or not, refusing it with 413 as soon as it passes
 // limits.max_body: memory stays bounded whatever the sender claims or sends.
 bool Server::Impl::ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
@@ -303,6 +317,16 @@ void Server::Impl::HandleHook(const std::string& source, const httplib::Request&
     if (id.size() > kMaxDeliveryIdBytes || !printable)
       return ReplyError(res, 400, "X-Webhook-Id: not a delivery id");
     parsed->delivery_id = id;
+    if (signed_source) {
+      // X-Webhook-Id is outside the signature: a captured body resent under a new id must
+      // still be the same delivery, and a body captured long ago is not news.
+      if (!parsed->event_id.empty()) parsed->delivery_id = "event:" + parsed->event_id;
+      Status fresh = CheckEventAge(*parsed);
+      if (!fresh.ok()) {
+        spdlog::warn("pagerduty: refused: {}", fresh.message());
+        return ReplyError(res, 400, fresh.message());
+      }
+    }
   }
   auto result = intake_.Accept(*parsed, t0);
   if (!result.ok()) {

@@ -372,6 +372,51 @@ std::string HmacHex(const std::string& key, const std::string& data) {
   return hex;
 }
 
+TEST_F(ServeHardening, ASignedPagerDutyEventReplayedUnderANewDeliveryIdOrLateIsNotActedOn) {
+  const std::string secret = "pd-webhook-secret-hardening-0123";
+  std::string config = WriteConfig("", "  pagerduty_secrets: [" + secret + "]\n");
+  std::string yaml = ReadFile(config);
+  yaml.replace(yaml.find("routes:\n"), 8, R"(routes:
+  - name: pd
+    match: {pagerduty_event: "=~incident\\..*"}
+    playbook: pb.yaml
+    vars: {service: "{{ labels.service }}"}
+)");
+  WriteFile(config, yaml);
+  StartServe(config);
+  auto post = [&](const std::string& body, const std::string& delivery) {
+    int fd = Connect(serve_.port());
+    std::string req = "POST /hooks/pagerduty HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                      "application/json\r\nX-Webhook-Id: " + delivery +
+                      "\r\nX-PagerDuty-Signature: v1=" + HmacHex(secret, body) +
+                      "\r\nContent-Length: " + std::to_string(body.size()) +
+                      "\r\nConnection: close\r\n\r\n" + body;
+    SendAll(fd, req);
+    std::string reply = ReadReply(fd);
+    ::close(fd);
+    return reply;
+  };
+  auto event = [](const std::string& id, const std::string& type, const std::string& when) {
+    return R"({"event": {"id": ")" + id + R"(", "event_type": ")" + type +
+           R"(", "occurred_at": ")" + when + R"(", "data": {"id": "PINC1", "title": "Checkout panics",
+           "service": {"id": "S1", "summary": "checkout"}}}})";
+  };
+  std::string triggered = event("E-trig", "incident.triggered", RecentTime(-5));
+  ASSERT_EQ(StatusOf(post(triggered, "d-1")), 202);
+  ASSERT_EQ(StatusOf(post(event("E-res", "incident.resolved", RecentTime(0)), "d-2")), 202);
+  ASSERT_EQ(testing::QueryRecord(Db(), "select status from incidents"), "closed");
+  // The captured trigger, resent under a fresh delivery id after the incident closed.
+  std::string replay = post(triggered, "d-3-new");
+  EXPECT_EQ(StatusOf(replay), 200) << replay;
+  EXPECT_NE(replay.find("duplicate_delivery"), std::string::npos) << replay;
+  EXPECT_EQ(testing::QueryRecord(Db(), "select count(*) from incidents"), "1");
+  EXPECT_EQ(testing::QueryRecord(Db(), "select count(*) from runs"), "1");
+  // A validly signed event from two days ago: refused, nothing stored.
+  std::string old = post(event("E-old", "incident.triggered", RecentTime(-2 * 86400)), "d-4");
+  EXPECT_EQ(StatusOf(old), 400) << old;
+  EXPECT_NE(old.find("pagerduty_max_event_age"), std::string::npos) << old;
+  EXPECT_EQ(testing::QueryRecord(Db(), "select count(*) from incidents"), "1");
+}
 
 // ---- 4: secrets by value ----
 

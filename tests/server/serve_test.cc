@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -45,6 +46,14 @@ bool GroupAlive(int pgid) {
       return true;
   }
   return false;
+}
+
+// An RFC 3339 time `offset_s` seconds from now: signed PagerDuty events must be recent.
+std::string RecentTime(int offset_s = 0) {
+  time_t t = time(nullptr) + offset_s;
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+  return buf;
 }
 
 struct Reply {
@@ -376,7 +385,8 @@ TEST_F(Serve, PagerDutyNeedsItsSignatureAndADeliveryIsRecordedOnce) {
     vars: {service: "{{ labels.service }}"})",
                          "", "  pagerduty_secrets: [" + secret + "]\n"));
   std::string body =
-      R"({"event": {"id": "E1", "event_type": "incident.triggered", "occurred_at": "2024-05-01T10:00:05Z",
+      R"({"event": {"id": "E1", "event_type": "incident.triggered", "occurred_at": ")" +
+      RecentTime(-5) + R"(",
     "data": {"id": "PGR0VU2", "type": "incident", "title": "Checkout panics", "service": {"id": "S1", "summary": "checkout"},
     "created_at": "2024-05-01T10:00:00Z"}}})";
   EXPECT_EQ(Post("/hooks/pagerduty", body, {{"X-Webhook-Id", "w-1"}}, false).status, 401);
@@ -399,7 +409,7 @@ TEST_F(Serve, PagerDutyNeedsItsSignatureAndADeliveryIsRecordedOnce) {
   EXPECT_EQ(Query("select notifications from alerts"), "1");
   EXPECT_EQ(Query("select trigger from runs"), "pagerduty");
   std::string resolved =
-      R"({"event": {"event_type": "incident.resolved", "occurred_at": "2024-05-01T10:09:00Z",
+      R"({"event": {"event_type": "incident.resolved", "occurred_at": ")" + RecentTime() + R"(",
     "data": {"id": "PGR0VU2", "title": "Checkout panics", "service": {"summary": "checkout"}}}})";
   Reply r = Post(
       "/hooks/pagerduty", resolved,

@@ -11,6 +11,7 @@
 #include "base/duration.h"
 #include "base/strings.h"
 #include "integrations/action.h"
+#include "playbooks/yaml_bounds.h"
 #include "lang/template.h"
 
 namespace medic {
@@ -386,6 +387,7 @@ Result<Playbook> ParsePlaybook(const std::string& text, const std::string& path,
   Playbook pb;
   pb.path = path;
   pb.source = text;
+  if (Status bounded = CheckYamlBounds(text, path); !bounded.ok()) return bounded;
   YAML::Node root;
   try {
     root = YAML::Load(text);
@@ -413,6 +415,7 @@ Result<Playbook> ParsePlaybook(const std::string& text, const std::string& path,
 }
 
 Result<Playbook> LoadPlaybook(const std::string& path, const Registry& registry) {
+  MEDIC_RETURN_IF_ERROR(CheckYamlFileSize(path));
   std::ifstream f(path, std::ios::binary);
   if (!f) return Status::NotFound("cannot read playbook " + path);
   std::stringstream ss;

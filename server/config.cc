@@ -11,6 +11,7 @@
 #include "base/duration.h"
 #include "base/redact.h"
 #include "base/strings.h"
+#include "playbooks/yaml_bounds.h"
 #include "lang/template.h"
 
 namespace medic {
@@ -396,10 +397,12 @@ const Scope& AlertScope() {
 }
 
 Result<ServeConfig> LoadServeConfig(const std::string& path, const Registry& registry) {
+  MEDIC_RETURN_IF_ERROR(CheckYamlFileSize(path));
   std::ifstream in(path);
   if (!in) return Status::NotFound("cannot read config " + path + ": no such file or not readable");
   std::stringstream text;
   text << in.rdbuf();
+  MEDIC_RETURN_IF_ERROR(CheckYamlBounds(text.str(), path));
   YAML::Node root;
   try {
     root = YAML::Load(text.str());

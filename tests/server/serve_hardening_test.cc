@@ -348,6 +348,42 @@ testing::CommandResult MedicCapped(const std::vector<std::string>& args) {
   return testing::RunCommand(argv, "", {}, 60'000);
 }
 
+TEST_F(ServeHardening, AnAliasBombOrAHugePlaybookIsRefusedWithAClearErrorByValidateRunAndServe) {
+  std::string bomb_pb = dir_.Join("bomb.yaml");
+  WriteFile(bomb_pb, "name: bomb\nstages:\n  - name: s\n    steps:\n      - id: a\n"
+                     "        action: exec\n        with:\n          argv: [echo]\n"
+                     "          x:\n" + AliasBomb("            "));
+  auto validate = MedicCapped({"validate", bomb_pb});
+  EXPECT_EQ(validate.exit_code, 2) << validate.err;
+  EXPECT_NE(validate.err.find("aliases are expanded"), std::string::npos) << validate.err;
+  auto run = MedicCapped({"--db", Db(), "run", bomb_pb});
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_NE(run.err.find("aliases are expanded"), std::string::npos) << run.err;
+
+  std::string big = dir_.Join("big.yaml");
+  std::string text = "name: big\ndescription: |\n";
+  while (text.size() < (3u << 20)) text += "  " + std::string(100, 'x') + "\n";
+  text += "stages:\n  - name: s\n    steps:\n      - {id: a, action: exec, with: {argv: [echo]}}\n";
+  WriteFile(big, text);
+  validate = MedicCapped({"validate", big});
+  EXPECT_EQ(validate.exit_code, 2) << validate.err;
+  EXPECT_NE(validate.err.find("at most 2 MiB"), std::string::npos) << validate.err;
+
+  // serve: a route's playbook with the bomb, and a config with one of its own.
+  std::string config = WriteConfig();
+  std::string yaml = ReadFile(config);
+  size_t at = yaml.find("playbook: pb.yaml");
+  yaml.replace(at, std::string("playbook: pb.yaml").size(), "playbook: bomb.yaml");
+  WriteFile(config, yaml);
+  auto serve = MedicCapped({"--db", Db(), "serve", "--listen", "127.0.0.1:0", "--config", config});
+  EXPECT_NE(serve.exit_code, 0);
+  EXPECT_NE(serve.err.find("aliases are expanded"), std::string::npos) << serve.err;
+  WriteConfig();
+  WriteFile(config, ReadFile(config) + "x:\n" + AliasBomb("  "));
+  serve = MedicCapped({"--db", Db(), "serve", "--listen", "127.0.0.1:0", "--config", config});
+  EXPECT_NE(serve.exit_code, 0);
+  EXPECT_NE(serve.err.find("aliases are expanded"), std::string::npos) << serve.err;
+}
 
 // ---- 6: PagerDuty replays ----
 

@@ -60,7 +60,10 @@ bool LooksSecretName(std::string_view name) {
   for (const char* word : {"token", "secret", "password", "passwd", "credential"}) {
     if (n.find(word) != std::string::npos) return true;
   }
-  for (const char* suffix : {"api_key", "apikey", "access_key", "private_key", "signing_key"}) {
+  // routing_key (PagerDuty) and webhook_url (Slack) are keys by another name: whoever holds
+  // one can page or post as medic.
+  for (const char* suffix : {"api_key", "apikey", "access_key", "private_key", "signing_key",
+                             "routing_key", "integration_key", "webhook_url"}) {
     if (EndsWith(n, suffix)) return true;
   }
   return n == "authorization" || n == "aws_secret_access_key";

@@ -11,13 +11,15 @@
 #include "base/duration.h"
 #include "base/strings.h"
 #include "integrations/action.h"
+#include "playbooks/secrets.h"
 #include "playbooks/yaml_bounds.h"
 #include "lang/template.h"
 
 namespace medic {
 namespace {
 
-const std::vector<std::string> kTopFields = {"name", "description", "params", "allow_env", "stages"};
+const std::vector<std::string> kTopFields = {"name",      "description", "params",
+                                             "allow_env", "secrets",     "stages"};
 const std::vector<std::string> kParamFields = {"required", "default", "description"};
 const std::vector<std::string> kStageFields = {"name", "parallel", "steps"};
 const std::vector<std::string> kStepFields = {"id",          "action",     "description", "with",
@@ -85,6 +87,19 @@ class Loader {
         Add(MarkOf(env), "", "'allow_env' must be a list of environment variable names");
       } else {
         for (const auto& e : env) pb->allow_env.push_back(e.Scalar());
+      }
+    }
+    if (auto secrets = root["secrets"]) {
+      static const std::regex kEnvName("[A-Za-z_][A-Za-z0-9_]*");
+      if (!secrets.IsSequence()) {
+        Add(MarkOf(secrets), "", "'secrets' must be a list of environment variable names");
+      } else {
+        for (const auto& e : secrets) {
+          if (!e.IsScalar() || !std::regex_match(e.Scalar(), kEnvName))
+            Add(MarkOf(e), "", "'secrets': each entry is an environment variable name");
+          else
+            pb->secrets.push_back(e.Scalar());
+        }
       }
     }
     auto stages = root["stages"];
@@ -411,6 +426,7 @@ Result<Playbook> ParsePlaybook(const std::string& text, const std::string& path,
     for (const auto& p : problems) lines.push_back(p.Format(path));
     return Status::Invalid(Join(lines, "\n"));
   }
+  RegisterPlaybookSecrets(pb, registry);
   return pb;
 }
 

@@ -65,6 +65,8 @@ struct Playbook {
   std::string description;
   std::vector<ParamDecl> params;
   std::vector<std::string> allow_env;
+  /// Environment variables whose values are secrets: registered for redaction at load.
+  std::vector<std::string> secrets;
   std::vector<StageDef> stages;
   std::string path;    ///< where it was loaded from
   std::string source;  ///< the YAML text

@@ -456,6 +456,74 @@ TEST_F(ServeHardening, ASignedPagerDutyEventReplayedUnderANewDeliveryIdOrLateIsN
 
 // ---- 4: secrets by value ----
 
+TEST_F(ServeHardening, EverySecretMedicKnowsIsRedactedInTheRecordLogsAndExports) {
+  const std::map<std::string, std::string> secrets = {
+      {"PAGERDUTY_ROUTING_KEY", "pdrk0e1f2a3b4c5d6e7f8091a2b3c4d5e6f"},
+      {"SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T0123/B0456/zyxwvu9876543210"},
+      {"DEMO_LISTED_CRED", "listed-under-secrets-7c1e9a"},
+  };
+  const std::string file_key = "routing-key-from-a-file-5b2d8f";
+  WriteFile(dir_.Join("rk"), file_key + "\n");
+  // The echo step prints every value; the pagerduty step never runs (its `when` is false)
+  // but names the key file, which is enough to make that file's content a secret.
+  WriteFile(dir_.Join("pb.yaml"), R"(name: leak
+secrets: [DEMO_LISTED_CRED]
+params:
+  service: {required: true}
+stages:
+  - name: s
+    steps:
+      - id: echo
+        action: exec
+        with: {argv: [sh, -c, 'echo "$PAGERDUTY_ROUTING_KEY $SLACK_WEBHOOK_URL $DEMO_LISTED_CRED"; cat "$0"', ")" +
+                                    dir_.Join("rk") + R"("]}
+      - id: page
+        action: pagerduty.event
+        when: "false"
+        with: {routing_key_file: ")" + dir_.Join("rk") + R"(", summary: x}
+)");
+  std::string config = WriteConfig();
+  StartServe(config, secrets);
+  std::string reply = RawPost("/hooks/generic", Alert("checkout"));
+  ASSERT_EQ(StatusOf(reply), 202) << reply;
+  ASSERT_TRUE(testing::WaitFor([&] {
+    std::string s = testing::QueryRecord(Db(), "select status from runs where id = 1");
+    return s == "succeeded" || s == "failed" || s == "needs_attention";
+  })) << serve_.log();
+  EXPECT_NE(testing::QueryRecord(Db(), "select count(*) from steps"), "0");
+
+  std::vector<std::pair<std::string, std::string>> places;
+  places.push_back({"the record", ReadFile(Db())});
+  places.push_back({"the WAL", ReadFile(Db() + "-wal")});
+  places.push_back({"serve's stderr", serve_.log()});
+  {
+    httplib::Client client("127.0.0.1", serve_.port());
+    auto res = client.Get("/incidents/1", {{"Authorization", "Bearer " + kToken}});
+    places.push_back({"GET /incidents/1", res ? res->body : ""});
+  }
+  auto medic = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {testing::MedicBinary(), "--db", Db()});
+    auto r = testing::RunCommand(args, "", secrets);
+    return r.out + r.err;
+  };
+  std::string shown = medic({"show", "1", "--json"});
+  EXPECT_NE(shown.find("[REDACTED]"), std::string::npos) << "the echo step ran:\n" << shown;
+  places.push_back({"medic show --json", shown});
+  for (const char* format : {"md", "json", "csv", "html"})
+    places.push_back({std::string("timeline --format ") + format,
+                      medic({"timeline", "1", "--format", format})});
+  places.push_back({"medic run --dry-run",
+                    medic({"run", dir_.Join("pb.yaml"), "--dry-run", "--var", "service=x"})});
+  serve_.Terminate(20'000);
+  places.push_back({"serve's stderr at exit", serve_.log()});
+  places.push_back({"the record at exit", ReadFile(Db())});
+  std::vector<std::string> values = {file_key};
+  for (const auto& [name, value] : secrets) values.push_back(value);
+  for (const auto& [where, text] : places) {
+    EXPECT_FALSE(text.empty()) << where;
+    for (const auto& v : values) EXPECT_EQ(text.find(v), std::string::npos) << v << " in " << where;
+  }
+}
 
 }  // namespace
 }  // namespace medic

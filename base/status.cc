@@ -14,6 +14,7 @@ const char* CodeName(Code code) {
     case Code::kIo: return "io";
     case Code::kInternal: return "internal";
     case Code::kSkipped: return "skipped";
+    case Code::kLost: return "lost";
   }
   return "unknown";
 }

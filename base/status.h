@@ -23,6 +23,7 @@ enum class Code {
   kIo,                  ///< local file or process I/O failed
   kInternal,            ///< a bug in medic
   kSkipped,             ///< nothing to do (e.g. an optional integration is not configured)
+  kLost,                ///< another driver claimed the run: this one must stop at once
 };
 
 /// Returns a stable lower-case name for `code` ("invalid_argument", ...).
@@ -45,6 +46,7 @@ class [[nodiscard]] Status {
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
   /// For actions: the step is recorded as skipped with this reason, not failed.
   static Status Skipped(std::string m) { return {Code::kSkipped, std::move(m)}; }
+  static Status Lost(std::string m) { return {Code::kLost, std::move(m)}; }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -6,7 +6,7 @@
 
 #include "base/clock.h"
 #include "cmd/commands.h"
-#include "server/approvals.h"
+#include "playbooks/approval.h"
 
 namespace medic {
 

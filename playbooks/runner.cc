@@ -11,6 +11,8 @@
 
 #include "base/redact.h"
 #include "base/strings.h"
+#include "playbooks/approval.h"
+#include "store/states.h"
 #include "lang/template.h"
 
 namespace medic {
@@ -20,9 +22,12 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-bool Terminal(const std::string& status) {
-  return status == "succeeded" || status == "failed" || status == "skipped" || status == "timed_out";
+// A status the record holds that this medic does not know reads as pending: the step runs.
+StepStatus StatusOf(const StepRecord& rec) {
+  return ParseStepStatus(rec.status).value_or(StepStatus::kPending);
 }
+
+bool Terminal(const StepRecord& rec) { return IsFinal(StatusOf(rec)); }
 
 // Stored outputs are capped so one chatty step cannot bloat the record.
 constexpr size_t kMaxStoredOutputBytes = 2 << 20;
@@ -52,7 +57,7 @@ class Runner::Context : public StepContext {
   int64_t incident_id() const override { return r_.run_.incident_id; }
   const std::string& step_id() const override { return def_.id; }
   const std::string& work_dir() const override { return r_.work_dir_; }
-  const CancelToken& cancel() const override { return *r_.s_.cancel; }
+  const CancelToken& cancel() const override { return r_.cancel(); }
   int64_t RemainingMs() override {
     if (deadline_ == INT64_MAX) return INT64_MAX / 4;
     return std::max<int64_t>(0, deadline_ - r_.s_.clock->MonotonicMs());
@@ -66,10 +71,15 @@ class Runner::Context : public StepContext {
     for (const auto& a : argv) redacted.push_back(Redact(a));
     rec_.pgid = pgid;
     rec_.pgid_start = ProcessStartTicks(pgid);
+    rec_.pgid_host = ThisHost();
     rec_.commands.push_back(redacted);
+    {
+      std::lock_guard<std::mutex> lock(r_.mu_);
+      r_.groups_[pgid] = rec_.pgid_start;
+    }
     std::vector<std::string> shown;
     for (const auto& a : redacted) shown.push_back(a.get<std::string>());
-    return r_.Save(rec_, "step.command", QuoteArgv(shown), {{"argv", redacted}, {"pgid", pgid}});
+    return r_.Save(rec_, EventKind::kStepCommand, QuoteArgv(shown), {{"argv", redacted}, {"pgid", pgid}});
   }
 
   void Progress(const std::string& message) override {
@@ -87,6 +97,7 @@ class Runner::Context : public StepContext {
     rec.sha256 = a.sha256;
     rec.description = Redact(a.description);
     rec.created_at = r_.s_.clock->NowUnixMs();
+    return r_.Write([&]() -> Status {
     auto id = r_.s_.store->AddArtifact(rec);
     if (!id.ok()) return id.status();
     EventRecord e;
@@ -94,11 +105,12 @@ class Runner::Context : public StepContext {
     e.run_id = r_.run_.id;
     e.step_id = def_.id;
     e.at = rec.created_at;
-    e.kind = "artifact.added";
+    e.kind = ToString(EventKind::kArtifactAdded);
     e.message = a.kind + " " + (rec.url.empty() ? rec.path : rec.url);
     e.data = {{"artifact_id", *id}, {"kind", a.kind}, {"path", rec.path}, {"url", rec.url},
               {"size", a.size}, {"sha256", a.sha256}};
     return r_.s_.store->AddEvent(e);
+    });
   }
 
  private:
@@ -129,7 +141,7 @@ Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& pb, const 
   run.playbook_path = pb.path;
   run.playbook_source = pb.source;
   run.params = RedactJson(params);
-  run.status = "queued";
+  run.status = ToString(RunStatus::kQueued);
   run.trigger = trigger;
   run.options = options;
   run.created_at = now;
@@ -146,59 +158,100 @@ Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& pb, const 
   return store.CreateRun(run, steps);
 }
 
-Status Runner::Save(StepRecord& rec, const std::string& kind, const std::string& message, Json data) {
+Status Runner::Save(StepRecord& rec, EventKind kind, const std::string& message, Json data) {
   EventRecord e;
   e.incident_id = run_.incident_id;
   e.run_id = run_.id;
   e.step_id = rec.step_id;
   e.at = s_.clock->NowUnixMs();
-  e.kind = kind;
+  e.kind = ToString(kind);
   e.message = Redact(message);
   e.data = RedactJson(data);
-  return s_.store->SaveStep(rec, &e);
+  return Write([&] { return s_.store->SaveStep(rec, &e); });
+}
+
+Status Runner::Write(const std::function<Status()>& body) {
+  if (lost_) return Status::Lost("run " + std::to_string(run_.id) + " was claimed by another medic");
+  Status st = s_.store->Transaction([&]() -> Status {
+    MEDIC_RETURN_IF_ERROR(s_.store->CheckFence(run_.id, run_.fence));
+    return body();
+  });
+  if (st.code() == Code::kLost) OnLost(st.message());
+  return st;
+}
+
+void Runner::OnLost(const std::string& why) {
+  if (lost_.exchange(true)) return;
+  run_cancel_->Cancel();
+  std::map<pid_t, uint64_t> groups;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    groups = groups_;
+  }
+  for (const auto& [pgid, start] : groups) KillStepGroup(pgid, start);
+  if (s_.observer)
+    s_.observer->OnNote("lost the run: " + why + "; stopped driving it" +
+                        (groups.empty() ? "" : " and killed its step processes"));
 }
 
 Result<Json> Runner::Resolve(const std::string& path) {
-  auto parts = Split(path, '.');
-  const std::string& root = parts[0];
-  if (root == "params" && parts.size() >= 2) {
-    const Json* v = JsonAtPath(run_.params, {parts.begin() + 1, parts.end()});
-    if (v) return *v;
-  } else if (root == "steps" && parts.size() >= 3) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto rec = records_.find(parts[1]);
-    if (rec != records_.end()) {
-      if (parts[2] == "status") return Json(rec->second.status);
-      auto live = outputs_.find(parts[1]);
-      const Json& outputs = live != outputs_.end() ? live->second : rec->second.outputs;
-      const Json* v = JsonAtPath(outputs, {parts.begin() + 3, parts.end()});
-      if (v) return *v;
+  // PlaybookScope() has matched the shape; this only finds the run's data.
+  return PlaybookScope().Resolve(path, [this](const Ref& ref) -> Result<Json> {
+    if (ref.root == "params") {
+      if (const Json* v = JsonAtPath(run_.params, ref.Below())) return *v;
+    } else if (ref.root == "steps") {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto rec = records_.find(ref.args[0]);
+      if (rec != records_.end()) {
+        if (ref.shape == "ID.status") return Json(rec->second.status);
+        auto live = outputs_.find(ref.args[0]);
+        const Json& outputs = live != outputs_.end() ? live->second : rec->second.outputs;
+        if (const Json* v = JsonAtPath(outputs, ref.Below())) return *v;
+      }
+    } else if (ref.root == "env") {
+      if (const char* v = std::getenv(ref.args[0].c_str())) {
+        if (LooksSecretName(ref.args[0])) RegisterSecret(v);
+        return Json(v);
+      }
+    } else if (ref.shape == "id") {
+      return Json(ref.root == "run" ? run_.id : run_.incident_id);
+    } else if (ref.shape == "detected_at") {
+      // The first alert's startsAt; an incident opened by hand was detected when it was opened.
+      auto incident = s_.store->GetIncident(run_.incident_id);
+      if (!incident.ok()) return incident.status();
+      int64_t at = incident->detected_at ? incident->detected_at : incident->created_at;
+      return Json(FormatTimeUtc(at));
     }
-  } else if (root == "env" && parts.size() == 2) {
-    if (const char* v = std::getenv(parts[1].c_str())) {
-      if (LooksSecretName(parts[1])) RegisterSecret(v);
-      return Json(v);
-    }
-  } else if ((root == "incident" || root == "run") && parts.size() == 2 && parts[1] == "id") {
-    return Json(root == "run" ? run_.id : run_.incident_id);
-  } else if (root == "incident" && parts.size() == 2 && parts[1] == "detected_at") {
-    // The first alert's startsAt; an incident opened by hand was detected when it was opened.
-    auto incident = s_.store->GetIncident(run_.incident_id);
-    if (!incident.ok()) return incident.status();
-    int64_t at = incident->detected_at ? incident->detected_at : incident->created_at;
-    return Json(FormatTimeUtc(at));
-  }
-  return Status::NotFound("'" + path + "' has no value");
+    return Status::NotFound("'" + ref.path + "' has no value");
+  });
 }
 
-void Runner::Finish(StepRecord& rec, const std::string& status, const std::string& error, int64_t mono_start) {
-  rec.status = status;
+bool Runner::Move(StepRecord& rec, StepStatus to) {
+  StepStatus from = StatusOf(rec);
+  if (!CanMove(from, to)) {
+    if (s_.observer)
+      s_.observer->OnNote("medic bug: step '" + rec.step_id + "' may not go from " +
+                          ToString(from) + " to " + ToString(to));
+    return false;
+  }
+  rec.status = ToString(to);
+  return true;
+}
+
+void Runner::Finish(StepRecord& rec, StepStatus to, const std::string& error, int64_t mono_start) {
+  Move(rec, to);
+  std::string status = ToString(to);
   rec.error = Redact(error);
   rec.ended_at = s_.clock->NowUnixMs();
   rec.duration_ms = s_.clock->MonotonicMs() - mono_start;
   rec.over_budget = rec.budget_ms > 0 && rec.duration_ms > rec.budget_ms;
+  if (rec.pgid > 0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    groups_.erase(static_cast<pid_t>(rec.pgid));
+  }
   rec.pgid = 0;
   rec.pgid_start = 0;
+  rec.pgid_host.clear();
   Json data = {{"status", status}, {"attempts", rec.attempts}, {"duration_ms", rec.duration_ms}};
   if (rec.budget_ms > 0) {
     data["budget_ms"] = rec.budget_ms;
@@ -207,7 +260,7 @@ void Runner::Finish(StepRecord& rec, const std::string& status, const std::strin
   std::string msg = status + " in " + FormatDurationMs(rec.duration_ms);
   if (rec.over_budget) msg += " (over its " + FormatDurationMs(rec.budget_ms) + " budget)";
   if (!error.empty()) msg += ": " + error;
-  Status st = Save(rec, "step." + status, msg, data);
+  Status st = Save(rec, EventFor(to), msg, data);
   if (!st.ok() && s_.observer) s_.observer->OnNote("could not record step end: " + st.message());
 }
 
@@ -219,13 +272,13 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
   Status result;
   for (int attempt = 1; attempt <= def.retries + 1; ++attempt) {
     rec.attempts += 1;
-    rec.status = "running";
+    Move(rec, StepStatus::kRunning);
     // The running state is durable before the action does anything.
-    Status saved = Save(rec, attempt == 1 ? "step.started" : "step.retry",
+    Status saved = Save(rec, attempt == 1 ? EventKind::kStepStarted : EventKind::kStepRetry,
                         attempt == 1 ? "started" : "attempt " + std::to_string(attempt) + " after: " + result.message(),
                         {{"attempt", rec.attempts}});
     if (!saved.ok()) {
-      Finish(rec, "failed", "cannot record the step: " + saved.message(), mono_start);
+      Finish(rec, StepStatus::kFailed, "cannot record the step: " + saved.message(), mono_start);
       return Outcome::kFailedAbort;
     }
     if (s_.observer) s_.observer->OnStepStart(def, rec);
@@ -245,24 +298,24 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
     }
     rec.outputs = StoredOutputs(outputs);
     if (result.ok()) {
-      Finish(rec, "succeeded", "", mono_start);
+      Finish(rec, StepStatus::kSucceeded, "", mono_start);
       return Outcome::kDone;
     }
     if (result.code() == Code::kSkipped) {
-      Finish(rec, "skipped", result.message(), mono_start);
+      Finish(rec, StepStatus::kSkipped, result.message(), mono_start);
       return Outcome::kDone;
     }
-    if (result.code() == Code::kCancelled || s_.cancel->cancelled()) {
+    if (result.code() == Code::kCancelled || cancel().cancelled()) {
       int sig = ScopedSignalCancel::received_signal();
-      Finish(rec, "interrupted",
+      Finish(rec, StepStatus::kInterrupted,
              sig == SIGINT ? "stopped by Ctrl-C" : sig == SIGTERM ? "stopped by SIGTERM" : "stopped", mono_start);
       return Outcome::kInterrupted;
     }
     bool retryable = result.code() != Code::kInvalidArgument && result.code() != Code::kNotFound;
     if (attempt <= def.retries && retryable) {
       if (s_.observer) s_.observer->OnStepProgress(def, "attempt " + std::to_string(attempt) + " failed: " + Redact(result.message()) + "; retrying in " + FormatDurationMs(delay));
-      if (!s_.cancel->SleepFor(delay)) {
-        Finish(rec, "interrupted", "stopped during retry backoff", mono_start);
+      if (!cancel().SleepFor(delay)) {
+        Finish(rec, StepStatus::kInterrupted, "stopped during retry backoff", mono_start);
         return Outcome::kInterrupted;
       }
       delay *= 2;
@@ -270,47 +323,9 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
     }
     break;
   }
-  std::string status = result.code() == Code::kTimeout ? "timed_out" : "failed";
-  Finish(rec, status, result.message(), mono_start);
+  Finish(rec, result.code() == Code::kTimeout ? StepStatus::kTimedOut : StepStatus::kFailed,
+         result.message(), mono_start);
   return def.on_failure == OnFailure::kContinue ? Outcome::kDone : Outcome::kFailedAbort;
-}
-
-std::string DescribeApproval(const Json& approval) {
-  auto text = [&](const char* key) {
-    auto it = approval.find(key);
-    return it != approval.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  std::string by = text("by"), user = text("user"), route = text("route");
-  std::string who = !user.empty() ? user : !route.empty() ? "route '" + route + "'" : "";
-  std::string how = by == "--yes"                   ? "with --yes"
-                    : by == "terminal"              ? "at the terminal"
-                    : by == "auto_confirm"          ? "(auto_confirm)"
-                    : by == "medic approve"         ? "with medic approve"
-                    : by.empty() || by == "unknown" ? "earlier (by whom is not recorded)"
-                                                    : "by " + by;
-  std::string out = "approved" + (who.empty() ? "" : " by " + who) + " " + how;
-  std::string given = text("given_at");
-  return given.empty() ? out : out + ", given at " + given;
-}
-
-Json Runner::OutsideApproval(const std::string& step_id) {
-  Json approval = {{"by", "unknown"}};  // approved in the record, with no trace of who
-  auto events = s_.store->EventsOfRun(run_.id);
-  if (!events.ok()) return approval;
-  for (const EventRecord& e : *events) {
-    if (e.step_id != step_id) continue;
-    if (e.kind == "step.approved") return nullptr;  // recorded already: the step went before
-    if (e.kind != "step.approval_given") continue;
-    // {"by": "medic approve", "user": USER}; older records have {"by": USER}.
-    auto text = [&](const char* key) {
-      auto it = e.data.find(key);
-      return it != e.data.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    bool old = !e.data.contains("user");
-    approval = {{"by", old ? "medic approve" : text("by")}, {"user", text(old ? "by" : "user")}};
-    approval["given_at"] = FormatTimeUtc(e.at);
-  }
-  return approval;
 }
 
 Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& options) {
@@ -319,20 +334,20 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
   auto resolver = [this](const std::string& p) { return Resolve(p); };
   int64_t mono_start = s_.clock->MonotonicMs();
   if (!action) {
-    Finish(rec, "failed", "unknown action '" + def.action + "'", mono_start);
+    Finish(rec, StepStatus::kFailed, "unknown action '" + def.action + "'", mono_start);
     return Outcome::kFailedAbort;
   }
   if (def.when_expr) {
     auto go = def.when_expr->Evaluate(resolver);
     if (!go.ok()) {
-      Finish(rec, "failed", "'when' could not be evaluated: " + go.status().message(), mono_start);
+      Finish(rec, StepStatus::kFailed, "'when' could not be evaluated: " + go.status().message(), mono_start);
       return def.on_failure == OnFailure::kContinue ? Outcome::kDone : Outcome::kFailedAbort;
     }
     if (!*go) {
       rec.started_at = rec.ended_at = s_.clock->NowUnixMs();
-      rec.status = "skipped";
+      Move(rec, StepStatus::kSkipped);
       rec.error = "";
-      (void)Save(rec, "step.skipped", "when is false: " + def.when, {{"when", def.when}});
+      (void)Save(rec, EventKind::kStepSkipped, "when is false: " + def.when, {{"when", def.when}});
       if (s_.observer) s_.observer->OnStepEnd(def, rec);
       return Outcome::kDone;
     }
@@ -342,7 +357,7 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
   if (!with.ok()) {
     rec.attempts += 1;
     if (rec.started_at == 0) rec.started_at = s_.clock->NowUnixMs();
-    Finish(rec, "failed", "bad parameters: " + with.status().message(), mono_start);
+    Finish(rec, StepStatus::kFailed, "bad parameters: " + with.status().message(), mono_start);
     if (s_.observer) s_.observer->OnStepEnd(def, rec);
     return def.on_failure == OnFailure::kContinue ? Outcome::kDone : Outcome::kFailedAbort;
   }
@@ -352,27 +367,19 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
   }
   bool needs_confirm = def.confirm.value_or(action->info().destructive);
   if (needs_confirm && !rec.approved) {
-    // How this runner lets the step go, for the step.approved event.
-    Json approval;
-    if (options.yes) {
-      approval = {{"by", "--yes"}};
-    } else if (run_.options.value("auto_confirm", false)) {
-      approval = {{"by", "auto_confirm"}};
-      std::string route = run_.options.value("route", "");
-      if (!route.empty()) approval["route"] = route;
-    } else if (options.ask) {
-      if (options.ask(def, action->Plan(*with))) {
-        approval = {{"by", "terminal"}};
-      } else {
-        rec.status = "skipped";
+    Json approval = StandingApproval(options.yes, run_.options);
+    if (approval.is_null() && options.ask) {
+      if (!options.ask(def, action->Plan(*with))) {
+        Move(rec, StepStatus::kSkipped);
         rec.started_at = rec.ended_at = s_.clock->NowUnixMs();
-        (void)Save(rec, "step.skipped", "declined by the operator");
+        (void)Save(rec, EventKind::kStepSkipped, "declined by the operator");
         if (s_.observer) s_.observer->OnStepEnd(def, rec);
         return Outcome::kDone;
       }
+      approval = {{"by", "terminal"}};
     }
     if (approval.is_null()) {
-      (void)Save(rec, "step.awaiting_approval",
+      (void)Save(rec, EventKind::kStepAwaitingApproval,
                  "needs confirmation: " + Join(action->Plan(*with), "; "));
       if (s_.observer)
         s_.observer->OnNote("step '" + def.id +
@@ -383,11 +390,11 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
     }
     if (approval["by"] != "auto_confirm" && !options.user.empty()) approval["user"] = options.user;
     rec.approved = true;
-    (void)Save(rec, "step.approved", DescribeApproval(approval), approval);
+    (void)Save(rec, EventKind::kStepApproved, DescribeApproval(approval), approval);
   } else if (needs_confirm) {
-    // Approved outside this runner (`medic approve`): recorded as the step goes, once.
-    Json approval = OutsideApproval(def.id);
-    if (!approval.is_null()) (void)Save(rec, "step.approved", DescribeApproval(approval), approval);
+    // Approved outside this runner (`medic approve`): recorded once, as the step goes.
+    Json approval = UnrecordedApproval(*s_.store, run_.id, def.id);
+    if (!approval.is_null()) (void)Save(rec, EventKind::kStepApproved, DescribeApproval(approval), approval);
   }
   Outcome outcome = Attempts(def, *action, *with, rec);
   if (s_.observer) s_.observer->OnStepEnd(def, rec);
@@ -400,33 +407,45 @@ Status Runner::Recover(RunRecord& run, const Playbook& pb, const RunOptions& opt
     StepRecord& rec = records_.at(def->id);
     bool skip = Contains(options.skip_steps, def->id);
     bool retry = Contains(options.retry_steps, def->id);
-    if (rec.status == "running") {
+    if (StatusOf(rec) == StepStatus::kRunning) {
       // The medic that ran this step died mid-way. Stop whatever it left running first.
       std::string note = "medic stopped while this step ran";
-      if (rec.pgid > 0 && StopLeftoverGroup(static_cast<pid_t>(rec.pgid), rec.pgid_start, 3'000))
+      if (rec.pgid > 0 && !rec.pgid_host.empty() && rec.pgid_host != ThisHost())
+        note += "; its process group " + std::to_string(rec.pgid) + " ran on " + rec.pgid_host +
+                " and cannot be stopped from here: check that it is gone";
+      else if (rec.pgid > 0 &&
+               StopLeftoverGroup(static_cast<pid_t>(rec.pgid), rec.pgid_start, 3'000))
         note += "; stopped its leftover process group " + std::to_string(rec.pgid);
-      rec.status = "interrupted";
+      Move(rec, StepStatus::kInterrupted);
       rec.pgid = 0;
       rec.pgid_start = 0;
-      MEDIC_RETURN_IF_ERROR(Save(rec, "step.interrupted", note));
+      rec.pgid_host.clear();
+      MEDIC_RETURN_IF_ERROR(Save(rec, EventKind::kStepInterrupted, note));
     }
-    if (skip && !Terminal(rec.status)) {
-      rec.status = "skipped";
-      MEDIC_RETURN_IF_ERROR(Save(rec, "step.skipped", "skipped on resume by the operator"));
+    if (skip && !Terminal(rec)) {
+      Move(rec, StepStatus::kSkipped);
+      MEDIC_RETURN_IF_ERROR(Save(rec, EventKind::kStepSkipped, "skipped on resume by the operator"));
       continue;
     }
-    if (retry && (rec.status == "failed" || rec.status == "timed_out" || rec.status == "interrupted" || rec.status == "skipped")) {
-      rec.status = "pending";
+    StepStatus now = StatusOf(rec);
+    if (retry && now != StepStatus::kSucceeded && now != StepStatus::kPending) {
+      Move(rec, StepStatus::kPending);
       rec.error.clear();
-      MEDIC_RETURN_IF_ERROR(Save(rec, "step.reset", "will run again (--retry)"));
+      // An approval lets a destructive step go once: running it again needs a new yes.
+      bool had_approval = rec.approved;
+      rec.approved = false;
+      MEDIC_RETURN_IF_ERROR(Save(rec, EventKind::kStepReset,
+                                 had_approval ? "will run again (--retry); needs a new approval"
+                                              : "will run again (--retry)",
+                                 {{"retry", true}, {"approval_cleared", had_approval}}));
       continue;
     }
-    if (rec.status == "interrupted") {
+    if (StatusOf(rec) == StepStatus::kInterrupted) {
       Action* action = s_.registry->Find(def->action);
       bool idempotent = def->idempotent.value_or(action && action->info().idempotent);
       if (idempotent) {
-        rec.status = "pending";
-        MEDIC_RETURN_IF_ERROR(Save(rec, "step.reset", "interrupted and idempotent: will run again"));
+        Move(rec, StepStatus::kPending);
+        MEDIC_RETURN_IF_ERROR(Save(rec, EventKind::kStepReset, "interrupted and idempotent: will run again"));
       } else {
         *needs_attention = true;
         run.error = "step '" + def->id + "' was interrupted mid-way and is not idempotent: check what it did, then `medic resume " +
@@ -441,16 +460,33 @@ Status Runner::Recover(RunRecord& run, const Playbook& pb, const RunOptions& opt
 Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
   auto loaded = s_.store->GetRun(run_id);
   if (!loaded.ok()) return loaded.status();
-  run_ = *loaded;
-  if (run_.status == "succeeded")
+  std::optional<RunStatus> was = ParseRunStatus(loaded->status);
+  if (was == RunStatus::kSucceeded)
     return Status::Precondition("run " + std::to_string(run_id) + " already succeeded; nothing to resume");
-  if (run_.status == "running" && run_.owner_pid > 0 && run_.owner_pid != getpid() &&
-      ProcessStartTicks(static_cast<pid_t>(run_.owner_pid)) == run_.owner_start && run_.owner_start != 0)
-    return Status::Precondition("run " + std::to_string(run_id) + " is being run right now by medic pid " +
-                                std::to_string(run_.owner_pid));
-  if (run_.status == "failed" && options.retry_steps.empty() && options.skip_steps.empty())
-    return Status::Precondition("run " + std::to_string(run_id) + " failed: " + run_.error +
+  bool resets = !options.retry_steps.empty() || !options.skip_steps.empty();
+  if (was == RunStatus::kFailed && !resets)
+    return Status::Precondition("run " + std::to_string(run_id) + " failed: " + loaded->error +
                                 "\nto run a failed step again: medic resume " + std::to_string(run_id) + " --retry STEP");
+  // The claim is the one atomic check: two medics that both read the run above as theirs
+  // to drive cannot both get past it.
+  std::vector<std::string> claimable;
+  for (RunStatus from : {RunStatus::kQueued, RunStatus::kRunning, RunStatus::kInterrupted,
+                         RunStatus::kNeedsAttention, RunStatus::kFailed})
+    if (CanMove(from, RunStatus::kRunning) && (from != RunStatus::kFailed || resets))
+      claimable.push_back(ToString(from));
+  if (!options.expect.empty()) {
+    std::vector<std::string> both;
+    for (const auto& st : options.expect)
+      if (Contains(claimable, st)) both.push_back(st);
+    claimable = both;
+  }
+  auto claimed = s_.store->ClaimRun(run_id, ClaimByThisProcess(*s_.clock, options.lease, claimable));
+  if (!claimed.ok()) return claimed.status();
+  run_ = *claimed;
+  lost_ = false;
+  run_cancel_ = std::make_unique<CancelToken>();
+  LeaseKeeper keeper(*s_.store, *s_.clock, run_.id, run_.fence, options.lease, *s_.cancel,
+                     *run_cancel_, [this](const std::string& why) { OnLost(why); });
 
   Playbook pb;
   if (options.playbook && options.playbook->source == run_.playbook_source) {
@@ -480,18 +516,18 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
   if (ec) return Status::Io("cannot create " + work_dir_ + ": " + ec.message());
 
   bool resumed = run_.started_at != 0;
-  run_.owner_pid = getpid();
-  run_.owner_start = ProcessStartTicks(getpid());
-  run_.status = "running";
+  run_.status = ToString(RunStatus::kRunning);
   run_.error.clear();
   if (run_.started_at == 0) run_.started_at = s_.clock->NowUnixMs();
   EventRecord start;
   start.incident_id = run_.incident_id;
   start.run_id = run_.id;
   start.at = s_.clock->NowUnixMs();
-  start.kind = resumed ? "run.resumed" : "run.started";
-  start.message = (resumed ? "resumed by pid " : "started by pid ") + std::to_string(getpid());
-  MEDIC_RETURN_IF_ERROR(s_.store->SaveRun(run_, &start));
+  start.kind = ToString(resumed ? EventKind::kRunResumed : EventKind::kRunStarted);
+  start.message = (resumed ? "resumed by pid " : "started by pid ") + std::to_string(getpid()) +
+                  " on " + ThisHost();
+  start.data = {{"host", ThisHost()}, {"pid", run_.owner_pid}, {"fence", run_.fence}};
+  MEDIC_RETURN_IF_ERROR(Write([&] { return s_.store->SaveRun(run_, &start); }));
 
   bool attention = false;
   MEDIC_RETURN_IF_ERROR(Recover(run_, pb, options, &attention));
@@ -502,17 +538,17 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
     for (const StageDef& stage : pb.stages) {
       std::vector<const StepDef*> todo;
       for (const auto& def : stage.steps)
-        if (records_.at(def.id).status == "pending") todo.push_back(&def);
+        if (StatusOf(records_.at(def.id)) == StepStatus::kPending) todo.push_back(&def);
       if (todo.empty()) continue;
       if (s_.observer) s_.observer->OnStageStart(stage);
       EventRecord se;
       se.incident_id = run_.incident_id;
       se.run_id = run_.id;
       se.at = s_.clock->NowUnixMs();
-      se.kind = "stage.started";
+      se.kind = ToString(EventKind::kStageStarted);
       se.message = stage.name;
       se.data = {{"stage", stage.name}, {"parallel", stage.parallel}};
-      MEDIC_RETURN_IF_ERROR(s_.store->AddEvent(se));
+      MEDIC_RETURN_IF_ERROR(Write([&] { return s_.store->AddEvent(se); }));
 
       std::vector<Outcome> outcomes(todo.size(), Outcome::kDone);
       if (stage.parallel && todo.size() > 1) {
@@ -524,7 +560,7 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
         for (size_t i = 0; i < todo.size(); ++i) {
           outcomes[i] = ExecuteStep(*todo[i], options);
           if (outcomes[i] != Outcome::kDone) break;
-          if (s_.cancel->cancelled()) {
+          if (cancel().cancelled()) {
             outcomes[i] = Outcome::kInterrupted;
             break;
           }
@@ -538,33 +574,34 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
         awaiting = awaiting || outcomes[i] == Outcome::kAwaiting;
         interrupted = interrupted || outcomes[i] == Outcome::kInterrupted;
       }
-      interrupted = interrupted || s_.cancel->cancelled();
+      interrupted = interrupted || cancel().cancelled();
       bool stage_done = std::all_of(stage.steps.begin(), stage.steps.end(),
-                                    [&](const StepDef& d) { return Terminal(records_.at(d.id).status); });
+                                    [&](const StepDef& d) { return Terminal(records_.at(d.id)); });
       if (stage_done) {
         EventRecord fe = se;
         fe.at = s_.clock->NowUnixMs();
-        fe.kind = "stage.finished";
-        fe.data["status"] = failed ? "failed" : "succeeded";
-        MEDIC_RETURN_IF_ERROR(s_.store->AddEvent(fe));
+        fe.kind = ToString(EventKind::kStageFinished);
+        fe.data["status"] = ToString(failed ? StepStatus::kFailed : StepStatus::kSucceeded);
+        MEDIC_RETURN_IF_ERROR(Write([&] { return s_.store->AddEvent(fe); }));
       }
       if (failed || awaiting || interrupted) break;
     }
   }
 
-  std::string status = "succeeded";
+  RunStatus status = RunStatus::kSucceeded;
   if (interrupted) {
-    status = "interrupted";
+    status = RunStatus::kInterrupted;
     run_.error = "interrupted; continue with `medic resume " + std::to_string(run_.id) + "`";
   } else if (failed) {
-    status = "failed";
+    status = RunStatus::kFailed;
     run_.error = Redact(fail_reason);
   } else if (attention || awaiting) {
-    status = "needs_attention";
+    status = RunStatus::kNeedsAttention;
     if (run_.error.empty()) {
       std::vector<std::string> waiting;
       for (const StepDef* def : pb.Steps())
-        if (records_.at(def->id).status == "pending" && !records_.at(def->id).approved) {
+        if (StatusOf(records_.at(def->id)) == StepStatus::kPending &&
+            !records_.at(def->id).approved) {
           waiting.push_back(def->id);
           break;
         }
@@ -573,32 +610,40 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
                    std::to_string(run_.id) + " STEP`";
     }
   }
-  run_.status = status;
-  run_.ended_at = status == "needs_attention" ? 0 : s_.clock->NowUnixMs();
+  if (!CanMove(RunStatus::kRunning, status))
+    return Status::Internal("medic bug: a run may not go from running to " +
+                            std::string(ToString(status)));
+  run_.status = ToString(status);
+  run_.ended_at = status == RunStatus::kNeedsAttention ? 0 : s_.clock->NowUnixMs();
+  if (lost_) return Status::Lost("lost run " + std::to_string(run_.id) + " to another medic");
+  run_.owner_host.clear();
   run_.owner_pid = 0;
   run_.owner_start = 0;
+  run_.lease_until = 0;
   EventRecord end;
   end.incident_id = run_.incident_id;
   end.run_id = run_.id;
   end.at = s_.clock->NowUnixMs();
-  end.kind = "run." + status;
-  end.message = run_.error.empty() ? status : run_.error;
-  MEDIC_RETURN_IF_ERROR(s_.store->SaveRun(run_, &end));
+  end.kind = ToString(EventFor(status));
+  end.message = run_.error.empty() ? run_.status : run_.error;
+  MEDIC_RETURN_IF_ERROR(Write([&] { return s_.store->SaveRun(run_, &end); }));
   pb_ = nullptr;
   return run_;
 }
 
 Result<Json> DryRun(const Playbook& pb, const Json& params, const Registry& registry) {
   Json stages = Json::array();
+  // Before a run only params and the environment have values; the rest shows as <path>.
   auto resolve = [&](const std::string& path) -> Result<Json> {
-    auto parts = Split(path, '.');
-    if (parts[0] == "params" && parts.size() >= 2) {
-      if (const Json* v = JsonAtPath(params, {parts.begin() + 1, parts.end()})) return *v;
-    }
-    if (parts[0] == "env" && parts.size() == 2) {
-      if (const char* v = std::getenv(parts[1].c_str())) return Json(LooksSecretName(parts[1]) ? std::string(kRedacted) : v);
-    }
-    return Status::NotFound(path);
+    return PlaybookScope().Resolve(path, [&](const Ref& ref) -> Result<Json> {
+      if (ref.root == "params") {
+        if (const Json* v = JsonAtPath(params, ref.Below())) return *v;
+      } else if (ref.root == "env") {
+        if (const char* v = std::getenv(ref.args[0].c_str()))
+          return Json(LooksSecretName(ref.args[0]) ? std::string(kRedacted) : v);
+      }
+      return Status::NotFound(path);
+    });
   };
   std::function<Json(const std::string&)> placeholder = [](const std::string& path) {
     return Json("<" + path + ">");

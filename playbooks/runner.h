@@ -5,7 +5,9 @@
 // interrupted steps re-run only when idempotent. Start with Runner::Drive.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <map>
 #include <mutex>
 #include <string>
@@ -18,7 +20,9 @@
 #include "integrations/action.h"
 #include "integrations/http_client.h"
 #include "integrations/process_runner.h"
+#include "playbooks/lease.h"
 #include "playbooks/playbook.h"
+#include "store/states.h"
 #include "store/store.h"
 
 namespace medic {
@@ -49,6 +53,10 @@ struct RunOptions {
   /// The run's playbook when the caller has it loaded already; used only when its source
   /// is the run's recorded source (saves parsing it again).
   const Playbook* playbook = nullptr;
+  /// The statuses the run must be in to be claimed (serve: what it was queued for); empty:
+  /// any that can go on.
+  std::vector<std::string> expect;
+  LeaseTiming lease;
 };
 
 /// The seams the runner uses; all must outlive the Runner.
@@ -69,18 +77,15 @@ Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& playbook,
                           const Json& params, const std::string& trigger, int64_t incident_id,
                           const Json& options = Json::object());
 
-/// The message of an approval event (step.approved, step.approval_given) from its data:
-/// {"by": "--yes"|"terminal"|"auto_confirm"|"medic approve", "user", "route", "given_at"}
-/// -> "approved by alice with --yes". README "Timelines" lists the fields.
-std::string DescribeApproval(const Json& approval);
 
 class Runner {
  public:
   explicit Runner(RunServices services) : s_(services) {}
 
   /// Drives run `run_id` until it ends, fails, needs attention, or is cancelled, and
-  /// returns its final record. Fails (without touching the run) when it already ended,
-  /// or another live medic process is driving it.
+  /// returns its final record. Claims the run first (playbooks/lease.h): fails without
+  /// touching the run when it already ended or another live medic holds it, and with kLost,
+  /// having stopped its steps, when another medic claims it while this one drives it.
   Result<RunRecord> Drive(int64_t run_id, const RunOptions& options);
 
  private:
@@ -90,17 +95,27 @@ class Runner {
   Status Recover(RunRecord& run, const Playbook& pb, const RunOptions& options, bool* needs_attention);
   Outcome ExecuteStep(const StepDef& def, const RunOptions& options);
   Outcome Attempts(const StepDef& def, const Action& action, const Json& with, StepRecord& rec);
-  Json OutsideApproval(const std::string& step_id);
   Result<Json> Resolve(const std::string& path);
-  Status Save(StepRecord& rec, const std::string& kind, const std::string& message,
+  Status Save(StepRecord& rec, EventKind kind, const std::string& message,
               Json data = Json::object());
-  void Finish(StepRecord& rec, const std::string& status, const std::string& error, int64_t mono_start);
+  /// Moves the step to `to` when the state machine allows it (store/states.h); otherwise
+  /// leaves it and says so: a move it refuses is a bug in medic.
+  bool Move(StepRecord& rec, StepStatus to);
+  /// Runs `body` in a transaction that holds only while this runner still holds the run.
+  Status Write(const std::function<Status()>& body);
+  /// Another driver claimed the run: stop at once and kill the step processes started here.
+  void OnLost(const std::string& why);
+  const CancelToken& cancel() const { return *run_cancel_; }
+  void Finish(StepRecord& rec, StepStatus to, const std::string& error, int64_t mono_start);
 
   RunServices s_;
   RunRecord run_;
   const Playbook* pb_ = nullptr;
   std::string work_dir_;
-  std::mutex mu_;  // guards records_ entries' reads across threads and outputs_
+  std::mutex mu_;  // guards records_ entries' reads across threads, outputs_ and groups_
+  std::unique_ptr<CancelToken> run_cancel_;  // this run's stop: the caller's, or a lost lease
+  std::atomic<bool> lost_{false};
+  std::map<pid_t, uint64_t> groups_;  // process groups of running steps -> leader start
   std::map<std::string, StepRecord> records_;
   std::map<std::string, Json> outputs_;  // live (unredacted) outputs for templates
 };

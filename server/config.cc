@@ -11,8 +11,8 @@
 #include "base/duration.h"
 #include "base/redact.h"
 #include "base/strings.h"
-#include "playbooks/yaml_bounds.h"
 #include "lang/template.h"
+#include "playbooks/yaml_bounds.h"
 
 namespace medic {
 namespace {
@@ -26,9 +26,7 @@ const std::vector<std::string> kRouteFields = {"name", "match",     "playbook",
 const std::vector<std::string> kLimitFields = {
     "max_concurrent_runs", "max_body",        "queue",          "http_threads",
     "drain_timeout",       "max_connections", "max_connections_per_peer", "header_timeout",
-    "request_timeout"};
-const std::vector<std::string> kTemplateRoots = {"labels",      "annotations", "status",
-                                                 "fingerprint", "source",      "group_key"};
+    "request_timeout",     "lease",           "lease_renew"};
 
 // Secrets shorter than this would also be too short to redact reliably.
 constexpr size_t kMinSecretBytes = 12;
@@ -203,6 +201,12 @@ class ConfigLoader {
     IntLimit(limits, "max_connections_per_peer", 1, 1'000'000, &out->max_connections_per_peer);
     DurationLimit(limits, "header_timeout", &out->header_timeout_ms);
     DurationLimit(limits, "request_timeout", &out->request_timeout_ms);
+    DurationLimit(limits, "lease", &out->lease.lease_ms);
+    DurationLimit(limits, "lease_renew", &out->lease.renew_ms);
+    if (out->lease.renew_ms <= 0 || out->lease.lease_ms < 2 * out->lease.renew_ms)
+      Add(MarkOf(limits), "",
+          "limits.lease must be at least twice limits.lease_renew (a driver renews its lease "
+          "several times before it runs out)");
     if (auto n = limits["max_body"]) {
       auto size = ParseSizeBytes(n.Scalar());
       if (!size.ok() || *size < 1024)
@@ -381,9 +385,9 @@ bool LabelMatcher::Matches(const Json& labels) const {
 const Scope& AlertScope() {
   static const Scope kScope = [] {
     // Any path no shape accepts gets one message: what alert data there is.
-    Scope s([](const Scope& scope, const std::string& path, bool) -> std::string {
+    Scope s([](const Scope& scope, const std::string& path, bool known_root) -> std::string {
       return "'{{ " + path + " }}' is not alert data; use " + scope.Usage() +
-             DidYouMean(Split(path, '.')[0], scope.Roots());
+             (known_root ? "" : DidYouMean(Split(path, '.')[0], scope.Roots()));
     });
     s.Root("labels", {"NAME"})
         .Root("annotations", {"NAME"})

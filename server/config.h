@@ -13,6 +13,8 @@
 
 #include "base/json.h"
 #include "base/status.h"
+#include "lang/scope.h"
+#include "playbooks/lease.h"
 #include "playbooks/playbook.h"
 
 namespace medic {
@@ -52,6 +54,7 @@ struct ServeLimits {
   int64_t header_timeout_ms = 10'000; ///< a request head (or the next one) must arrive within
   int64_t request_timeout_ms = 30'000; ///< one request's body must arrive within
   int64_t drain_timeout_ms = 30'000;  ///< SIGTERM: how long running steps may finish
+  LeaseTiming lease;                  ///< how long a claim of a run lasts, how often renewed
 };
 
 struct ServeConfig {

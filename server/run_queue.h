@@ -11,6 +11,8 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace medic {
 
@@ -20,6 +22,9 @@ struct QueuedRun {
   int64_t run_id = 0;
   int64_t trigger_mono_ms = 0;         ///< when its alert arrived (monotonic); 0 unknown
   const Playbook* playbook = nullptr;  ///< its playbook when already loaded; may be null
+  /// The statuses the run must still be in when a worker claims it (another serve or a
+  /// `medic resume` may have taken it on since); empty: any.
+  std::vector<std::string> expect;
 };
 
 /// Thread-safe.

@@ -119,11 +119,16 @@ void RunWorkers::DriveOne(const QueuedRun& queued) {
   RunOptions options;  // no `yes`, no `ask`: nobody is at a terminal
   options.work_root = s_.work_root;
   options.playbook = queued.playbook;
+  options.expect = queued.expect;
+  options.lease = s_.lease;
   s_.metrics->RunStarted();
   Runner runner(services);
   auto run = runner.Drive(queued.run_id, options);
   s_.metrics->RunEnded();
-  if (!run.ok()) {
+  if (!run.ok() && run.status().code() == Code::kFailedPrecondition) {
+    // Another serve, or a `medic resume`, took it on first; nothing is lost.
+    spdlog::info("run {} not driven here: {}", queued.run_id, Redact(run.status().message()));
+  } else if (!run.ok()) {
     spdlog::warn("run {} not driven: {}", queued.run_id, Redact(run.status().message()));
   } else {
     s_.metrics->CountRun(run->status);

@@ -20,6 +20,7 @@
 #include "integrations/action.h"
 #include "integrations/http_client.h"
 #include "integrations/process_runner.h"
+#include "playbooks/lease.h"
 #include "server/metrics.h"
 #include "server/run_queue.h"
 #include "store/store.h"
@@ -52,6 +53,7 @@ struct WorkerServices {
   RunQueue* queue = nullptr;
   Metrics* metrics = nullptr;
   std::string work_root;  ///< runs' files go to WORK_ROOT/run-ID
+  LeaseTiming lease;      ///< each run this serve drives is claimed with it
 };
 
 class RunWorkers {

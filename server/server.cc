@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <thread>
 
 #include "base/clock.h"
@@ -15,8 +16,9 @@
 #include "base/strings.h"
 #include "integrations/http_client.h"
 #include "integrations/process_runner.h"
+#include "playbooks/approval.h"
+#include "playbooks/lease.h"
 #include "server/alert.h"
-#include "server/approvals.h"
 #include "server/auth.h"
 #include "server/http_front.h"
 #include "server/incident_view.h"
@@ -117,6 +119,8 @@ class Server::Impl {
                 httplib::Response& res, std::string* body);
   bool Authorized(const httplib::Request& req, httplib::Response& res);
   void ResumeLeftovers();
+  void RescueExpired();
+  std::map<int64_t, int64_t> rescued_;  // run -> the fence it was rescued at (poller only)
   void PollApprovals();
   const Playbook* PlaybookAt(const std::string& path) const;
 
@@ -393,8 +397,9 @@ const Playbook* Server::Impl::PlaybookAt(const std::string& path) const {
   return nullptr;
 }
 
-// A run whose owner is alive belongs to that process; every other queued, running or
-// interrupted webhook run is this server's to finish, under the rules of `medic resume`.
+// Every queued, running or interrupted webhook run is this server's to finish, under the
+// rules of `medic resume`, unless its lease holder is alive: the worker's claim decides
+// (another serve on the same record may claim it first, and then this one leaves it).
 void Server::Impl::ResumeLeftovers() {
   auto runs = store_.RunsWithStatus({"queued", "running", "interrupted"});
   if (!runs.ok()) {
@@ -404,13 +409,11 @@ void Server::Impl::ResumeLeftovers() {
   int resumed = 0;
   for (const auto& run : *runs) {
     if (!IsWebhookTrigger(run.trigger)) continue;
-    if (run.status == "running" && run.owner_pid > 0 && run.owner_pid != getpid() &&
-        run.owner_start != 0 &&
-        ProcessStartTicks(static_cast<pid_t>(run.owner_pid)) == run.owner_start) {
+    if (run.status == "running" && RunIsHeld(run, clock_.NowUnixMs())) {
       spdlog::info("run {} is being driven by pid {}; leaving it", run.id, run.owner_pid);
       continue;
     }
-    queue_.Push({run.id, 0, PlaybookAt(run.playbook_path)});
+    queue_.Push({run.id, 0, PlaybookAt(run.playbook_path), {"queued", "running", "interrupted"}});
     ++resumed;
   }
   if (resumed > 0)
@@ -418,15 +421,39 @@ void Server::Impl::ResumeLeftovers() {
                  "queued, running or interrupted");
 }
 
+// A running webhook run whose driver stopped renewing its lease (killed, or paused past the
+// lease, on this host or another sharing the record) is continued here, under the rules of
+// `medic resume`; the claim keeps two rescuers from both taking it.
+void Server::Impl::RescueExpired() {
+  auto runs = store_.RunsWithStatus({"running"});
+  if (!runs.ok()) return;
+  int64_t now = clock_.NowUnixMs();
+  for (const auto& run : *runs) {
+    if (!IsWebhookTrigger(run.trigger) || RunIsHeld(run, now) || workers_->IsActive(run.id))
+      continue;
+    auto [it, fresh] = rescued_.try_emplace(run.id, run.fence);
+    if (!fresh && it->second == run.fence) continue;  // queued already
+    it->second = run.fence;
+    spdlog::warn("run {}: its driver (pid {} on {}) stopped renewing its lease; rescuing it",
+                 run.id, run.owner_pid, run.owner_host.empty() ? "this host" : run.owner_host);
+    queue_.Push({run.id, 0, PlaybookAt(run.playbook_path), {"running"}});
+  }
+}
+
 void Server::Impl::PollApprovals() {
   int64_t last_prune = 0;
   while (!poll_stop_.cancelled()) {
-    auto queued = ActOnApprovals(store_, clock_, queue_,
-                                 [this](int64_t id) { return workers_->IsActive(id); });
-    if (!queued.ok())
-      spdlog::warn("cannot read approvals: {}", queued.status().message());
-    else
-      for (int64_t id : *queued) spdlog::info("run {}: approved; continuing", id);
+    RescueExpired();
+    auto approved =
+        TakeApprovals(store_, clock_, [this](int64_t id) { return workers_->IsActive(id); });
+    if (!approved.ok()) {
+      spdlog::warn("cannot read approvals: {}", approved.status().message());
+    } else {
+      for (int64_t id : *approved) {
+        queue_.Push({id, 0, nullptr, {"needs_attention"}});
+        spdlog::info("run {}: approved; continuing", id);
+      }
+    }
     int64_t now = clock_.NowUnixMs();
     if (now - last_prune > 3'600'000) {
       last_prune = now;
@@ -459,6 +486,7 @@ Status Server::Impl::Run(CancelToken& stop) {
   ws.queue = &queue_;
   ws.metrics = &metrics_;
   ws.work_root = options_.work_root;
+  ws.lease = config_.limits.lease;
   workers_ = std::make_unique<RunWorkers>(ws, config_.limits.max_concurrent_runs);
   ResumeLeftovers();
   workers_->Start();

@@ -206,32 +206,42 @@ Result<int64_t> AlertStore::AddApproval(const ApprovalRecord& a) {
   return static_cast<int64_t>(sqlite3_last_insert_rowid(store_.db_));
 }
 
+namespace {
+
+constexpr const char* kApprovalColumns = "id, run_id, step_id, approved_by, at, consumed_at";
+
+ApprovalRecord ReadApproval(Stmt& s) {
+  ApprovalRecord a;
+  a.id = s.Int(0);
+  a.run_id = s.Int(1);
+  a.step_id = s.Text(2);
+  a.approved_by = s.Text(3);
+  a.at = s.Int(4);
+  a.consumed_at = s.Int(5);
+  return a;
+}
+
+}  // namespace
+
 Result<std::vector<ApprovalRecord>> AlertStore::PendingApprovals() {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
   Stmt s(store_.db_, store_.cache_,
-         "SELECT id, run_id, step_id, approved_by, at, consumed_at FROM approvals "
-         "WHERE consumed_at = 0 ORDER BY id");
+         std::string("SELECT ") + kApprovalColumns +
+             " FROM approvals WHERE consumed_at = 0 ORDER BY id");
   std::vector<ApprovalRecord> out;
   int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    ApprovalRecord a;
-    a.id = s.Int(0);
-    a.run_id = s.Int(1);
-    a.step_id = s.Text(2);
-    a.approved_by = s.Text(3);
-    a.at = s.Int(4);
-    a.consumed_at = s.Int(5);
-    out.push_back(std::move(a));
-  }
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadApproval(s));
   if (rc != SQLITE_DONE) return s.Error("pending approvals");
   return out;
 }
 
-Status AlertStore::ConsumeApproval(int64_t id, int64_t at) {
+Result<bool> AlertStore::ConsumeApproval(int64_t id, int64_t at) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_, "UPDATE approvals SET consumed_at = ? WHERE id = ?");
+  Stmt s(store_.db_, store_.cache_,
+         "UPDATE approvals SET consumed_at = ? WHERE id = ? AND consumed_at = 0");
   s.Bind(at).Bind(id);
-  return s.Done("consume approval");
+  MEDIC_RETURN_IF_ERROR(s.Done("consume approval"));
+  return sqlite3_changes(store_.db_) == 1;
 }
 
 }  // namespace medic

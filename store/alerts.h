@@ -110,7 +110,8 @@ class AlertStore {
   Result<int64_t> AddApproval(const ApprovalRecord& approval);
   /// Approvals no serve process has acted on yet, oldest first.
   Result<std::vector<ApprovalRecord>> PendingApprovals();
-  Status ConsumeApproval(int64_t id, int64_t at);
+  /// Marks approval `id` acted on, once: false when another process consumed it first.
+  Result<bool> ConsumeApproval(int64_t id, int64_t at);
 
  private:
   Store& store_;

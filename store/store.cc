@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <unordered_map>
 
@@ -136,6 +137,15 @@ CREATE TABLE approvals (
 );
 CREATE INDEX approvals_pending ON approvals(id) WHERE consumed_at = 0;
 )sql",
+    // 3: leases. A run is driven by whoever holds its lease (owner host, pid and start until
+    // lease_until); fence grows on every claim, and a driver's writes check it. A step's
+    // process group is recorded with the host it runs on.
+    R"sql(
+ALTER TABLE runs ADD COLUMN owner_host TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE steps ADD COLUMN pgid_host TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr int kLatestVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -144,7 +154,8 @@ using store_internal::Stmt;  // store/statement.h, shared with store/alerts.cc
 
 constexpr const char* kRunColumns =
     "id, incident_id, playbook, playbook_path, playbook_source, params, status, trigger, "
-    "options, owner_pid, owner_start, created_at, started_at, ended_at, error";
+    "options, owner_pid, owner_start, created_at, started_at, ended_at, error, owner_host, "
+    "lease_until, fence";
 
 RunRecord ReadRun(Stmt& s) {
   RunRecord r;
@@ -163,12 +174,16 @@ RunRecord ReadRun(Stmt& s) {
   r.started_at = s.Int(12);
   r.ended_at = s.Int(13);
   r.error = s.Text(14);
+  r.owner_host = s.Text(15);
+  r.lease_until = s.Int(16);
+  r.fence = s.Int(17);
   return r;
 }
 
 constexpr const char* kStepColumns =
     "run_id, step_id, stage, position, action, status, attempts, started_at, ended_at, "
-    "duration_ms, budget_ms, over_budget, outputs, commands, error, pgid, pgid_start, approved";
+    "duration_ms, budget_ms, over_budget, outputs, commands, error, pgid, pgid_start, approved, "
+    "pgid_host";
 
 StepRecord ReadStep(Stmt& s) {
   StepRecord r;
@@ -190,6 +205,7 @@ StepRecord ReadStep(Stmt& s) {
   r.pgid = s.Int(15);
   r.pgid_start = static_cast<uint64_t>(s.Int(16));
   r.approved = s.Int(17) != 0;
+  r.pgid_host = s.Text(18);
   return r;
 }
 
@@ -471,11 +487,69 @@ Status Store::SaveRun(const RunRecord& run, const EventRecord* event) {
   return Transaction([&]() -> Status {
     Stmt s(db_, cache_,
            "UPDATE runs SET status = ?, started_at = ?, ended_at = ?, error = ?, owner_pid = ?, "
-           "owner_start = ?, options = ? WHERE id = ?");
+           "owner_start = ?, options = ?, owner_host = ?, lease_until = ? WHERE id = ?");
     s.Bind(run.status).Bind(run.started_at).Bind(run.ended_at).Bind(run.error).Bind(run.owner_pid);
-    s.Bind(static_cast<int64_t>(run.owner_start)).Bind(run.options).Bind(run.id);
+    s.Bind(static_cast<int64_t>(run.owner_start)).Bind(run.options).Bind(run.owner_host);
+    s.Bind(run.lease_until).Bind(run.id);
     MEDIC_RETURN_IF_ERROR(s.Done("save run"));
     return event ? InsertEvent(*event) : Status::Ok();
+  });
+}
+
+Result<RunRecord> Store::ClaimRun(int64_t run_id, const RunClaim& claim) {
+  RunRecord run;
+  Status st = Transaction([&]() -> Status {
+    auto current = GetRun(run_id);
+    if (!current.ok()) return current.status();
+    run = *current;
+    std::string id = std::to_string(run_id);
+    if (!claim.statuses.empty() &&
+        std::find(claim.statuses.begin(), claim.statuses.end(), run.status) == claim.statuses.end())
+      return Status::Precondition("run " + id + " is " + run.status + " now; nothing to claim");
+    bool mine = run.owner_host == claim.host && run.owner_pid == claim.pid &&
+                run.owner_start == claim.start;
+    if (run.owner_pid != 0 && !mine && run.lease_until > claim.now_ms &&
+        (!claim.holder_alive || claim.holder_alive(run)))
+      return Status::Precondition("run " + id + " is being run right now by medic pid " +
+                                  std::to_string(run.owner_pid) + " on " +
+                                  (run.owner_host.empty() ? "this host" : run.owner_host) +
+                                  " (its lease runs for another " +
+                                  std::to_string((run.lease_until - claim.now_ms + 999) / 1000) +
+                                  " s)");
+    run.owner_host = claim.host;
+    run.owner_pid = claim.pid;
+    run.owner_start = claim.start;
+    run.lease_until = claim.now_ms + claim.lease_ms;
+    run.fence += 1;
+    Stmt s(db_, cache_,
+           "UPDATE runs SET owner_host = ?, owner_pid = ?, owner_start = ?, lease_until = ?, "
+           "fence = ? WHERE id = ?");
+    s.Bind(run.owner_host).Bind(run.owner_pid).Bind(static_cast<int64_t>(run.owner_start));
+    s.Bind(run.lease_until).Bind(run.fence).Bind(run_id);
+    return s.Done("claim run");
+  });
+  if (!st.ok()) return st;
+  return run;
+}
+
+Status Store::CheckFence(int64_t run_id, int64_t fence) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, cache_, "SELECT fence FROM runs WHERE id = ?");
+  s.Bind(run_id);
+  int rc = s.Step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return s.Error("check fence");
+  int64_t now = rc == SQLITE_ROW ? s.Int(0) : -1;
+  if (now == fence) return Status::Ok();
+  return Status::Lost("run " + std::to_string(run_id) + " was claimed by another medic (fence " +
+                      std::to_string(now) + ", this driver holds " + std::to_string(fence) + ")");
+}
+
+Status Store::RenewLease(int64_t run_id, int64_t fence, int64_t until) {
+  return Transaction([&]() -> Status {
+    MEDIC_RETURN_IF_ERROR(CheckFence(run_id, fence));
+    Stmt s(db_, cache_, "UPDATE runs SET lease_until = ? WHERE id = ? AND fence = ? AND owner_pid != 0");
+    s.Bind(until).Bind(run_id).Bind(fence);
+    return s.Done("renew lease");
   });
 }
 
@@ -506,11 +580,12 @@ Status Store::SaveStep(const StepRecord& step, const EventRecord* event) {
     Stmt s(db_, cache_,
            "UPDATE steps SET status = ?, attempts = ?, started_at = ?, ended_at = ?, "
            "duration_ms = ?, over_budget = ?, outputs = ?, commands = ?, error = ?, pgid = ?, "
-           "pgid_start = ?, approved = ? WHERE run_id = ? AND step_id = ?");
+           "pgid_start = ?, approved = ?, pgid_host = ? WHERE run_id = ? AND step_id = ?");
     s.Bind(step.status).Bind(static_cast<int64_t>(step.attempts)).Bind(step.started_at);
     s.Bind(step.ended_at).Bind(step.duration_ms).Bind(static_cast<int64_t>(step.over_budget));
     s.Bind(step.outputs).Bind(step.commands).Bind(step.error).Bind(step.pgid);
     s.Bind(static_cast<int64_t>(step.pgid_start)).Bind(static_cast<int64_t>(step.approved));
+    s.Bind(step.pgid_host);
     s.Bind(step.run_id).Bind(step.step_id);
     MEDIC_RETURN_IF_ERROR(s.Done("save step"));
     if (sqlite3_changes(db_) == 0)

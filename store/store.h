@@ -43,8 +43,11 @@ struct RunRecord {
   std::string status = "running";  ///< running|succeeded|failed|interrupted|needs_attention|queued
   std::string trigger = "cli";
   Json options = Json::object();   ///< {yes, auto_confirm, ...}
-  int64_t owner_pid = 0;           ///< the medic process driving it
+  std::string owner_host;          ///< the host of the medic driving it ("" none)
+  int64_t owner_pid = 0;           ///< the medic process driving it, 0 none
   uint64_t owner_start = 0;        ///< that process' start ticks (pid reuse guard)
+  int64_t lease_until = 0;         ///< unix ms; the owner must renew before then
+  int64_t fence = 0;               ///< grows on every claim; a driver's writes check it
   int64_t created_at = 0;
   int64_t started_at = 0;
   int64_t ended_at = 0;
@@ -69,6 +72,7 @@ struct StepRecord {
   std::string error;
   int64_t pgid = 0;                ///< process group of the running process, 0 none
   uint64_t pgid_start = 0;         ///< start ticks of its leader
+  std::string pgid_host;           ///< the host the process group runs on
   bool approved = false;           ///< confirmation given for a destructive step
 };
 
@@ -94,6 +98,20 @@ struct ArtifactRecord {
   std::string sha256;
   std::string description;
   int64_t created_at = 0;
+};
+
+/// Who wants to drive a run, for Store::ClaimRun.
+struct RunClaim {
+  std::string host;
+  int64_t pid = 0;
+  uint64_t start = 0;
+  int64_t now_ms = 0;     ///< unix ms
+  int64_t lease_ms = 0;   ///< the lease runs until now_ms + lease_ms
+  /// Statuses the run may be in to be claimed; empty: any.
+  std::vector<std::string> statuses;
+  /// Whether the current holder of an unexpired lease is still alive (a holder on this
+  /// host whose process is gone lets go at once); null: trust the lease.
+  std::function<bool(const RunRecord&)> holder_alive;
 };
 
 /// The SQLite record. Thread-safe: one connection guarded by a mutex; several medic
@@ -129,8 +147,21 @@ class Store {
   Result<std::vector<RunRecord>> RunsOfIncident(int64_t incident_id);
   /// Runs in any of `statuses`, oldest first.
   Result<std::vector<RunRecord>> RunsWithStatus(const std::vector<std::string>& statuses);
-  /// Updates status, started/ended, error and owner of a run, with `event` if given.
+  /// Updates status, started/ended, error, owner and lease of a run, with `event` if given.
+  /// Only a run's driver calls it: when it starts (right after its claim) and when it ends
+  /// (clearing the owner, which lets the run go).
   Status SaveRun(const RunRecord& run, const EventRecord* event = nullptr);
+
+  /// Takes the lease of run `run_id` for `claim`'s owner in one transaction: fails with
+  /// kFailedPrecondition when another owner holds an unexpired lease (and is alive), or the
+  /// run is not in one of `claim.statuses`. On success the run's fence has grown by one and
+  /// the returned record carries it: every later write of this driver checks it.
+  Result<RunRecord> ClaimRun(int64_t run_id, const RunClaim& claim);
+  /// kLost when the run's fence is no longer `fence` (another driver claimed it). Call inside
+  /// a Transaction() to make a write conditional on still holding the run.
+  Status CheckFence(int64_t run_id, int64_t fence);
+  /// Extends the lease of the holder of `fence` to `until` (unix ms); kLost when it lost it.
+  Status RenewLease(int64_t run_id, int64_t fence, int64_t until);
 
   Result<std::vector<StepRecord>> GetSteps(int64_t run_id);
   Result<StepRecord> GetStep(int64_t run_id, const std::string& step_id);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -225,6 +226,103 @@ stages:
   EXPECT_EQ(j["steps"][1]["attempts"], 2);
   EXPECT_NE(Query("select group_concat(kind) from events where step_id = 'b'").find("step.interrupted"),
             std::string::npos);
+}
+
+// Two `medic resume` started at once on a run whose medic was killed: one drives it, the
+// other is refused, and the non-idempotent step after the interrupted one runs once.
+TEST_F(Cli, TwoResumesRacingOverAKilledRunRunEachStepOnce) {
+  for (int trial = 0; trial < 3; ++trial) {
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    std::string log = dir_.Join("effects" + std::to_string(trial) + ".log");
+    std::string hold = dir_.Join("hold");
+    WriteFile(hold, "");
+    std::string pb = Playbook("race.yaml", R"(name: race
+stages:
+  - name: one
+    steps:
+      - id: wait
+        action: exec
+        idempotent: true
+        with: {argv: [sh, -c, 'if [ -f "$1" ]; then rm "$1"; sleep 300; fi; sleep 0.3; echo wait >> "$0"', ")" +
+                                               log + R"(", ")" + hold + R"("]}
+  - name: two
+    steps:
+      - {id: mutate, action: exec, with: {argv: [sh, -c, 'echo mutate >> "$0"', ")" + log + R"("]}}
+)");
+    PeerProcess medic;
+    ASSERT_TRUE(medic.Start({MedicBinary(), "--db", Db(), "run", pb}, dir_.Join("run.log")));
+    std::string id;
+    ASSERT_TRUE(WaitFor([&] {
+      id = Query("select max(id) from runs");
+      return Query("select status from steps where step_id = 'wait' and run_id = " + id) ==
+                 "running" &&
+             !std::filesystem::exists(hold);
+    })) << ReadFile(dir_.Join("run.log"));
+    kill(medic.pid(), SIGKILL);
+    ASSERT_TRUE(WaitFor([&] { return !medic.running(); }));
+
+    CommandResult results[2];
+    std::thread racers[2];
+    for (int i = 0; i < 2; ++i)
+      racers[i] = std::thread([&, i] { results[i] = Medic({"resume", id, "--yes"}); });
+    for (auto& t : racers) t.join();
+    EXPECT_EQ(ReadFile(log), "wait\nmutate\n")
+        << results[0].err << "\n---\n" << results[1].err;
+    int ok = (results[0].exit_code == 0) + (results[1].exit_code == 0);
+    EXPECT_EQ(ok, 1) << "one resume drives the run, the other is refused\n"
+                     << results[0].err << "\n---\n" << results[1].err;
+    const std::string& refused = results[0].exit_code == 0 ? results[1].err : results[0].err;
+    EXPECT_TRUE(refused.find("being run right now") != std::string::npos ||
+                refused.find("already succeeded") != std::string::npos)
+        << refused;
+  }
+}
+
+// `medic resume --retry` of a destructive step that was approved once asks again: the old
+// approval let it go once, and the record shows each approval next to its execution.
+TEST_F(Cli, RetryingADestructiveStepNeedsANewApproval) {
+  std::string log = dir_.Join("effects.log");
+  std::string pb = Playbook("pb.yaml", R"(name: careful
+stages:
+  - name: s
+    steps:
+      - id: mutate
+        action: exec
+        confirm: true
+        with: {argv: [sh, -c, 'echo mutate >> "$0"; sleep 300', ")" + log + R"("]}
+)");
+  PeerProcess medic;
+  ASSERT_TRUE(medic.Start({MedicBinary(), "--db", Db(), "run", pb, "--yes"}, dir_.Join("run.log")));
+  ASSERT_TRUE(WaitFor([&] { return StepStatus("mutate") == "running" && !ReadFile(log).empty(); }));
+  kill(medic.pid(), SIGKILL);
+  ASSERT_TRUE(WaitFor([&] { return !medic.running(); }));
+  std::string id = Query("select id from runs");
+  auto again = Medic({"resume", id, "--retry", "mutate"});
+  EXPECT_EQ(again.exit_code, 3) << again.err;
+  EXPECT_EQ(ReadFile(log), "mutate\n") << "not run again without a new yes";
+  EXPECT_EQ(Query("select approved from steps where step_id = 'mutate'"), "0");
+  EXPECT_EQ(Query("select count(*) from events where kind = 'step.awaiting_approval'"), "1");
+}
+
+// A closed stdout or stderr (`medic run PB | head -2`) does not stop the run: it goes on to
+// the end and the record says so.
+TEST_F(Cli, AClosedPipeDoesNotStopARun) {
+  std::string pb = Playbook("pb.yaml", R"(name: chatty
+stages:
+  - name: s
+    steps:
+      - {id: a, action: exec, with: {argv: [sh, -c, 'sleep 0.2; echo a']}}
+      - {id: b, action: exec, with: {argv: [sh, -c, 'sleep 0.2; echo b']}}
+      - {id: c, action: exec, with: {argv: [sh, -c, 'sleep 0.2; echo c']}}
+      - {id: d, action: exec, with: {argv: [sh, -c, 'sleep 0.2; echo d']}}
+)");
+  auto r = testing::RunCommand(
+      {"sh", "-c", "\"$0\" --db \"$1\" run \"$2\" --yes 2>&1 | head -c 1", MedicBinary(), Db(), pb},
+      "", {{"NO_COLOR", "1"}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(WaitFor([&] { return Query("select status from runs") == "succeeded"; }))
+      << Query("select status from runs");
+  EXPECT_EQ(Query("select count(*) from steps where status = 'succeeded'"), "4");
 }
 
 TEST_F(Cli, AnInterruptedNonIdempotentStepNeedsAPerson) {

@@ -9,7 +9,7 @@
 
 #include "integrations/action.h"
 #include "playbooks/runner.h"
-#include "server/approvals.h"
+#include "playbooks/approval.h"
 #include "store/alerts.h"
 #include "tests/support/test_support.h"
 
@@ -228,7 +228,7 @@ TEST_F(IntakeTest, ApprovalsLetAWaitingWebhookRunGoOn) {
   auto r = intake.Accept(Of({MakeAlert("checkout", "p1")}), 0);
   int64_t run_id = r->new_runs[0];
   auto early =
-      ActOnApprovals(*store_, *SystemClock::Default(), queue, [](int64_t) { return false; });
+      TakeApprovals(*store_, *SystemClock::Default(), [](int64_t) { return false; });
   EXPECT_TRUE(early->empty());
 
   EXPECT_EQ(
@@ -250,13 +250,13 @@ TEST_F(IntakeTest, ApprovalsLetAWaitingWebhookRunGoOn) {
   auto step = store_->GetStep(run_id, "restart");
   step->approved = false;
   ASSERT_TRUE(store_->SaveStep(*step).ok());
-  auto busy = ActOnApprovals(*store_, *SystemClock::Default(), queue, [](int64_t) { return true; });
+  auto busy = TakeApprovals(*store_, *SystemClock::Default(), [](int64_t) { return true; });
   EXPECT_TRUE(busy->empty()) << "a run being driven is left for the next poll";
   auto queued =
-      ActOnApprovals(*store_, *SystemClock::Default(), queue, [](int64_t) { return false; });
+      TakeApprovals(*store_, *SystemClock::Default(), [](int64_t) { return false; });
   ASSERT_EQ(*queued, std::vector<int64_t>{run_id});
   EXPECT_TRUE(store_->GetStep(run_id, "restart")->approved);
-  EXPECT_TRUE(ActOnApprovals(*store_, *SystemClock::Default(), queue, [](int64_t) {
+  EXPECT_TRUE(TakeApprovals(*store_, *SystemClock::Default(), [](int64_t) {
                 return false;
               })->empty());
 }

@@ -495,6 +495,115 @@ TEST_F(Serve, KillNineWithRunsRunningAndQueuedLosesNothingAndRepeatsNothing) {
   }
 }
 
+// Each of `lines` appears in `effects` exactly once.
+void ExpectEachOnce(const std::string& effects, const std::vector<std::string>& lines) {
+  for (const auto& line : lines) {
+    size_t first = effects.find(line + "\n");
+    EXPECT_NE(first, std::string::npos) << line << "\n" << effects;
+    if (first != std::string::npos)
+      EXPECT_EQ(effects.find(line + "\n", first + 1), std::string::npos)
+          << "repeated: " << line << "\n" << effects;
+  }
+}
+
+// Two serves started on one record after a kill -9, and a `medic resume` racing them: each
+// leftover run is claimed by one of them, and no step of it runs twice.
+TEST_F(Serve, TwoServesAndAResumeRacingOverLeftoverRunsRunEveryStepOnce) {
+  WriteFile(marker_, "");
+  std::string config = WriteConfig("", ", max_concurrent_runs: 1");
+  StartServe(config);
+  std::vector<std::string> services = {"s1", "s2", "s3", "s4"};
+  for (const auto& s : services) ASSERT_EQ(Post("/hooks/generic", Alert(s)).status, 202);
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select status from steps where step_id = 'b' and run_id = 1") == "running";
+  }));
+  serve_.Kill9();
+
+  ServePeer other;
+  CommandResult resumed;
+  std::thread resume([&] { resumed = Medic({"resume", "2"}); });
+  ASSERT_EQ(serve_.Restart(), "");
+  ASSERT_EQ(other.Start(Db(), config, dir_.Join("other.log")), "");
+  // Whoever claimed run 1 stopped the dead serve's leftover step (still waiting on the
+  // marker, so it wrote nothing) and runs it again; only then may the steps finish.
+  bool rerun = WaitFor([&] {
+    return Query("select status || attempts from steps where step_id = 'b' and run_id = 1") ==
+           "running2";
+  });
+  std::remove(marker_.c_str());
+  resume.join();
+  ASSERT_TRUE(rerun) << serve_.log() << other.log();
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select count(*) from runs where status = 'needs_attention'") == "4";
+  })) << serve_.log() << other.log() << resumed.err;
+  std::vector<std::string> lines;
+  for (const auto& s : services) {
+    lines.push_back("a " + s);
+    lines.push_back("b " + s);
+  }
+  ExpectEachOnce(ReadFile(effects_), lines);
+  EXPECT_EQ(Query("select count(*) from steps where step_id = 'a' and attempts != 1"), "0");
+}
+
+// Two serves on one record and `medic approve` of several waiting runs: each approved
+// destructive step runs once, in one of the two serves.
+TEST_F(Serve, TwoServesActOnEachApprovalOnce) {
+  std::string config = WriteConfig("", ", max_concurrent_runs: 4");
+  StartServe(config);
+  ServePeer other;
+  ASSERT_EQ(other.Start(Db(), config, dir_.Join("other.log")), "");
+  std::vector<std::string> services = {"s1", "s2", "s3", "s4", "s5"};
+  for (const auto& s : services) ASSERT_EQ(Post("/hooks/generic", Alert(s)).status, 202);
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select count(*) from runs where status = 'needs_attention'") == "5";
+  })) << serve_.log() << other.log();
+  for (int run = 1; run <= 5; ++run)
+    ASSERT_EQ(Medic({"approve", std::to_string(run), "restart"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select count(*) from runs where status = 'succeeded'") == "5";
+  })) << serve_.log() << other.log();
+  std::vector<std::string> lines;
+  for (const auto& s : services) lines.push_back("restart " + s);
+  ExpectEachOnce(ReadFile(effects_), lines);
+  EXPECT_EQ(Query("select count(*) from events where kind = 'step.started' and "
+                  "step_id = 'restart'"),
+            "5");
+}
+
+// A serve paused past its lease (SIGSTOP) loses its run to another serve, which stops the
+// paused one's step process and continues the run; woken up (SIGCONT), the paused serve
+// writes nothing more for the run it lost.
+TEST_F(Serve, AServePausedPastItsLeaseLosesItsRunAndWritesNothingMore) {
+  WriteFile(marker_, "");
+  std::string config = WriteConfig("", ", lease: 1s, lease_renew: 200ms");
+  StartServe(config);
+  ASSERT_EQ(Post("/hooks/generic", Alert("s1")).status, 202);
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select status from steps where step_id = 'b' and run_id = 1") == "running";
+  }));
+  int pgid = std::stoi(Query("select pgid from steps where step_id = 'b' and run_id = 1"));
+  ASSERT_EQ(kill(serve_.pid(), SIGSTOP), 0);
+  ServePeer other;
+  ASSERT_EQ(other.Start(Db(), config, dir_.Join("other.log")), "");
+  ASSERT_TRUE(WaitFor([&] {
+    return Query("select status || attempts from steps where step_id = 'b' and run_id = 1") ==
+           "running2";
+  })) << other.log();
+  EXPECT_FALSE(GroupAlive(pgid)) << "the paused serve's step process was stopped";
+  EXPECT_EQ(Query("select owner_pid from runs where id = 1"), std::to_string(other.pid()));
+  std::remove(marker_.c_str());
+  ASSERT_TRUE(WaitFor([&] { return RunStatus("1") == "needs_attention"; })) << other.log();
+  std::string events = Query("select count(*) from events where run_id = 1");
+  ASSERT_EQ(kill(serve_.pid(), SIGCONT), 0);
+  // Long enough for several of its lease renewals to find the newer fence.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(Query("select count(*) from events where run_id = 1"), events)
+      << "the paused serve wrote after losing the run\n"
+      << serve_.log();
+  EXPECT_EQ(RunStatus("1"), "needs_attention");
+  ExpectEachOnce(ReadFile(effects_), {"a s1", "b s1"});
+}
+
 TEST_F(Serve, MetricsAndHealthReportTheServer) {
   StartServe(WriteConfig());
   Reply h = Get("/healthz", false);

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "store/alerts.h"
+#include "store/states.h"
 #include "store/store.h"
 #include "tests/support/test_support.h"
 
@@ -161,6 +163,141 @@ TEST(Store, OpenIncidentsAreFoundByDedupKeyUntilClosed) {
   EXPECT_EQ((*found)->id, id);
   ASSERT_TRUE(s.CloseIncident(id, 5, "resolved").ok());
   EXPECT_FALSE(s.FindOpenIncident("prod/api")->has_value());
+}
+
+// A run with one step on a fresh record; returns its id.
+int64_t NewRun(Store& s) {
+  IncidentRecord inc;
+  inc.title = "t";
+  inc.created_at = 1;
+  RunRecord run;
+  run.incident_id = *s.CreateIncident(inc);
+  run.playbook = "pb";
+  run.playbook_path = "pb.yaml";
+  run.playbook_source = "name: pb";
+  run.status = "queued";
+  run.created_at = 2;
+  StepRecord a;
+  a.step_id = "a";
+  a.stage = "s";
+  a.action = "exec";
+  return *s.CreateRun(run, {a});
+}
+
+RunClaim ClaimBy(int64_t pid, int64_t now, std::function<bool(const RunRecord&)> alive = nullptr) {
+  RunClaim c;
+  c.host = "h1";
+  c.pid = pid;
+  c.start = 7;
+  c.now_ms = now;
+  c.lease_ms = 10'000;
+  c.holder_alive = std::move(alive);
+  return c;
+}
+
+TEST(Store, AClaimGrowsTheFenceAndAnUnexpiredLeaseKeepsOthersOut) {
+  ScopedTempDir dir;
+  auto one = Store::Open(dir.Join("medic.db"));
+  auto two = Store::Open(dir.Join("medic.db"));  // a second process' connection
+  ASSERT_TRUE(one.ok() && two.ok());
+  int64_t id = NewRun(**one);
+  auto first = (*one)->ClaimRun(id, ClaimBy(100, 1'000));
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(first->fence, 1);
+  EXPECT_EQ(first->lease_until, 11'000);
+  auto refused = (*two)->ClaimRun(id, ClaimBy(200, 5'000));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("being run right now by medic pid 100"),
+            std::string::npos)
+      << refused.status().message();
+  // Past the lease, or with the holder known dead, the run is free to take.
+  auto late = (*two)->ClaimRun(id, ClaimBy(200, 11'001));
+  ASSERT_TRUE(late.ok()) << late.status().message();
+  EXPECT_EQ(late->fence, 2);
+  auto dead = (*one)->ClaimRun(id, ClaimBy(300, 11'002, [](const RunRecord&) { return false; }));
+  ASSERT_TRUE(dead.ok()) << dead.status().message();
+  EXPECT_EQ(dead->fence, 3);
+}
+
+TEST(Store, AWriteFencedByAnOlderClaimIsRefusedAndChangesNothing) {
+  ScopedTempDir dir;
+  auto one = Store::Open(dir.Join("medic.db"));
+  auto two = Store::Open(dir.Join("medic.db"));
+  ASSERT_TRUE(one.ok() && two.ok());
+  int64_t id = NewRun(**one);
+  auto old_claim = (*one)->ClaimRun(id, ClaimBy(100, 1'000));
+  ASSERT_TRUE(old_claim.ok());
+  auto new_claim = (*two)->ClaimRun(id, ClaimBy(200, 20'000));
+  ASSERT_TRUE(new_claim.ok());
+  auto step = *(*one)->GetStep(id, "a");
+  step.status = "running";
+  Status st = (*one)->Transaction([&]() -> Status {
+    MEDIC_RETURN_IF_ERROR((*one)->CheckFence(id, old_claim->fence));
+    return (*one)->SaveStep(step);
+  });
+  EXPECT_EQ(st.code(), Code::kLost) << st.message();
+  EXPECT_EQ((*two)->GetStep(id, "a")->status, "pending");
+  EXPECT_EQ((*one)->RenewLease(id, old_claim->fence, 99'000).code(), Code::kLost);
+  EXPECT_TRUE((*two)->RenewLease(id, new_claim->fence, 99'000).ok());
+  EXPECT_EQ((*one)->GetRun(id)->lease_until, 99'000);
+}
+
+TEST(Store, AClaimChecksTheStatusTheCallerExpects) {
+  ScopedTempDir dir;
+  auto store = Store::Open(dir.Join("medic.db"));
+  ASSERT_TRUE(store.ok());
+  int64_t id = NewRun(**store);
+  RunClaim c = ClaimBy(100, 1'000);
+  c.statuses = {"needs_attention"};
+  auto r = (*store)->ClaimRun(id, c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ((*store)->GetRun(id)->fence, 0) << "a refused claim changes nothing";
+}
+
+TEST(Store, AnApprovalIsConsumedOnceAcrossConnections) {
+  ScopedTempDir dir;
+  auto one = Store::Open(dir.Join("medic.db"));
+  auto two = Store::Open(dir.Join("medic.db"));
+  ASSERT_TRUE(one.ok() && two.ok());
+  int64_t id = NewRun(**one);
+  ApprovalRecord a;
+  a.run_id = id;
+  a.step_id = "a";
+  a.approved_by = "oncall";
+  a.at = 5;
+  int64_t approval = *AlertStore(**one).AddApproval(a);
+  EXPECT_TRUE(*AlertStore(**one).ConsumeApproval(approval, 6));
+  EXPECT_FALSE(*AlertStore(**two).ConsumeApproval(approval, 7));
+}
+
+TEST(States, EveryStatusAndKindRoundTripsThroughItsText) {
+  for (int i = 0; i <= static_cast<int>(RunStatus::kNeedsAttention); ++i)
+    EXPECT_EQ(ParseRunStatus(ToString(static_cast<RunStatus>(i))), static_cast<RunStatus>(i));
+  for (int i = 0; i <= static_cast<int>(StepStatus::kInterrupted); ++i)
+    EXPECT_EQ(ParseStepStatus(ToString(static_cast<StepStatus>(i))), static_cast<StepStatus>(i));
+  for (int i = 0; i <= static_cast<int>(EventKind::kIncidentClosed); ++i)
+    EXPECT_EQ(ParseEventKind(ToString(static_cast<EventKind>(i))), static_cast<EventKind>(i));
+  EXPECT_EQ(ParseRunStatus("runing"), std::nullopt);
+  EXPECT_STREQ(ToString(EventFor(StepStatus::kTimedOut)), "step.timed_out");
+  EXPECT_STREQ(ToString(EventFor(RunStatus::kNeedsAttention)), "run.needs_attention");
+}
+
+TEST(States, OnlyLegalTransitionsAreAllowed) {
+  using S = StepStatus;
+  using R = RunStatus;
+  EXPECT_TRUE(CanMove(S::kPending, S::kRunning));
+  EXPECT_TRUE(CanMove(S::kRunning, S::kTimedOut));
+  EXPECT_TRUE(CanMove(S::kInterrupted, S::kPending)) << "an idempotent step runs again";
+  EXPECT_TRUE(CanMove(S::kFailed, S::kPending)) << "--retry";
+  EXPECT_FALSE(CanMove(S::kSucceeded, S::kPending)) << "a succeeded step never repeats";
+  EXPECT_FALSE(CanMove(S::kSucceeded, S::kRunning));
+  EXPECT_FALSE(CanMove(S::kPending, S::kSucceeded)) << "nothing succeeds without running";
+  EXPECT_FALSE(CanMove(S::kRunning, S::kPending)) << "interrupted first, then reset";
+  EXPECT_TRUE(CanMove(R::kQueued, R::kRunning));
+  EXPECT_TRUE(CanMove(R::kNeedsAttention, R::kRunning));
+  EXPECT_FALSE(CanMove(R::kQueued, R::kSucceeded));
+  EXPECT_FALSE(CanMove(R::kSucceeded, R::kRunning));
 }
 
 }  // namespace

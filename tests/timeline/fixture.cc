@@ -7,7 +7,7 @@
 #include "base/clock.h"
 #include "base/strings.h"
 #include "playbooks/runner.h"
-#include "server/approvals.h"
+#include "playbooks/approval.h"
 #include "store/alerts.h"
 
 namespace medic::testing {

@@ -1,6 +1,7 @@
 // medic: runs the first minutes of a Go production incident as a playbook.
 // Entry point: builds the command table, parses, and returns the exit code that the
 // subcommand decided. Start reading at kCommands below.
+#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -37,6 +38,9 @@ Environment:
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed terminal or pipe (`medic run ... | head`) must never stop a run mid-way: writes
+  // to it fail with EPIPE instead, and the run and its record go on.
+  signal(SIGPIPE, SIG_IGN);
   medic::RegisterSecretsFromEnvironment();
   medic::Context ctx;
   const char* no_color = std::getenv("NO_COLOR");

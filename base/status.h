@@ -78,6 +78,9 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
+  /// The value, or `fallback` when this holds an error.
+  T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
+
   /// The error; Status::Ok() when this holds a value.
   Status status() const { return ok() ? Status::Ok() : std::get<Status>(data_); }
 

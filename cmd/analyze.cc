@@ -11,7 +11,7 @@
 #include "cmd/commands.h"
 #include "integrations/golang/analyzer.h"
 #include "integrations/golang/report.h"
-#include "integrations/process_runner.h"
+#include "env/env.h"
 
 namespace medic {
 namespace {
@@ -57,8 +57,9 @@ void RunAnalyze(const AnalyzeFlags& f, Context& ctx) {
     // Ctrl-C stops the debugger's whole process group, not just medic.
     CancelToken cancel;
     ScopedSignalCancel signals(&cancel);
-    opts.run_debugger = [&cancel](const ProcessSpec& spec) {
-      return PosixProcessRunner::Default()->Run(spec, &cancel, nullptr);
+    ProcessRunner& processes = *ctx.env().processes;
+    opts.run_debugger = [&cancel, &processes](const ProcessSpec& spec) {
+      return processes.Run(spec, &cancel, nullptr);
     };
     result = golang::AnalyzeCore(f.core, f.binary, opts);
   } else if (f.input == "-") {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "base/clock.h"
+#include "env/env.h"
 #include "cmd/commands.h"
 #include "playbooks/approval.h"
 
@@ -26,11 +26,9 @@ void AddApproveCommand(CLI::App& app, Context& ctx) {
     auto store = ctx.OpenStore();
     if (!store.ok()) return ctx.Fail(store.status());
     std::string by = flags->by;
-    if (by.empty()) {
-      const char* user = std::getenv("USER");
-      by = user && *user ? user : "unknown";
-    }
-    auto result = ApproveStep(**store, *SystemClock::Default(), flags->run, flags->step, by);
+    if (by.empty()) by = ctx.env().Var("USER");
+    if (by.empty()) by = "unknown";
+    auto result = ApproveStep(**store, *ctx.env().clock, flags->run, flags->step, by);
     if (!result.ok()) return ctx.Fail(result.status());
     std::string run = std::to_string(flags->run);
     if (result->already)

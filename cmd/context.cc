@@ -41,6 +41,11 @@ const Registry& Context::registry() {
   return *registry_;
 }
 
+const Env& Context::env() {
+  if (!env_) env_ = std::make_unique<SystemEnv>();
+  return env_->env();
+}
+
 std::string Colorize(bool on, const char* code, const std::string& text) {
   if (!on) return text;
   return std::string("\033[") + code + "m" + text + "\033[0m";

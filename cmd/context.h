@@ -46,8 +46,13 @@ struct Context {
   /// Every action medic knows (built on first use).
   const Registry& registry();
 
+  /// The machine medic runs on (env/env.h): the only SystemEnv of the process, handed down
+  /// to everything below cmd/.
+  const Env& env();
+
  private:
   std::unique_ptr<Registry> registry_;
+  std::unique_ptr<SystemEnv> env_;
 };
 
 /// Wraps `text` in an ANSI color when `on`; `code` is an SGR number ("31" red, "32" green).

@@ -66,7 +66,7 @@ void AddListCommand(CLI::App& app, Context& ctx) {
     std::printf("%-6s %-9s %-16s %-24s %s\n", "ID", "INCIDENT", "STATUS", "STARTED (UTC)", "PLAYBOOK");
     for (const auto& r : *runs) {
       std::printf("%-6lld %-9lld %-16s %-24s %s\n", static_cast<long long>(r.id),
-                  static_cast<long long>(r.incident_id), r.status.c_str(),
+                  static_cast<long long>(r.incident_id), ToString(r.status),
                   r.started_at ? FormatTimeUtc(r.started_at).c_str() : "-", r.playbook.c_str());
     }
   });

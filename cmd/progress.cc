@@ -9,16 +9,11 @@
 
 #include "base/redact.h"
 #include "base/strings.h"
+#include "env/clock.h"
 #include "cmd/context.h"
 
 namespace medic {
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string WallClock() {
   time_t t = time(nullptr);
@@ -59,7 +54,7 @@ void ProgressPrinter::ClearLiveLocked() {
 }
 
 void ProgressPrinter::DrawLiveLocked() {
-  int64_t now = NowMs();
+  int64_t now = SteadyNowMs();
   for (const auto& [id, l] : running_) {
     std::string line = "  " + Colorize(color_, "36", kSpinner[frame_ % 10]) + " " + id + "  " +
                        FormatDurationMs(now - l.start_ms);
@@ -92,7 +87,7 @@ void ProgressPrinter::OnStepStart(const StepDef& def, const StepRecord& rec) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = running_.find(def.id);
   if (it == running_.end()) {
-    running_[def.id] = Live{def.stage, NowMs(), def.budget_ms, rec.attempts, ""};
+    running_[def.id] = Live{def.stage, SteadyNowMs(), def.budget_ms, rec.attempts, ""};
   } else {
     it->second.attempt = rec.attempts;
   }
@@ -112,13 +107,13 @@ void ProgressPrinter::OnStepEnd(const StepDef& def, const StepRecord& rec) {
   std::lock_guard<std::mutex> lock(mu_);
   running_.erase(def.id);
   std::string mark, color;
-  if (rec.status == "succeeded") {
+  if (rec.status == StepStatus::kSucceeded) {
     mark = "✓";
     color = "32";
-  } else if (rec.status == "skipped") {
+  } else if (rec.status == StepStatus::kSkipped) {
     mark = "↷";
     color = "2";
-  } else if (rec.status == "interrupted") {
+  } else if (rec.status == StepStatus::kInterrupted) {
     mark = "■";
     color = "33";
   } else {
@@ -126,14 +121,14 @@ void ProgressPrinter::OnStepEnd(const StepDef& def, const StepRecord& rec) {
     color = "31";
   }
   std::string line = live_ ? "  " + Colorize(color_, color.c_str(), mark) + " " + def.id
-                           : WallClock() + "   " + def.id + " " + rec.status;
-  if (rec.status != "skipped") line += "  " + FormatDurationMs(rec.duration_ms);
-  if (rec.budget_ms > 0 && rec.status != "skipped") {
+                           : WallClock() + "   " + def.id + " " + ToString(rec.status);
+  if (rec.status != StepStatus::kSkipped) line += "  " + FormatDurationMs(rec.duration_ms);
+  if (rec.budget_ms > 0 && rec.status != StepStatus::kSkipped) {
     line += rec.over_budget ? Colorize(color_, "33", " (over " + FormatDurationMs(rec.budget_ms) + " budget)")
                             : " (budget " + FormatDurationMs(rec.budget_ms) + ")";
   }
   if (rec.attempts > 1) line += "  " + std::to_string(rec.attempts) + " attempts";
-  if (live_ && rec.status != "succeeded") line += "  " + Colorize(color_, color.c_str(), rec.status);
+  if (live_ && rec.status != StepStatus::kSucceeded) line += "  " + Colorize(color_, color.c_str(), ToString(rec.status));
   if (!rec.error.empty()) line += ": " + rec.error.substr(0, 300);
   PrintLocked(line);
 }

@@ -10,8 +10,7 @@
 #include "cmd/commands.h"
 #include "cmd/progress.h"
 #include "cmd/run_view.h"
-#include "integrations/http_client.h"
-#include "integrations/process_runner.h"
+#include "playbooks/dry_run.h"
 
 namespace medic {
 
@@ -25,17 +24,12 @@ void DriveAndReport(Context& ctx, Store& store, int64_t run_id, RunOptions optio
     };
   }
   options.work_root = ctx.WorkRoot();
-  if (const char* user = std::getenv("USER"); user && *user && options.user.empty())
-    options.user = user;
-  RunServices services;
-  services.store = &store;
-  services.registry = &ctx.registry();
-  services.processes = PosixProcessRunner::Default();
-  services.http = CurlHttpClient::Default();
-  services.clock = SystemClock::Default();
-  services.cancel = &cancel;
-  services.observer = &progress;
-  Runner runner(services);
+  if (options.user.empty()) options.user = ctx.env().Var("USER");
+  Runner runner({.env = ctx.env(),
+                 .store = &store,
+                 .registry = &ctx.registry(),
+                 .cancel = &cancel,
+                 .observer = &progress});
   auto run = runner.Drive(run_id, options);
   if (!run.ok()) {
     ctx.Fail(run.status());
@@ -112,14 +106,14 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
     auto params = BindParams(*pb, vars);
     if (!params.ok()) return ctx.Fail(params.status(), kExitUsage);
     if (flags->dry_run) {
-      auto plan = DryRun(*pb, *params, ctx.registry());
+      auto plan = DryRun(*pb, *params, ctx.registry(), *ctx.env().vars);
       if (!plan.ok()) return ctx.Fail(plan.status());
       PrintDryRun(*plan, flags->json);
       return;
     }
     auto store = ctx.OpenStore();
     if (!store.ok()) return ctx.Fail(store.status());
-    auto id = CreateRun(**store, *SystemClock::Default(), *pb, *params, "cli", 0);
+    auto id = CreateRun(**store, *ctx.env().clock, *pb, *params, "cli", 0);
     if (!id.ok()) return ctx.Fail(id.status());
     std::fprintf(stderr, "run %lld: %s (record: %s)\n", static_cast<long long>(*id), pb->name.c_str(),
                  (*store)->path().c_str());

@@ -7,9 +7,11 @@ namespace medic {
 
 std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps,
                       const std::vector<ArtifactRecord>& artifacts, bool color) {
-  const char* c = run.status == "succeeded" ? "32" : run.status == "needs_attention" ? "33" : "31";
+  const char* c = run.status == RunStatus::kSucceeded        ? "32"
+                  : run.status == RunStatus::kNeedsAttention ? "33"
+                                                             : "31";
   std::string out = "run " + std::to_string(run.id) + " (" + run.playbook + ", incident " +
-                    std::to_string(run.incident_id) + "): " + Colorize(color, c, run.status);
+                    std::to_string(run.incident_id) + "): " + Colorize(color, c, ToString(run.status));
   if (run.started_at > 0 && run.ended_at > 0) out += " in " + FormatDurationMs(run.ended_at - run.started_at);
   out += "\n";
   std::string stage;
@@ -18,8 +20,8 @@ std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps
       stage = s.stage;
       out += "  " + stage + "\n";
     }
-    out += "    " + s.step_id + "  " + s.status;
-    if (s.ended_at > 0 && s.status != "skipped") out += "  " + FormatDurationMs(s.duration_ms);
+    out += "    " + s.step_id + "  " + ToString(s.status);
+    if (s.ended_at > 0 && s.status != StepStatus::kSkipped) out += "  " + FormatDurationMs(s.duration_ms);
     if (s.over_budget) out += " (over " + FormatDurationMs(s.budget_ms) + " budget)";
     if (s.attempts > 1) out += "  " + std::to_string(s.attempts) + " attempts";
     if (!s.error.empty()) out += "  " + s.error.substr(0, 300);
@@ -35,11 +37,13 @@ std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps
   return out;
 }
 
-int ExitCodeForRun(const std::string& status) {
-  if (status == "succeeded") return kExitOk;
-  if (status == "needs_attention") return kExitNeedsAttention;
-  if (status == "interrupted") return kExitInterrupted;
-  return kExitFailed;
+int ExitCodeForRun(RunStatus status) {
+  switch (status) {
+    case RunStatus::kSucceeded: return kExitOk;
+    case RunStatus::kNeedsAttention: return kExitNeedsAttention;
+    case RunStatus::kInterrupted: return kExitInterrupted;
+    default: return kExitFailed;
+  }
 }
 
 }  // namespace medic

@@ -16,6 +16,6 @@ std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps
                       const std::vector<ArtifactRecord>& artifacts, bool color);
 
 /// The exit code a run's status maps to (0, 1, 3, 130).
-int ExitCodeForRun(const std::string& status);
+int ExitCodeForRun(RunStatus status);
 
 }  // namespace medic

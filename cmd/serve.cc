@@ -74,7 +74,8 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
     signal(SIGPIPE, SIG_IGN);
     CancelToken stop;
     ScopedSignalCancel signals(&stop);
-    Server server(std::move(*config), **store, ctx.registry(), {flags->listen, ctx.WorkRoot()});
+    Server server(ctx.env(), std::move(*config), **store, ctx.registry(),
+                  {flags->listen, ctx.WorkRoot()});
     Status bound = server.Bind();
     if (!bound.ok()) return ctx.Fail(bound);
     std::fprintf(stderr, "medic serve: listening on %s (record: %s)\n", server.url().c_str(),

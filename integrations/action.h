@@ -16,14 +16,11 @@
 #include <vector>
 
 #include "base/cancel.h"
-#include "base/clock.h"
 #include "base/json.h"
 #include "base/status.h"
-#include "integrations/process_runner.h"
+#include "env/env.h"
 
 namespace medic {
-
-class HttpClient;
 
 enum class ParamType {
   kString,
@@ -106,9 +103,11 @@ class StepContext {
   /// Milliseconds left before the step's timeout (INT64_MAX when it has none).
   virtual int64_t RemainingMs() = 0;
 
-  virtual ProcessRunner& processes() = 0;
-  virtual HttpClient& http() = 0;
-  virtual Clock& clock() = 0;
+  /// The machine (env/env.h); the three below are its most used parts.
+  virtual const Env& env() const = 0;
+  ProcessRunner& processes() const { return *env().processes; }
+  HttpClient& http() const { return *env().http; }
+  Clock& clock() const { return *env().clock; }
 
   /// Records durably that a process group was started for this step, with its (redacted)
   /// argv, before the process runs. A failure here means the process must not run.

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "base/strings.h"
-#include "integrations/process_runner.h"
+#include "env/process_runner.h"
 #include "integrations/process_status.h"
 
 namespace medic {

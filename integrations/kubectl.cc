@@ -7,6 +7,7 @@
 #include <fstream>
 #include <utility>
 
+#include "env/files.h"
 #include "integrations/kube_names.h"
 #include "integrations/kubectl_action.h"
 
@@ -24,14 +25,6 @@ std::string FileSafe(const std::string& s) {
 int64_t FileSize(const std::string& path) {
   struct stat st = {};
   return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
-}
-
-std::string ReadSmallFile(const std::string& path, size_t max) {
-  std::ifstream f(path, std::ios::binary);
-  std::string out(max, '\0');
-  f.read(out.data(), static_cast<std::streamsize>(max));
-  out.resize(static_cast<size_t>(std::max<std::streamsize>(f.gcount(), 0)));
-  return out;
 }
 
 // ---------------------------------------------------------------- the action base

@@ -59,8 +59,6 @@ ParamSpec ImageParam(const std::string& help);
 std::string FileSafe(const std::string& s);
 /// The size of the file at `path`; -1 when it cannot be read.
 int64_t FileSize(const std::string& path);
-/// At most `max` bytes from the start of the file at `path`; "" when it cannot be read.
-std::string ReadSmallFile(const std::string& path, size_t max);
 
 // One factory per action; RegisterKubectlActions lists them all.
 std::unique_ptr<Action> MakeKubectlPods();            // kubectl_read.cc

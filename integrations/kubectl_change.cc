@@ -12,6 +12,7 @@
 
 #include "base/strings.h"
 #include "base/ticker.h"
+#include "env/files.h"
 #include "integrations/kube_names.h"
 #include "integrations/kubectl_action.h"
 
@@ -293,7 +294,7 @@ class RolloutStatusAction : public KubectlAction {
     {
       std::string shown;
       Ticker progress(500, [&ctx, &path, &shown] {
-        std::string line = LastLineOf(ReadSmallFile(path, 64 << 10));
+        std::string line = LastLineOf(ReadFileHead(path, 64 << 10).value_or(""));
         if (!line.empty() && line != shown) ctx.Progress(shown = line);
       });
       r = RunKubectl(
@@ -302,7 +303,7 @@ class RolloutStatusAction : public KubectlAction {
           outputs);
     }
     outputs["waited_ms"] = ctx.clock().MonotonicMs() - start;
-    std::string out = ReadSmallFile(path, 1 << 20);
+    std::string out = ReadFileHead(path, 1 << 20).value_or("");
     std::error_code ec;
     std::filesystem::remove(path, ec);
     std::string last = LastLineOf(out);

@@ -10,6 +10,7 @@
 
 #include "base/strings.h"
 #include "base/ticker.h"
+#include "env/files.h"
 #include "integrations/kube_names.h"
 #include "integrations/kubectl_action.h"
 #include "integrations/process_status.h"
@@ -274,7 +275,7 @@ class GcoreAction : public KubectlAction {
       return ExplainExecFailure(copy.status(), outputs, "cat", with);
     }
     int64_t size = FileSize(path);
-    std::string magic = ReadSmallFile(path, 4);
+    std::string magic = ReadFileHead(path, 4).value_or("");
     if (size <= 0 || magic !=
                          "\x7f"
                          "ELF") {

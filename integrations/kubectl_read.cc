@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "env/files.h"
 #include "integrations/kube_names.h"
 #include "integrations/kubectl_action.h"
 
@@ -328,7 +329,7 @@ class PprofAction : public KubectlAction {
       return r.status();
     }
     int64_t bytes = FileSize(path);
-    std::string head = ReadSmallFile(path, 4096);
+    std::string head = ReadFileHead(path, 4096).value_or("");
     // A wrong port can reach another HTTP server that answers 200 with something else.
     std::string where = pod + ":" + std::to_string(ParamInt(with, "port"));
     std::string shown(Trim(head.substr(0, 60)));

@@ -12,16 +12,14 @@
 #include <sstream>
 
 #include "base/strings.h"
+#include "env/files.h"
 
 namespace medic {
 namespace {
 
-std::string ReadSmallFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return "";
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+// /proc files of one process: small, and read whole.
+std::string ReadProcFile(const std::string& path) {
+  return ReadFileHead(path, 256 << 10).value_or("");
 }
 
 std::string ReadLink(const std::string& path) {
@@ -73,16 +71,16 @@ void ListeningInodes(const std::string& table, int port, std::set<std::string>* 
 
 Result<ProcInfo> ReadProc(pid_t pid) {
   std::string dir = "/proc/" + std::to_string(pid);
-  std::string stat = ReadSmallFile(dir + "/stat");
+  std::string stat = ReadProcFile(dir + "/stat");
   if (stat.empty()) return Status::NotFound("no process " + std::to_string(pid));
   ProcInfo p;
   p.pid = pid;
   size_t close = stat.rfind(')');
   if (close != std::string::npos && close + 2 < stat.size()) p.state = stat[close + 2];
-  p.comm = std::string(Trim(ReadSmallFile(dir + "/comm")));
+  p.comm = std::string(Trim(ReadProcFile(dir + "/comm")));
   p.exe = ReadLink(dir + "/exe");
   if (EndsWith(p.exe, " (deleted)")) p.exe.resize(p.exe.size() - 10);
-  std::string cmdline = ReadSmallFile(dir + "/cmdline");
+  std::string cmdline = ReadProcFile(dir + "/cmdline");
   size_t start = 0;
   while (start < cmdline.size()) {
     size_t end = cmdline.find('\0', start);

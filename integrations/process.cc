@@ -16,7 +16,7 @@
 #include "base/strings.h"
 #include "base/ticker.h"
 #include "integrations/proc_table.h"
-#include "integrations/process_runner.h"
+#include "env/process_runner.h"
 #include "integrations/process_status.h"
 
 namespace medic {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "integrations/process_runner.h"
+#include "env/process_runner.h"
 
 namespace medic {
 

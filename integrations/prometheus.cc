@@ -12,7 +12,7 @@
 #include "base/redact.h"
 #include "base/strings.h"
 #include "integrations/endpoint.h"
-#include "integrations/http_client.h"
+#include "env/http_client.h"
 #include "integrations/metric_condition.h"
 #include "integrations/sha256.h"
 

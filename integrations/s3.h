@@ -12,7 +12,7 @@
 #include "base/cancel.h"
 #include "base/json.h"
 #include "base/status.h"
-#include "integrations/http_client.h"
+#include "env/http_client.h"
 
 namespace medic {
 

@@ -77,8 +77,7 @@ class UploadAction : public Action {
     S3Config overrides;
     overrides.bucket = ParamString(with, "bucket");
     if (overrides.bucket.empty()) {
-      const char* env = std::getenv("MEDIC_S3_BUCKET");
-      overrides.bucket = env ? env : "";
+      overrides.bucket = ctx.env().Var("MEDIC_S3_BUCKET");
     }
     if (overrides.bucket.empty()) return Status::Skipped("not configured: no bucket (set bucket or MEDIC_S3_BUCKET)");
     overrides.endpoint = ParamString(with, "endpoint");

@@ -3,7 +3,7 @@
 #include "base/redact.h"
 #include "base/strings.h"
 #include "integrations/endpoint.h"
-#include "integrations/http_client.h"
+#include "env/http_client.h"
 
 namespace medic {
 namespace {

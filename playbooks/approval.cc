@@ -47,10 +47,10 @@ Json UnrecordedApproval(Store& store, int64_t run_id, const std::string& step_id
   for (const EventRecord& e : *events) {
     if (e.step_id != step_id) continue;
     // A --retry clears the approval: the next one is recorded again.
-    if (e.kind == "step.reset" && e.data.is_object() && e.data.value("retry", false))
+    if (e.kind == EventKind::kStepReset && e.data.is_object() && e.data.value("retry", false))
       recorded = false;
-    if (e.kind == "step.approved") recorded = true;
-    if (e.kind != "step.approval_given") continue;
+    if (e.kind == EventKind::kStepApproved) recorded = true;
+    if (e.kind != EventKind::kStepApprovalGiven) continue;
     recorded = false;
     // {"by": "medic approve", "user": USER}; older records have {"by": USER}.
     auto text = [&](const char* key) {
@@ -68,8 +68,8 @@ Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id,
                                   const std::string& step_id, const std::string& by) {
   auto run = store.GetRun(run_id);
   if (!run.ok()) return run.status();
-  if (run->status == "succeeded" || run->status == "failed")
-    return Status::Precondition("run " + std::to_string(run_id) + " already " + run->status +
+  if (run->status == RunStatus::kSucceeded || run->status == RunStatus::kFailed)
+    return Status::Precondition("run " + std::to_string(run_id) + " already " + ToString(run->status) +
                                 "; there is nothing left to approve");
   auto steps = store.GetSteps(run_id);
   if (!steps.ok()) return steps.status();
@@ -88,9 +88,9 @@ Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id,
     result.already = true;
     return result;
   }
-  if (it->status != "pending")
+  if (it->status != StepStatus::kPending)
     return Status::Precondition("step '" + step_id + "' of run " + std::to_string(run_id) + " is " +
-                                it->status +
+                                ToString(it->status) +
                                 ", not waiting; only a step that has not run yet can be approved");
   int64_t now = clock.NowUnixMs();
   result.step.approved = true;
@@ -101,7 +101,7 @@ Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id,
     e.run_id = run_id;
     e.step_id = step_id;
     e.at = now;
-    e.kind = "step.approval_given";
+    e.kind = EventKind::kStepApprovalGiven;
     e.message =
         "approval given by " + who + " with medic approve; the step goes when the run continues";
     e.data = {{"by", "medic approve"}, {"user", who}};
@@ -128,13 +128,13 @@ Result<std::vector<int64_t>> TakeApprovals(Store& store, Clock& clock,
     if (is_active(a.run_id)) continue;
     auto run = store.GetRun(a.run_id);
     int64_t now = clock.NowUnixMs();
-    if (!run.ok() || !IsWebhookTrigger(run->trigger) || run->status == "succeeded" ||
-        run->status == "failed") {
+    if (!run.ok() || !IsWebhookTrigger(run->trigger) || run->status == RunStatus::kSucceeded ||
+        run->status == RunStatus::kFailed) {
       auto consumed = alerts.ConsumeApproval(a.id, now);
       if (!consumed.ok()) return consumed.status();
       continue;
     }
-    if (run->status != "needs_attention") continue;  // still queued or running: next poll
+    if (run->status != RunStatus::kNeedsAttention) continue;  // still queued or running: next poll
     // Several serves poll one record: only the one that consumes the approval queues the run
     // (and the run's lease keeps any other driver out of it).
     bool consumed = false;
@@ -144,7 +144,7 @@ Result<std::vector<int64_t>> TakeApprovals(Store& store, Clock& clock,
       consumed = *once;
       if (!consumed) return Status::Ok();
       auto step = store.GetStep(a.run_id, a.step_id);
-      if (step.ok() && step->status == "pending" && !step->approved) {
+      if (step.ok() && step->status == StepStatus::kPending && !step->approved) {
         step->approved = true;
         MEDIC_RETURN_IF_ERROR(store.SaveStep(*step));
       }

@@ -4,7 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "integrations/process_runner.h"
+#include "env/process_runner.h"
 
 namespace medic {
 
@@ -18,7 +18,7 @@ const std::string& ThisHost() {
 }
 
 RunClaim ClaimByThisProcess(Clock& clock, const LeaseTiming& timing,
-                            std::vector<std::string> statuses) {
+                            std::vector<RunStatus> statuses) {
   RunClaim claim;
   claim.host = ThisHost();
   claim.pid = getpid();

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "base/cancel.h"
-#include "base/clock.h"
+#include "env/clock.h"
 #include "store/store.h"
 
 namespace medic {
@@ -31,7 +31,7 @@ const std::string& ThisHost();
 /// A claim of a run by this process for `timing.lease_ms` from now. `statuses`: what the
 /// run may be in (empty: any).
 RunClaim ClaimByThisProcess(Clock& clock, const LeaseTiming& timing,
-                            std::vector<std::string> statuses);
+                            std::vector<RunStatus> statuses);
 
 /// True when the run's lease is held at `now_ms` by a driver that may still be alive: an
 /// unexpired lease whose holder is on another host, or is a live process on this one.

@@ -431,12 +431,9 @@ Result<Playbook> ParsePlaybook(const std::string& text, const std::string& path,
 }
 
 Result<Playbook> LoadPlaybook(const std::string& path, const Registry& registry) {
-  MEDIC_RETURN_IF_ERROR(CheckYamlFileSize(path));
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Status::NotFound("cannot read playbook " + path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ParsePlaybook(ss.str(), path, registry);
+  auto text = ReadYamlFile(path, "playbook");
+  if (!text.ok()) return text.status();
+  return ParsePlaybook(*text, path, registry);
 }
 
 const Scope& PlaybookScope() {

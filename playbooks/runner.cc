@@ -18,16 +18,12 @@
 namespace medic {
 namespace {
 
-bool Contains(const std::vector<std::string>& v, const std::string& s) {
+template <typename T>
+bool Contains(const std::vector<T>& v, const T& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-// A status the record holds that this medic does not know reads as pending: the step runs.
-StepStatus StatusOf(const StepRecord& rec) {
-  return ParseStepStatus(rec.status).value_or(StepStatus::kPending);
-}
-
-bool Terminal(const StepRecord& rec) { return IsFinal(StatusOf(rec)); }
+bool Terminal(const StepRecord& rec) { return IsFinal(rec.status); }
 
 // Stored outputs are capped so one chatty step cannot bloat the record.
 constexpr size_t kMaxStoredOutputBytes = 2 << 20;
@@ -60,11 +56,9 @@ class Runner::Context : public StepContext {
   const CancelToken& cancel() const override { return r_.cancel(); }
   int64_t RemainingMs() override {
     if (deadline_ == INT64_MAX) return INT64_MAX / 4;
-    return std::max<int64_t>(0, deadline_ - r_.s_.clock->MonotonicMs());
+    return std::max<int64_t>(0, deadline_ - r_.s_.env.clock->MonotonicMs());
   }
-  ProcessRunner& processes() override { return *r_.s_.processes; }
-  HttpClient& http() override { return *r_.s_.http; }
-  Clock& clock() override { return *r_.s_.clock; }
+  const Env& env() const override { return r_.s_.env; }
 
   Status OnProcessStarted(pid_t pgid, const std::vector<std::string>& argv) override {
     Json redacted = Json::array();
@@ -96,7 +90,7 @@ class Runner::Context : public StepContext {
     rec.size = a.size;
     rec.sha256 = a.sha256;
     rec.description = Redact(a.description);
-    rec.created_at = r_.s_.clock->NowUnixMs();
+    rec.created_at = r_.s_.env.clock->NowUnixMs();
     return r_.Write([&]() -> Status {
     auto id = r_.s_.store->AddArtifact(rec);
     if (!id.ok()) return id.status();
@@ -105,7 +99,7 @@ class Runner::Context : public StepContext {
     e.run_id = r_.run_.id;
     e.step_id = def_.id;
     e.at = rec.created_at;
-    e.kind = ToString(EventKind::kArtifactAdded);
+    e.kind = EventKind::kArtifactAdded;
     e.message = a.kind + " " + (rec.url.empty() ? rec.path : rec.url);
     e.data = {{"artifact_id", *id}, {"kind", a.kind}, {"path", rec.path}, {"url", rec.url},
               {"size", a.size}, {"sha256", a.sha256}};
@@ -141,7 +135,7 @@ Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& pb, const 
   run.playbook_path = pb.path;
   run.playbook_source = pb.source;
   run.params = RedactJson(params);
-  run.status = ToString(RunStatus::kQueued);
+  run.status = RunStatus::kQueued;
   run.trigger = trigger;
   run.options = options;
   run.created_at = now;
@@ -163,8 +157,8 @@ Status Runner::Save(StepRecord& rec, EventKind kind, const std::string& message,
   e.incident_id = run_.incident_id;
   e.run_id = run_.id;
   e.step_id = rec.step_id;
-  e.at = s_.clock->NowUnixMs();
-  e.kind = ToString(kind);
+  e.at = s_.env.clock->NowUnixMs();
+  e.kind = kind;
   e.message = Redact(message);
   e.data = RedactJson(data);
   return Write([&] { return s_.store->SaveStep(rec, &e); });
@@ -203,15 +197,15 @@ Result<Json> Runner::Resolve(const std::string& path) {
       std::lock_guard<std::mutex> lock(mu_);
       auto rec = records_.find(ref.args[0]);
       if (rec != records_.end()) {
-        if (ref.shape == "ID.status") return Json(rec->second.status);
+        if (ref.shape == "ID.status") return Json(ToString(rec->second.status));
         auto live = outputs_.find(ref.args[0]);
         const Json& outputs = live != outputs_.end() ? live->second : rec->second.outputs;
         if (const Json* v = JsonAtPath(outputs, ref.Below())) return *v;
       }
     } else if (ref.root == "env") {
-      if (const char* v = std::getenv(ref.args[0].c_str())) {
-        if (LooksSecretName(ref.args[0])) RegisterSecret(v);
-        return Json(v);
+      if (auto v = s_.env.vars->Get(ref.args[0])) {
+        if (LooksSecretName(ref.args[0])) RegisterSecret(*v);
+        return Json(*v);
       }
     } else if (ref.shape == "id") {
       return Json(ref.root == "run" ? run_.id : run_.incident_id);
@@ -227,14 +221,14 @@ Result<Json> Runner::Resolve(const std::string& path) {
 }
 
 bool Runner::Move(StepRecord& rec, StepStatus to) {
-  StepStatus from = StatusOf(rec);
+  StepStatus from = rec.status;
   if (!CanMove(from, to)) {
     if (s_.observer)
       s_.observer->OnNote("medic bug: step '" + rec.step_id + "' may not go from " +
                           ToString(from) + " to " + ToString(to));
     return false;
   }
-  rec.status = ToString(to);
+  rec.status = to;
   return true;
 }
 
@@ -242,8 +236,8 @@ void Runner::Finish(StepRecord& rec, StepStatus to, const std::string& error, in
   Move(rec, to);
   std::string status = ToString(to);
   rec.error = Redact(error);
-  rec.ended_at = s_.clock->NowUnixMs();
-  rec.duration_ms = s_.clock->MonotonicMs() - mono_start;
+  rec.ended_at = s_.env.clock->NowUnixMs();
+  rec.duration_ms = s_.env.clock->MonotonicMs() - mono_start;
   rec.over_budget = rec.budget_ms > 0 && rec.duration_ms > rec.budget_ms;
   if (rec.pgid > 0) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -265,8 +259,8 @@ void Runner::Finish(StepRecord& rec, StepStatus to, const std::string& error, in
 }
 
 Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const Json& with, StepRecord& rec) {
-  int64_t mono_start = s_.clock->MonotonicMs();
-  if (rec.started_at == 0) rec.started_at = s_.clock->NowUnixMs();
+  int64_t mono_start = s_.env.clock->MonotonicMs();
+  if (rec.started_at == 0) rec.started_at = s_.env.clock->NowUnixMs();
   int64_t delay = def.retry_delay_ms;
   Json outputs = Json::object();
   Status result;
@@ -282,7 +276,7 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
       return Outcome::kFailedAbort;
     }
     if (s_.observer) s_.observer->OnStepStart(def, rec);
-    int64_t deadline = def.timeout_ms > 0 ? s_.clock->MonotonicMs() + def.timeout_ms : INT64_MAX;
+    int64_t deadline = def.timeout_ms > 0 ? s_.env.clock->MonotonicMs() + def.timeout_ms : INT64_MAX;
     Context ctx(*this, def, rec, deadline);
     outputs = Json::object();
     try {
@@ -332,7 +326,7 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
   StepRecord& rec = records_.at(def.id);
   Action* action = s_.registry->Find(def.action);
   auto resolver = [this](const std::string& p) { return Resolve(p); };
-  int64_t mono_start = s_.clock->MonotonicMs();
+  int64_t mono_start = s_.env.clock->MonotonicMs();
   if (!action) {
     Finish(rec, StepStatus::kFailed, "unknown action '" + def.action + "'", mono_start);
     return Outcome::kFailedAbort;
@@ -344,7 +338,7 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
       return def.on_failure == OnFailure::kContinue ? Outcome::kDone : Outcome::kFailedAbort;
     }
     if (!*go) {
-      rec.started_at = rec.ended_at = s_.clock->NowUnixMs();
+      rec.started_at = rec.ended_at = s_.env.clock->NowUnixMs();
       Move(rec, StepStatus::kSkipped);
       rec.error = "";
       (void)Save(rec, EventKind::kStepSkipped, "when is false: " + def.when, {{"when", def.when}});
@@ -356,7 +350,7 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
   Result<Json> with = rendered.ok() ? NormalizeParams(action->info(), *rendered) : Result<Json>(rendered.status());
   if (!with.ok()) {
     rec.attempts += 1;
-    if (rec.started_at == 0) rec.started_at = s_.clock->NowUnixMs();
+    if (rec.started_at == 0) rec.started_at = s_.env.clock->NowUnixMs();
     Finish(rec, StepStatus::kFailed, "bad parameters: " + with.status().message(), mono_start);
     if (s_.observer) s_.observer->OnStepEnd(def, rec);
     return def.on_failure == OnFailure::kContinue ? Outcome::kDone : Outcome::kFailedAbort;
@@ -371,7 +365,7 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
     if (approval.is_null() && options.ask) {
       if (!options.ask(def, action->Plan(*with))) {
         Move(rec, StepStatus::kSkipped);
-        rec.started_at = rec.ended_at = s_.clock->NowUnixMs();
+        rec.started_at = rec.ended_at = s_.env.clock->NowUnixMs();
         (void)Save(rec, EventKind::kStepSkipped, "declined by the operator");
         if (s_.observer) s_.observer->OnStepEnd(def, rec);
         return Outcome::kDone;
@@ -401,66 +395,10 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
   return outcome;
 }
 
-Status Runner::Recover(RunRecord& run, const Playbook& pb, const RunOptions& options, bool* needs_attention) {
-  *needs_attention = false;
-  for (const StepDef* def : pb.Steps()) {
-    StepRecord& rec = records_.at(def->id);
-    bool skip = Contains(options.skip_steps, def->id);
-    bool retry = Contains(options.retry_steps, def->id);
-    if (StatusOf(rec) == StepStatus::kRunning) {
-      // The medic that ran this step died mid-way. Stop whatever it left running first.
-      std::string note = "medic stopped while this step ran";
-      if (rec.pgid > 0 && !rec.pgid_host.empty() && rec.pgid_host != ThisHost())
-        note += "; its process group " + std::to_string(rec.pgid) + " ran on " + rec.pgid_host +
-                " and cannot be stopped from here: check that it is gone";
-      else if (rec.pgid > 0 &&
-               StopLeftoverGroup(static_cast<pid_t>(rec.pgid), rec.pgid_start, 3'000))
-        note += "; stopped its leftover process group " + std::to_string(rec.pgid);
-      Move(rec, StepStatus::kInterrupted);
-      rec.pgid = 0;
-      rec.pgid_start = 0;
-      rec.pgid_host.clear();
-      MEDIC_RETURN_IF_ERROR(Save(rec, EventKind::kStepInterrupted, note));
-    }
-    if (skip && !Terminal(rec)) {
-      Move(rec, StepStatus::kSkipped);
-      MEDIC_RETURN_IF_ERROR(Save(rec, EventKind::kStepSkipped, "skipped on resume by the operator"));
-      continue;
-    }
-    StepStatus now = StatusOf(rec);
-    if (retry && now != StepStatus::kSucceeded && now != StepStatus::kPending) {
-      Move(rec, StepStatus::kPending);
-      rec.error.clear();
-      // An approval lets a destructive step go once: running it again needs a new yes.
-      bool had_approval = rec.approved;
-      rec.approved = false;
-      MEDIC_RETURN_IF_ERROR(Save(rec, EventKind::kStepReset,
-                                 had_approval ? "will run again (--retry); needs a new approval"
-                                              : "will run again (--retry)",
-                                 {{"retry", true}, {"approval_cleared", had_approval}}));
-      continue;
-    }
-    if (StatusOf(rec) == StepStatus::kInterrupted) {
-      Action* action = s_.registry->Find(def->action);
-      bool idempotent = def->idempotent.value_or(action && action->info().idempotent);
-      if (idempotent) {
-        Move(rec, StepStatus::kPending);
-        MEDIC_RETURN_IF_ERROR(Save(rec, EventKind::kStepReset, "interrupted and idempotent: will run again"));
-      } else {
-        *needs_attention = true;
-        run.error = "step '" + def->id + "' was interrupted mid-way and is not idempotent: check what it did, then `medic resume " +
-                    std::to_string(run.id) + " --retry " + def->id + "` or `--skip " + def->id + "`";
-        return Status::Ok();
-      }
-    }
-  }
-  return Status::Ok();
-}
-
 Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
   auto loaded = s_.store->GetRun(run_id);
   if (!loaded.ok()) return loaded.status();
-  std::optional<RunStatus> was = ParseRunStatus(loaded->status);
+  RunStatus was = loaded->status;
   if (was == RunStatus::kSucceeded)
     return Status::Precondition("run " + std::to_string(run_id) + " already succeeded; nothing to resume");
   bool resets = !options.retry_steps.empty() || !options.skip_steps.empty();
@@ -469,23 +407,23 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
                                 "\nto run a failed step again: medic resume " + std::to_string(run_id) + " --retry STEP");
   // The claim is the one atomic check: two medics that both read the run above as theirs
   // to drive cannot both get past it.
-  std::vector<std::string> claimable;
+  std::vector<RunStatus> claimable;
   for (RunStatus from : {RunStatus::kQueued, RunStatus::kRunning, RunStatus::kInterrupted,
                          RunStatus::kNeedsAttention, RunStatus::kFailed})
     if (CanMove(from, RunStatus::kRunning) && (from != RunStatus::kFailed || resets))
-      claimable.push_back(ToString(from));
+      claimable.push_back(from);
   if (!options.expect.empty()) {
-    std::vector<std::string> both;
-    for (const auto& st : options.expect)
+    std::vector<RunStatus> both;
+    for (RunStatus st : options.expect)
       if (Contains(claimable, st)) both.push_back(st);
     claimable = both;
   }
-  auto claimed = s_.store->ClaimRun(run_id, ClaimByThisProcess(*s_.clock, options.lease, claimable));
+  auto claimed = s_.store->ClaimRun(run_id, ClaimByThisProcess(*s_.env.clock, options.lease, claimable));
   if (!claimed.ok()) return claimed.status();
   run_ = *claimed;
   lost_ = false;
   run_cancel_ = std::make_unique<CancelToken>();
-  LeaseKeeper keeper(*s_.store, *s_.clock, run_.id, run_.fence, options.lease, *s_.cancel,
+  LeaseKeeper keeper(*s_.store, *s_.env.clock, run_.id, run_.fence, options.lease, *s_.cancel,
                      *run_cancel_, [this](const std::string& why) { OnLost(why); });
 
   Playbook pb;
@@ -516,14 +454,14 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
   if (ec) return Status::Io("cannot create " + work_dir_ + ": " + ec.message());
 
   bool resumed = run_.started_at != 0;
-  run_.status = ToString(RunStatus::kRunning);
+  run_.status = RunStatus::kRunning;
   run_.error.clear();
-  if (run_.started_at == 0) run_.started_at = s_.clock->NowUnixMs();
+  if (run_.started_at == 0) run_.started_at = s_.env.clock->NowUnixMs();
   EventRecord start;
   start.incident_id = run_.incident_id;
   start.run_id = run_.id;
-  start.at = s_.clock->NowUnixMs();
-  start.kind = ToString(resumed ? EventKind::kRunResumed : EventKind::kRunStarted);
+  start.at = s_.env.clock->NowUnixMs();
+  start.kind = resumed ? EventKind::kRunResumed : EventKind::kRunStarted;
   start.message = (resumed ? "resumed by pid " : "started by pid ") + std::to_string(getpid()) +
                   " on " + ThisHost();
   start.data = {{"host", ThisHost()}, {"pid", run_.owner_pid}, {"fence", run_.fence}};
@@ -538,14 +476,14 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
     for (const StageDef& stage : pb.stages) {
       std::vector<const StepDef*> todo;
       for (const auto& def : stage.steps)
-        if (StatusOf(records_.at(def.id)) == StepStatus::kPending) todo.push_back(&def);
+        if (records_.at(def.id).status == StepStatus::kPending) todo.push_back(&def);
       if (todo.empty()) continue;
       if (s_.observer) s_.observer->OnStageStart(stage);
       EventRecord se;
       se.incident_id = run_.incident_id;
       se.run_id = run_.id;
-      se.at = s_.clock->NowUnixMs();
-      se.kind = ToString(EventKind::kStageStarted);
+      se.at = s_.env.clock->NowUnixMs();
+      se.kind = EventKind::kStageStarted;
       se.message = stage.name;
       se.data = {{"stage", stage.name}, {"parallel", stage.parallel}};
       MEDIC_RETURN_IF_ERROR(Write([&] { return s_.store->AddEvent(se); }));
@@ -569,7 +507,7 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
       for (size_t i = 0; i < todo.size(); ++i) {
         if (outcomes[i] == Outcome::kFailedAbort && !failed) {
           failed = true;
-          fail_reason = "step '" + todo[i]->id + "' " + records_.at(todo[i]->id).status + ": " + records_.at(todo[i]->id).error;
+          fail_reason = "step '" + todo[i]->id + "' " + ToString(records_.at(todo[i]->id).status) + ": " + records_.at(todo[i]->id).error;
         }
         awaiting = awaiting || outcomes[i] == Outcome::kAwaiting;
         interrupted = interrupted || outcomes[i] == Outcome::kInterrupted;
@@ -579,8 +517,8 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
                                     [&](const StepDef& d) { return Terminal(records_.at(d.id)); });
       if (stage_done) {
         EventRecord fe = se;
-        fe.at = s_.clock->NowUnixMs();
-        fe.kind = ToString(EventKind::kStageFinished);
+        fe.at = s_.env.clock->NowUnixMs();
+        fe.kind = EventKind::kStageFinished;
         fe.data["status"] = ToString(failed ? StepStatus::kFailed : StepStatus::kSucceeded);
         MEDIC_RETURN_IF_ERROR(Write([&] { return s_.store->AddEvent(fe); }));
       }
@@ -600,7 +538,7 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
     if (run_.error.empty()) {
       std::vector<std::string> waiting;
       for (const StepDef* def : pb.Steps())
-        if (StatusOf(records_.at(def->id)) == StepStatus::kPending &&
+        if (records_.at(def->id).status == StepStatus::kPending &&
             !records_.at(def->id).approved) {
           waiting.push_back(def->id);
           break;
@@ -613,8 +551,8 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
   if (!CanMove(RunStatus::kRunning, status))
     return Status::Internal("medic bug: a run may not go from running to " +
                             std::string(ToString(status)));
-  run_.status = ToString(status);
-  run_.ended_at = status == RunStatus::kNeedsAttention ? 0 : s_.clock->NowUnixMs();
+  run_.status = status;
+  run_.ended_at = status == RunStatus::kNeedsAttention ? 0 : s_.env.clock->NowUnixMs();
   if (lost_) return Status::Lost("lost run " + std::to_string(run_.id) + " to another medic");
   run_.owner_host.clear();
   run_.owner_pid = 0;
@@ -623,72 +561,12 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
   EventRecord end;
   end.incident_id = run_.incident_id;
   end.run_id = run_.id;
-  end.at = s_.clock->NowUnixMs();
-  end.kind = ToString(EventFor(status));
-  end.message = run_.error.empty() ? run_.status : run_.error;
+  end.at = s_.env.clock->NowUnixMs();
+  end.kind = EventFor(status);
+  end.message = run_.error.empty() ? ToString(run_.status) : run_.error;
   MEDIC_RETURN_IF_ERROR(Write([&] { return s_.store->SaveRun(run_, &end); }));
   pb_ = nullptr;
   return run_;
-}
-
-Result<Json> DryRun(const Playbook& pb, const Json& params, const Registry& registry) {
-  Json stages = Json::array();
-  // Before a run only params and the environment have values; the rest shows as <path>.
-  auto resolve = [&](const std::string& path) -> Result<Json> {
-    return PlaybookScope().Resolve(path, [&](const Ref& ref) -> Result<Json> {
-      if (ref.root == "params") {
-        if (const Json* v = JsonAtPath(params, ref.Below())) return *v;
-      } else if (ref.root == "env") {
-        if (const char* v = std::getenv(ref.args[0].c_str()))
-          return Json(LooksSecretName(ref.args[0]) ? std::string(kRedacted) : v);
-      }
-      return Status::NotFound(path);
-    });
-  };
-  std::function<Json(const std::string&)> placeholder = [](const std::string& path) {
-    return Json("<" + path + ">");
-  };
-  for (const auto& stage : pb.stages) {
-    Json steps = Json::array();
-    for (const auto& def : stage.steps) {
-      Json step = {{"id", def.id}, {"action", def.action}};
-      Action* action = registry.Find(def.action);
-      if (def.when_expr) {
-        step["when"] = def.when;
-        bool depends_on_steps = std::any_of(def.when_expr->paths().begin(), def.when_expr->paths().end(),
-                                            [](const std::string& p) { return StartsWith(p, "steps.") || StartsWith(p, "run.") || StartsWith(p, "incident."); });
-        if (depends_on_steps) {
-          step["would_run"] = "decided at run time";
-        } else {
-          auto go = def.when_expr->Evaluate(resolve);
-          step["would_run"] = go.ok() ? Json(*go) : Json("unknown: " + go.status().message());
-        }
-      } else {
-        step["would_run"] = true;
-      }
-      auto rendered = RenderJson(def.with, resolve, &placeholder);
-      Json with = rendered.ok() ? *rendered : def.with;
-      Json shown = RedactJson(with);
-      if (action) {
-        for (const auto& name : action->info().secret_params)
-          if (shown.contains(name)) shown[name] = std::string(kRedacted);
-      }
-      step["with"] = shown;
-      if (action) {
-        step["confirm"] = def.confirm.value_or(action->info().destructive);
-        auto normalized = NormalizeParams(action->info(), with);
-        std::vector<std::string> plan = action->Plan(normalized.ok() ? *normalized : with);
-        Json commands = Json::array();
-        for (const auto& c : plan) commands.push_back(Redact(c));
-        step["commands"] = commands;
-      }
-      if (def.timeout_ms) step["timeout_ms"] = def.timeout_ms;
-      if (def.budget_ms) step["budget_ms"] = def.budget_ms;
-      steps.push_back(step);
-    }
-    stages.push_back({{"name", stage.name}, {"parallel", stage.parallel}, {"steps", steps}});
-  }
-  return Json{{"playbook", pb.name}, {"params", RedactJson(params)}, {"stages", stages}};
 }
 
 }  // namespace medic

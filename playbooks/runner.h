@@ -14,12 +14,10 @@
 #include <vector>
 
 #include "base/cancel.h"
-#include "base/clock.h"
 #include "base/json.h"
 #include "base/status.h"
 #include "integrations/action.h"
-#include "integrations/http_client.h"
-#include "integrations/process_runner.h"
+#include "env/env.h"
 #include "playbooks/lease.h"
 #include "playbooks/playbook.h"
 #include "store/states.h"
@@ -55,18 +53,16 @@ struct RunOptions {
   const Playbook* playbook = nullptr;
   /// The statuses the run must be in to be claimed (serve: what it was queued for); empty:
   /// any that can go on.
-  std::vector<std::string> expect;
+  std::vector<RunStatus> expect;
   LeaseTiming lease;
 };
 
-/// The seams the runner uses; all must outlive the Runner.
+/// What the runner works with; all must outlive the Runner.
 struct RunServices {
+  Env env;                          ///< the machine: clock, processes, HTTP, files, variables
   Store* store = nullptr;
   const Registry* registry = nullptr;
-  ProcessRunner* processes = nullptr;
-  HttpClient* http = nullptr;
-  Clock* clock = nullptr;
-  CancelToken* cancel = nullptr;
+  CancelToken* cancel = nullptr;    ///< the caller's stop (Ctrl-C, serve shutting down)
   RunObserver* observer = nullptr;  ///< may be null
 };
 
@@ -92,6 +88,7 @@ class Runner {
   enum class Outcome { kDone, kFailedAbort, kAwaiting, kInterrupted };
   class Context;
 
+  /// Makes a run left behind by a dead medic safe to drive again (playbooks/recovery.cc).
   Status Recover(RunRecord& run, const Playbook& pb, const RunOptions& options, bool* needs_attention);
   Outcome ExecuteStep(const StepDef& def, const RunOptions& options);
   Outcome Attempts(const StepDef& def, const Action& action, const Json& with, StepRecord& rec);
@@ -119,9 +116,5 @@ class Runner {
   std::map<std::string, StepRecord> records_;
   std::map<std::string, Json> outputs_;  // live (unredacted) outputs for templates
 };
-
-/// What `medic run --dry-run` shows: every step with its rendered parameters, whether it
-/// would run, and the commands it would run. Runs nothing, records nothing.
-Result<Json> DryRun(const Playbook& playbook, const Json& params, const Registry& registry);
 
 }  // namespace medic

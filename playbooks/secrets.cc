@@ -5,6 +5,7 @@
 
 #include "base/redact.h"
 #include "base/strings.h"
+#include "env/files.h"
 #include "integrations/action.h"
 
 namespace medic {
@@ -19,11 +20,9 @@ void RegisterEnv(const std::string& name) {
 }
 
 void RegisterFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return;
-  std::string text(kMaxSecretFileBytes, '\0');
-  f.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(f.gcount()));
+  auto read = ReadFileHead(path, kMaxSecretFileBytes);
+  if (!read.ok()) return;
+  const std::string& text = *read;
   RegisterSecret(Trim(text));
   // A file of several keys (one a line, as bearer_tokens_file) registers each.
   for (const auto& line : Split(text, '\n')) RegisterSecret(Trim(line));

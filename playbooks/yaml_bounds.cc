@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "env/files.h"
+
 namespace medic {
 namespace {
 
@@ -115,6 +117,15 @@ Status CheckYamlFileSize(const std::string& path, const YamlBounds& bounds) {
   uint64_t size = std::filesystem::file_size(path, ec);
   if (ec || size <= bounds.max_file_bytes) return Status::Ok();
   return Status::Invalid(TooLarge(path, size, bounds));
+}
+
+Result<std::string> ReadYamlFile(const std::string& path, const std::string& what,
+                                 const YamlBounds& bounds) {
+  MEDIC_RETURN_IF_ERROR(CheckYamlFileSize(path, bounds));
+  auto text = ReadWholeFile(path, bounds.max_file_bytes);
+  if (!text.ok() && text.status().code() == Code::kNotFound)
+    return Status::NotFound("cannot read " + what + " " + path + ": no such file or not readable");
+  return text;
 }
 
 }  // namespace medic

@@ -29,4 +29,10 @@ Status CheckYamlBounds(std::string_view text, const std::string& file,
 /// (checked before it is read). Ok when it cannot be stat'ed (the reader reports that).
 Status CheckYamlFileSize(const std::string& path, const YamlBounds& bounds = {});
 
+/// The text of the YAML file at `path`, checked with CheckYamlFileSize first (its parser
+/// checks CheckYamlBounds); kNotFound
+/// says "cannot read WHAT PATH" (`what`: "playbook", "config").
+Result<std::string> ReadYamlFile(const std::string& path, const std::string& what,
+                                 const YamlBounds& bounds = {});
+
 }  // namespace medic

@@ -50,25 +50,25 @@ std::vector<Milestone> ComputeMilestones(const Timeline& t) {
   std::set<std::string> firing, resolved;
   int64_t last_resolved = 0;
   for (const TimelineEvent& e : t.events) {
-    if (e.kind == "alert.firing" || e.kind == "alert.repeated") {
+    if (e.kind == EventKind::kAlertFiring || e.kind == EventKind::kAlertRepeated) {
       int64_t starts = AlertTime(e.data, "startsAt");
       std::string fp = StringField(e.data, "fingerprint");
       Reach(m["detected"], starts > 0 ? starts : e.at,
-            e.kind + (starts > 0 ? " startsAt" : " received") +
+            ToString(e.kind) + std::string(starts > 0 ? " startsAt" : " received") +
                 (fp.empty() ? "" : " (fingerprint " + fp + ")"));
       firing.insert(AlertKey(e));
-    } else if (e.kind == "alert.resolved") {
+    } else if (e.kind == EventKind::kAlertResolved) {
       int64_t ends = AlertTime(e.data, "endsAt");
       resolved.insert(AlertKey(e));
       last_resolved = std::max(last_resolved, ends > 0 ? ends : e.at);
-    } else if (e.kind == "run.created") {
+    } else if (e.kind == EventKind::kRunCreated) {
       Reach(m["triggered"], e.at, "run " + std::to_string(e.run_id) + " created", e.run_id);
-    } else if (e.kind == "stage.finished" && e.status != "failed") {
+    } else if (e.kind == EventKind::kStageFinished && e.status != "failed") {
       std::string name = MilestoneOfStage(e.stage);
       if (!name.empty())
         Reach(m[name], e.at,
               "stage " + e.stage + " finished (run " + std::to_string(e.run_id) + ")", e.run_id);
-    } else if (e.kind == "incident.closed") {
+    } else if (e.kind == EventKind::kIncidentClosed) {
       Reach(m["resolved"], e.at, "incident closed" + (e.message.empty() ? "" : ": " + e.message));
     }
   }

@@ -14,19 +14,23 @@
 namespace medic {
 namespace {
 
-bool IsStepEnd(std::string_view kind) {
-  return kind == "step.succeeded" || kind == "step.failed" || kind == "step.timed_out" ||
-         kind == "step.skipped" || kind == "step.interrupted";
+bool IsStepEnd(EventKind kind) {
+  return kind == EventKind::kStepSucceeded || kind == EventKind::kStepFailed ||
+         kind == EventKind::kStepTimedOut || kind == EventKind::kStepSkipped ||
+         kind == EventKind::kStepInterrupted;
 }
 
-std::string CategoryOf(std::string_view kind) {
+// Kinds are named CATEGORY.WHAT; approvals and commands are step events shown apart.
+std::string CategoryOf(EventKind k) {
+  if (k == EventKind::kStepAwaitingApproval || k == EventKind::kStepApprovalGiven ||
+      k == EventKind::kStepApproved)
+    return "approval";
+  if (k == EventKind::kStepCommand) return "command";
+  std::string_view kind = ToString(k);
   if (StartsWith(kind, "alert.")) return "alert";
   if (StartsWith(kind, "incident.")) return "incident";
   if (StartsWith(kind, "run.")) return "run";
   if (StartsWith(kind, "stage.")) return "stage";
-  if (kind == "step.awaiting_approval" || kind == "step.approval_given" || kind == "step.approved")
-    return "approval";
-  if (kind == "step.command") return "command";
   if (StartsWith(kind, "artifact.")) return "artifact";
   if (StartsWith(kind, "analysis.")) return "analysis";
   if (StartsWith(kind, "step.")) return "step";
@@ -34,29 +38,41 @@ std::string CategoryOf(std::string_view kind) {
 }
 
 std::string StatusOf(const TimelineEvent& e) {
-  const std::string& k = e.kind;
-  if (IsStepEnd(k)) {
-    std::string s = StringField(e.data, "status");
-    return s.empty() ? k.substr(5) : s;
+  switch (e.kind) {
+    case EventKind::kStepSucceeded:
+    case EventKind::kStepFailed:
+    case EventKind::kStepTimedOut:
+    case EventKind::kStepSkipped:
+    case EventKind::kStepInterrupted: {
+      std::string s = StringField(e.data, "status");
+      return s.empty() ? std::string(ToString(e.kind)).substr(5) : s;
+    }
+    case EventKind::kStepStarted:
+    case EventKind::kStepRetry:
+    case EventKind::kRunStarted:
+    case EventKind::kRunResumed:
+    case EventKind::kStageStarted: return ToString(RunStatus::kRunning);
+    case EventKind::kRunCreated: return ToString(RunStatus::kQueued);
+    case EventKind::kRunSucceeded: return ToString(RunStatus::kSucceeded);
+    case EventKind::kRunFailed: return ToString(RunStatus::kFailed);
+    case EventKind::kRunInterrupted: return ToString(RunStatus::kInterrupted);
+    case EventKind::kRunNeedsAttention: return ToString(RunStatus::kNeedsAttention);
+    case EventKind::kStageFinished: return StringField(e.data, "status");
+    case EventKind::kAlertFiring:
+    case EventKind::kAlertRepeated: return "firing";
+    case EventKind::kAlertResolved: return "resolved";
+    case EventKind::kIncidentClosed: return "closed";
+    case EventKind::kStepAwaitingApproval: return "awaiting_approval";
+    case EventKind::kStepApproved: return "approved";
+    default: return "";
   }
-  if (k == "step.started" || k == "step.retry") return "running";
-  if (k == "run.created") return "queued";
-  if (k == "run.started" || k == "run.resumed") return "running";
-  if (StartsWith(k, "run.")) return k.substr(4);
-  if (k == "stage.started") return "running";
-  if (k == "stage.finished") return StringField(e.data, "status");
-  if (k == "alert.firing" || k == "alert.repeated") return "firing";
-  if (k == "alert.resolved") return "resolved";
-  if (k == "incident.closed") return "closed";
-  if (k == "step.awaiting_approval") return "awaiting_approval";
-  if (k == "step.approved") return "approved";
-  return "";
 }
 
 std::string SeverityOf(const TimelineEvent& e) {
   if (e.status == "failed" || e.status == "timed_out") return "error";
   if (e.over_budget || e.status == "interrupted" || e.status == "needs_attention" ||
-      e.kind == "step.awaiting_approval" || e.kind == "step.retry" || e.kind == "alert.firing")
+      e.kind == EventKind::kStepAwaitingApproval || e.kind == EventKind::kStepRetry ||
+      e.kind == EventKind::kAlertFiring)
     return "warning";
   return "info";
 }
@@ -186,11 +202,11 @@ void BuildStages(TimelineRun& r, const std::vector<TimelineEvent>& events) {
     auto it = index.find(e.stage);
     if (it == index.end()) continue;
     TimelineStage& st = r.stages[it->second];
-    if (e.kind == "stage.started") {
+    if (e.kind == EventKind::kStageStarted) {
       auto p = e.data.find("parallel");
       if (p != e.data.end() && p->is_boolean()) st.parallel = p->get<bool>();
       if (st.started_at == 0) st.started_at = e.at;
-    } else if (e.kind == "stage.finished") {
+    } else if (e.kind == EventKind::kStageFinished) {
       st.status = e.status;
       st.ended_at = e.at;
     }
@@ -238,7 +254,8 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
   auto key = [](int64_t run, const std::string& step) { return std::to_string(run) + "/" + step; };
   for (const TimelineRun& r : runs) {
     for (const StepRecord& s : r.steps) steps[key(r.run.id, s.step_id)] = &s;
-    if (r.run.status == "running" || r.run.status == "queued" || r.run.status == "needs_attention")
+    if (r.run.status == RunStatus::kRunning || r.run.status == RunStatus::kQueued ||
+        r.run.status == RunStatus::kNeedsAttention)
       t.ongoing = true;
   }
 
@@ -249,14 +266,14 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
   std::unordered_map<std::string, size_t> last_end;  // step -> index of its last end event
   // step -> its last step.* or approval event (at, id, kind), to tell a step that waits
   // for approval.
-  std::unordered_map<std::string, std::tuple<int64_t, int64_t, std::string>> last_step_event;
+  std::unordered_map<std::string, std::tuple<int64_t, int64_t, EventKind>> last_step_event;
   for (EventRecord& rec : events) {
     TimelineEvent e;
     e.id = rec.id;
     e.at = rec.at;
     e.run_id = rec.run_id;
     e.step_id = std::move(rec.step_id);
-    e.kind = std::move(rec.kind);
+    e.kind = rec.kind;
     e.category = CategoryOf(e.kind);
     e.message = std::move(rec.message);
     redact.InPlace(e.message);
@@ -285,7 +302,7 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
       if (std::tie(e.at, e.id) >= std::tie(std::get<0>(last), std::get<1>(last)))
         last = {e.at, e.id, e.kind};
     }
-    e.changes = e.kind == "step.command" && step && step->approved;
+    e.changes = e.kind == EventKind::kStepCommand && step && step->approved;
     e.status = StatusOf(e);
     e.severity = SeverityOf(e);
     order.push_back(e.id * 2);
@@ -295,13 +312,13 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
   // A run that stopped for a person: its steps whose last word is step.awaiting_approval
   // wait for approval (a pending step of any other run has simply not run).
   for (TimelineRun& r : runs) {
-    if (r.run.status != "needs_attention") continue;
+    if (r.run.status != RunStatus::kNeedsAttention) continue;
     for (StepRecord& s : r.steps) {
-      if (s.status != "pending" || s.approved) continue;
+      if (s.status != StepStatus::kPending || s.approved) continue;
       auto last = last_step_event.find(key(r.run.id, s.step_id));
-      if (last == last_step_event.end() || std::get<2>(last->second) != "step.awaiting_approval")
+      if (last == last_step_event.end() ||
+          std::get<2>(last->second) != EventKind::kStepAwaitingApproval)
         continue;
-      s.status = "awaiting_approval";
       r.awaiting_since[s.step_id] = std::get<0>(last->second);
     }
   }
@@ -318,7 +335,7 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
         e.run_id = r.run.id;
         e.step_id = s.step_id;
         e.stage = s.stage;
-        e.kind = "analysis.result";
+        e.kind = EventKind::kAnalysisResult;
         e.category = "analysis";
         e.severity = "info";
         e.message = AnalysisMessage(a);
@@ -354,6 +371,11 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
   int64_t detected = t.milestone("detected").at;
   if (detected > 0 && (t.origin_ms == 0 || detected < t.origin_ms)) t.origin_ms = detected;
   return t;
+}
+
+std::string ShownStatus(const TimelineRun& run, const StepRecord& step) {
+  if (run.awaiting_since.count(step.step_id)) return "awaiting_approval";
+  return ToString(step.status);
 }
 
 Result<Timeline> BuildTimeline(Store& store, const TimelineOptions& options) {

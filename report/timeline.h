@@ -58,7 +58,7 @@ struct TimelineEvent {
   int64_t run_id = 0;  ///< 0: about the incident only (alerts, incident.closed)
   std::string step_id;
   std::string stage;     ///< the step's stage, or the stage of stage.* events
-  std::string kind;      ///< as recorded: alert.firing, run.started, step.succeeded, ...
+  EventKind kind = EventKind::kRunCreated;  ///< as recorded (store/states.h)
   std::string category;  ///< alert|incident|run|stage|step|approval|command|artifact|analysis|other
   std::string severity;  ///< info | warning (over budget, interrupted, awaiting) | error (failed)
   std::string status;    ///< run/step/stage status the event reports, else ""
@@ -81,8 +81,7 @@ struct TimelineStage {
 };
 
 /// A run with its steps (playbook order), stages (playbook order) and artifacts, redacted.
-/// Step statuses are as recorded, except that a step the run stopped to wait for approval
-/// (pending, not approved, in a run that needs attention) is "awaiting_approval".
+/// Step statuses are as recorded; ShownStatus tells a step the run stopped to wait on.
 struct TimelineRun {
   RunRecord run;
   std::vector<StepRecord> steps;
@@ -91,6 +90,10 @@ struct TimelineRun {
   std::vector<TimelineStage> stages;
   std::vector<ArtifactRecord> artifacts;
 };
+
+/// A step's status as timelines show it: as recorded, except "awaiting_approval" for a step
+/// the run stopped to wait on (pending, not approved, in a run that needs attention).
+std::string ShownStatus(const TimelineRun& run, const StepRecord& step);
 
 /// The analysis result a step produced (outputs with category and recommendation, directly
 /// or under outputs.json as `exec` with parse: json leaves them).

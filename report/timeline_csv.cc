@@ -51,7 +51,7 @@ std::string TimelineToCsv(const Timeline& t, const TimeFormatter& time) {
     num(e.run_id > 0, e.run_id);
     cell(e.stage);
     cell(e.step_id);
-    cell(e.kind, false);
+    cell(ToString(e.kind), false);
     cell(e.category, false);
     cell(e.severity, false);
     cell(e.status, false);

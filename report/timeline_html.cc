@@ -140,6 +140,7 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
       stage_rows += "<text x=\"" + Num(label_x) + "\" y=\"" + Num(label_y) + "\" class=\"lbl\">" +
                     Esc(label) + "</text>";
       std::string note;
+      const std::string status = ShownStatus(r, s);
       auto awaiting = r.awaiting_since.find(s.step_id);
       if (s.started_at <= 0 && awaiting != r.awaiting_since.end()) {
         // Waiting for approval since it was reached, up to the last thing recorded.
@@ -149,10 +150,10 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
                           time.Human(awaiting->second) + " (`medic approve " +
                           std::to_string(r.run.id) + " " + s.step_id + "`)";
         stage_rows += "<rect class=\"bar\" data-step=\"" + Esc(s.step_id) + "\" data-status=\"" +
-                      Esc(s.status) + "\" x=\"" + Num(bx) + "\" y=\"" + Num(bar_y) + "\" width=\"" +
+                      Esc(status) + "\" x=\"" + Num(bx) + "\" y=\"" + Num(bar_y) + "\" width=\"" +
                       Num(bw) + "\" height=\"" + Num(bar_h) + "\" rx=\"2\" fill=\"" +
-                      StatusColor(s.status) + "\" fill-opacity=\"0.35\" stroke=\"" +
-                      StatusColor(s.status) + "\" stroke-dasharray=\"4 2\"><title>" + Esc(tip) +
+                      StatusColor(status) + "\" fill-opacity=\"0.35\" stroke=\"" +
+                      StatusColor(status) + "\" stroke-dasharray=\"4 2\"><title>" + Esc(tip) +
                       "</title></rect>";
         note = "waiting for approval";
         double nx = bx + bw + 4;
@@ -166,22 +167,22 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
                       "</text>";
         note.clear();
       } else if (s.started_at <= 0) {
-        note = StatusText(s.status);
+        note = StatusText(status);
       } else {
         int64_t a = s.started_at - t0, b = end_of(s) - t0;
         st_start = st_start == 0 || s.started_at < st_start ? s.started_at : st_start;
         st_end = std::max(st_end, end_of(s));
         double bx = x(a), bw = std::max(2.0, x(b) - x(a));
         std::string tip =
-            s.step_id + ": " + s.status + ", started " + time.Human(s.started_at) +
-            (s.ended_at > 0 && s.status != "skipped" ? ", took " + FormatDurationMs(s.duration_ms)
+            s.step_id + ": " + status + ", started " + time.Human(s.started_at) +
+            (s.ended_at > 0 && s.status != StepStatus::kSkipped ? ", took " + FormatDurationMs(s.duration_ms)
                                                      : "") +
             (s.budget_ms > 0 ? ", budget " + FormatDurationMs(s.budget_ms) : "") +
             (s.attempts > 1 ? ", " + std::to_string(s.attempts) + " attempts" : "");
         stage_rows += "<rect class=\"bar\" data-step=\"" + Esc(s.step_id) + "\" data-status=\"" +
-                      Esc(s.status) + "\" x=\"" + Num(bx) + "\" y=\"" + Num(bar_y) + "\" width=\"" +
+                      Esc(status) + "\" x=\"" + Num(bx) + "\" y=\"" + Num(bar_y) + "\" width=\"" +
                       Num(bw) + "\" height=\"" + Num(bar_h) + "\" rx=\"2\" fill=\"" +
-                      StatusColor(s.status) + "\"" +
+                      StatusColor(status) + "\"" +
                       (s.ended_at > 0 ? "" : " fill-opacity=\"0.5\"") + "><title>" + Esc(tip) +
                       "</title></rect>";
         if (s.budget_ms > 0) {
@@ -195,8 +196,9 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
                           Num(x(limit)) + "\" y1=\"" + Num(bar_y - 3) + "\" y2=\"" +
                           Num(bar_y + bar_h + 3) + "\" stroke=\"#111827\" stroke-width=\"2\"/>";
         }
-        note = s.status == "skipped" ? "skipped" : FormatDurationMs(b - a);
-        if (s.status != "succeeded" && s.status != "skipped") note += " " + s.status;
+        note = s.status == StepStatus::kSkipped ? "skipped" : FormatDurationMs(b - a);
+        if (s.status != StepStatus::kSucceeded && s.status != StepStatus::kSkipped)
+          note += " " + status;
         if (s.over_budget) note += " (over " + FormatDurationMs(s.budget_ms) + ")";
         if (s.attempts > 1) note += " ×" + std::to_string(s.attempts);
         double nx = bx + bw + 4;
@@ -411,14 +413,14 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
   std::vector<std::string> statuses;
   for (const TimelineRun& r : t.runs) {
     h += "<section><h2>Run " + std::to_string(r.run.id) + ": " + Esc(r.run.playbook) + " (" +
-         Esc(r.run.status) + ")</h2>";
+         Esc(ToString(r.run.status)) + ")</h2>";
     if (!r.run.error.empty()) h += "<p class=\"err\">" + Esc(r.run.error) + "</p>";
     h += "<figure>" + RunChart(t, r, time, {960, 200, false, 22, 12}) +
          RunChart(t, r, time, {400, 0, true, 34, 12}) + "<figcaption><ul class=\"legend\">";
     statuses.clear();
     for (const StepRecord& s : r.steps)
-      if (std::find(statuses.begin(), statuses.end(), s.status) == statuses.end())
-        statuses.push_back(s.status);
+      if (std::find(statuses.begin(), statuses.end(), ShownStatus(r, s)) == statuses.end())
+        statuses.push_back(ShownStatus(r, s));
     for (const std::string& s : statuses)
       h += "<li><span class=\"sw\" style=\"background:" + std::string(StatusColor(s)) +
            "\"></span>" + Esc(StatusText(s)) + "</li>";
@@ -438,13 +440,15 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
                                      (s.ended_at > 0 ? (s.over_budget ? " over" : " met") : "")
                                : "—";
       h += std::string("<tr") +
-           (s.status == "failed" || s.status == "timed_out" ? " class=\"error\""
+           (s.status == StepStatus::kFailed || s.status == StepStatus::kTimedOut
+                ? " class=\"error\""
             : s.over_budget                                 ? " class=\"warning\""
                                                             : "") +
            "><td>" + Esc(s.stage) + "</td><td><code>" + Esc(s.step_id) + "</code></td><td>" +
-           Esc(StatusText(s.status)) + "</td><td>" + std::to_string(s.attempts) +
+           Esc(StatusText(ShownStatus(r, s))) + "</td><td>" + std::to_string(s.attempts) +
            "</td><td class=\"t wide-only\">" + Esc(when(s.started_at)) + "</td><td class=\"t\">" +
-           Esc(s.ended_at > 0 && s.status != "skipped" ? FormatDurationMs(s.duration_ms) : "—") +
+           Esc(s.ended_at > 0 && s.status != StepStatus::kSkipped ? FormatDurationMs(s.duration_ms)
+                                                                  : "—") +
            "</td><td class=\"t\">" + Esc(budget) + "</td><td>" + Esc(s.error) + "</td></tr>";
     }
     h += "</tbody></table></div>";
@@ -491,7 +495,7 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
          Esc(Offset(t, e.at)) + "</td><td class=\"wide-only\">" +
          (e.run_id > 0 ? std::to_string(e.run_id) : "") + "</td><td>" +
          (e.step_id.empty() ? Esc(e.stage) : "<code>" + Esc(e.step_id) + "</code>") + "</td><td>" +
-         Esc(e.kind) + "</td><td>" +
+         Esc(ToString(e.kind)) + "</td><td>" +
          (e.category == "command" ? "<code>" + Esc(details) + "</code>" : Esc(details)) +
          "</td></tr>\n";
   }

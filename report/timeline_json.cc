@@ -139,7 +139,7 @@ std::string TimelineToJson(const Timeline& t, const TimeFormatter& time) {
     out += ",\"step\":";
     AppendJsonStringOrNull(out, e.step_id);
     out += ",\"kind\":";
-    AppendJsonString(out, e.kind);
+    AppendJsonString(out, ToString(e.kind));
     out += ",\"category\":";
     AppendJsonString(out, e.category);
     out += ",\"severity\":";

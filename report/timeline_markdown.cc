@@ -93,7 +93,7 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
   std::string runs;
   for (const TimelineRun& r : t.runs)
     runs += (runs.empty() ? "" : "; ") + std::to_string(r.run.id) + " " + MdCode(r.run.playbook) +
-            " " + r.run.status;
+            " " + ToString(r.run.status);
   md += MdRow({"Runs", runs.empty() ? "none" : runs});
   md += MdRow({"Times", "in " + time.zone() + "; T+0 = " + when(t.origin_ms)});
   for (const DerivedDuration& d : t.durations) {
@@ -140,7 +140,7 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
 
   for (const TimelineRun& r : t.runs) {
     md += "\n## Run " + std::to_string(r.run.id) + ": " + MdText(r.run.playbook) + " (" +
-          r.run.status + ")\n\n";
+          ToString(r.run.status) + ")\n\n";
     if (!r.run.error.empty()) md += "> " + MdText(r.run.error, 1000) + "\n\n";
     md +=
         MdHeader({"Stage", "Step", "Status", "Attempts", "Started", "Duration", "Budget", "Error"});
@@ -153,8 +153,10 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
                                      (s.ended_at > 0 ? (s.over_budget ? " **over**" : " met") : "")
                                : "—";
       md += MdRow({MdText(s.stage) + (parallel ? " (parallel)" : ""), MdCode(s.step_id),
-                   StatusText(s.status), std::to_string(s.attempts), when(s.started_at),
-                   s.ended_at > 0 && s.status != "skipped" ? FormatDurationMs(s.duration_ms) : "—",
+                   StatusText(ShownStatus(r, s)), std::to_string(s.attempts), when(s.started_at),
+                   s.ended_at > 0 && s.status != StepStatus::kSkipped
+                       ? FormatDurationMs(s.duration_ms)
+                       : "—",
                    budget, MdText(s.error, 200)});
     }
     if (!r.artifacts.empty()) {
@@ -191,7 +193,7 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
         e.category == "command" ? MdCode(DescribeEvent(e, time)) : MdText(DescribeEvent(e, time));
     if (e.severity == "error") details = "**" + details + "**";
     md += MdRow({time.Human(e.at), Offset(t, e.at), e.run_id > 0 ? std::to_string(e.run_id) : "",
-                 step, e.kind, details});
+                 step, ToString(e.kind), details});
   }
   return md;
 }

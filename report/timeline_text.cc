@@ -61,12 +61,12 @@ StepCounts CountSteps(const Timeline& t) {
   StepCounts c;
   for (const TimelineRun& r : t.runs) {
     for (const StepRecord& s : r.steps) {
-      if (s.status == "pending" || s.status == "awaiting_approval") {
-        ++(s.status == "pending" ? c.not_run : c.awaiting);
+      if (s.status == StepStatus::kPending) {
+        ++(r.awaiting_since.count(s.step_id) ? c.awaiting : c.not_run);
         continue;
       }
-      if (s.status != "skipped") ++c.ran;
-      if (s.status == "failed" || s.status == "timed_out") ++c.failed;
+      if (s.status != StepStatus::kSkipped) ++c.ran;
+      if (s.status == StepStatus::kFailed || s.status == StepStatus::kTimedOut) ++c.failed;
       if (s.budget_ms > 0) ++c.with_budget;
       if (s.over_budget) ++c.over_budget;
     }
@@ -120,13 +120,13 @@ std::string DescribeEvent(const TimelineEvent& e, const TimeFormatter& time) {
     }
     int64_t ms = 0;
     if (ParseTimeRfc3339(StringField(d, "startsAt"), &ms) && ms > 0) out += "; started " + time.Human(ms);
-    if (e.kind == "alert.resolved" && ParseTimeRfc3339(StringField(d, "endsAt"), &ms) && ms > 0)
+    if (e.kind == EventKind::kAlertResolved && ParseTimeRfc3339(StringField(d, "endsAt"), &ms) && ms > 0)
       out += "; ended " + time.Human(ms);
     std::string fingerprint = StringField(d, "fingerprint");
     if (!fingerprint.empty()) out += "; fingerprint " + fingerprint;
     return out;
   }
-  if (e.kind == "step.awaiting_approval") {
+  if (e.kind == EventKind::kStepAwaitingApproval) {
     std::string_view plan = e.message;
     if (StartsWith(plan, "needs confirmation: ")) plan.remove_prefix(20);
     return "waiting for approval" + (plan.empty() ? "" : " to run: " + std::string(plan));
@@ -134,13 +134,13 @@ std::string DescribeEvent(const TimelineEvent& e, const TimeFormatter& time) {
   if (e.category == "stage") {
     auto parallel = d.find("parallel");
     bool par = parallel != d.end() && parallel->is_boolean() && parallel->get<bool>();
-    if (e.kind == "stage.started")
+    if (e.kind == EventKind::kStageStarted)
       return "stage " + e.stage + " started" + (par ? ", steps in parallel" : "");
-    if (e.kind == "stage.finished") return "stage " + e.stage + " finished: " + e.status;
+    if (e.kind == EventKind::kStageFinished) return "stage " + e.stage + " finished: " + e.status;
   }
   if (e.category == "step" && e.attempts > 1 && e.message.find("attempts") == std::string::npos)
     return e.message + " (" + std::to_string(e.attempts) + " attempts)";
-  if (e.category == "run" && e.kind == "run.created") {
+  if (e.category == "run" && e.kind == EventKind::kRunCreated) {
     std::string out = e.message;
     auto trig = d.find("trigger");
     if (trig != d.end() && trig->is_string()) out += ", trigger " + trig->get<std::string>();

@@ -401,15 +401,12 @@ const Scope& AlertScope() {
 }
 
 Result<ServeConfig> LoadServeConfig(const std::string& path, const Registry& registry) {
-  MEDIC_RETURN_IF_ERROR(CheckYamlFileSize(path));
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("cannot read config " + path + ": no such file or not readable");
-  std::stringstream text;
-  text << in.rdbuf();
-  MEDIC_RETURN_IF_ERROR(CheckYamlBounds(text.str(), path));
+  auto text = ReadYamlFile(path, "config");
+  if (!text.ok()) return text.status();
+  MEDIC_RETURN_IF_ERROR(CheckYamlBounds(*text, path));
   YAML::Node root;
   try {
-    root = YAML::Load(text.str());
+    root = YAML::Load(*text);
   } catch (const YAML::Exception& e) {
     return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                            std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);

@@ -18,6 +18,8 @@
 #include <list>
 #include <unordered_map>
 
+#include "env/clock.h"
+
 namespace medic {
 namespace {
 
@@ -28,12 +30,6 @@ thread_local bool t_close_after = false;
 // before the client reads it.
 constexpr int64_t kLingerMs = 3'000;
 constexpr size_t kReadChunk = 16 * 1024;
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // Idle connections are file descriptors: make room for max_connections of them, and keep
 // what the process needs besides (the record, step processes, logs) out of their budget.
@@ -165,14 +161,14 @@ class HttpFront::ConnStream final : public httplib::Stream {
 
  private:
   int64_t ReadBudget() const {
-    return std::min(read_timeout_ms_, std::max<int64_t>(0, deadline_ms_ - NowMs()));
+    return std::min(read_timeout_ms_, std::max<int64_t>(0, deadline_ms_ - SteadyNowMs()));
   }
 
   bool Wait(short events, int64_t timeout_ms) const {
-    int64_t until = NowMs() + timeout_ms;
+    int64_t until = SteadyNowMs() + timeout_ms;
     for (;;) {
       pollfd p{c_.fd, events, 0};
-      int left = static_cast<int>(std::max<int64_t>(0, until - NowMs()));
+      int left = static_cast<int>(std::max<int64_t>(0, until - SteadyNowMs()));
       int r = ::poll(&p, 1, left);
       if (r > 0) return true;
       if (r == 0 || errno != EINTR) return false;
@@ -221,7 +217,7 @@ void HttpFront::Process(Conn* c) {
   ++c->served;
   bool closing = stopping_.load() ||
                  (keep_alive_max_count_ > 0 && c->served >= keep_alive_max_count_);
-  ConnStream stream(*c, NowMs() + limits_.request_timeout_ms, read_timeout_ms, write_timeout_ms);
+  ConnStream stream(*c, SteadyNowMs() + limits_.request_timeout_ms, read_timeout_ms, write_timeout_ms);
   t_close_after = false;
   bool connection_closed = false;
   bool ok = process_request(stream, closing, connection_closed, {});
@@ -282,7 +278,7 @@ Status HttpFront::Serve(const HttpFrontLimits& limits) {
     pool.enqueue([this, c] { Process(c); });
   };
   auto make_idle = [&](Conn* c, int64_t timeout_ms) {
-    c->deadline_ms = NowMs() + timeout_ms;
+    c->deadline_ms = SteadyNowMs() + timeout_ms;
     epoll_event e{};
     e.events = EPOLLIN | EPOLLRDHUP;
     e.data.ptr = c;
@@ -332,7 +328,7 @@ Status HttpFront::Serve(const HttpFrontLimits& limits) {
             continue;
           }
           // Nothing to give up: stop listening for a moment rather than spin.
-          listen_paused_until = NowMs() + 100;
+          listen_paused_until = SteadyNowMs() + 100;
           epoll_event e{};
           e.events = 0;
           e.data.ptr = &kListenTag;
@@ -383,7 +379,7 @@ Status HttpFront::Serve(const HttpFrontLimits& limits) {
 
   std::vector<epoll_event> events(256);
   while (!stopping_.load()) {
-    int64_t now = NowMs();
+    int64_t now = SteadyNowMs();
     while (!idle.empty() && idle.front()->deadline_ms <= now) close_conn(idle.front());
     if (listen_paused_until != 0 && now >= listen_paused_until) {
       listen_paused_until = 0;

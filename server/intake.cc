@@ -252,7 +252,7 @@ Result<IntakeResult> Intake::Accept(const Notification& n, int64_t received_mono
   for (const auto& group : groups)
     if (group.run_id != 0)
       queue_.PushReserved(
-          {group.run_id, received_mono_ms, group.route->playbook.get(), {"queued"}});
+          {group.run_id, received_mono_ms, group.route->playbook.get(), {RunStatus::kQueued}});
   return result;
 }
 

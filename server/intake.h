@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "base/clock.h"
+#include "env/clock.h"
 #include "base/json.h"
 #include "base/status.h"
 #include "server/alert.h"

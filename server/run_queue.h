@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "store/states.h"
+
 namespace medic {
 
 struct Playbook;
@@ -24,7 +26,7 @@ struct QueuedRun {
   const Playbook* playbook = nullptr;  ///< its playbook when already loaded; may be null
   /// The statuses the run must still be in when a worker claims it (another serve or a
   /// `medic resume` may have taken it on since); empty: any.
-  std::vector<std::string> expect;
+  std::vector<RunStatus> expect;
 };
 
 /// Thread-safe.

@@ -25,8 +25,8 @@ class WorkerObserver : public RunObserver {
     if (rec.attempts <= 1) spdlog::debug("run {}: step '{}' started", run_id_, def.id);
   }
   void OnStepEnd(const StepDef& def, const StepRecord& rec) override {
-    spdlog::info("run {}: step '{}' {}{}{}", run_id_, def.id, rec.status,
-                 rec.ended_at > 0 && rec.status != "skipped"
+    spdlog::info("run {}: step '{}' {}{}{}", run_id_, def.id, ToString(rec.status),
+                 rec.ended_at > 0 && rec.status != StepStatus::kSkipped
                      ? " in " + FormatDurationMs(rec.duration_ms)
                      : "",
                  rec.error.empty() ? "" : ": " + rec.error.substr(0, 300));
@@ -52,7 +52,7 @@ Result<ProcessResult> DrainingProcessRunner::Run(const ProcessSpec& spec,
 }
 
 RunWorkers::RunWorkers(WorkerServices services, int count)
-    : s_(std::move(services)), count_(count), processes_(*s_.processes, hard_stop_) {}
+    : s_(std::move(services)), count_(count), processes_(*s_.env.processes, hard_stop_) {}
 
 RunWorkers::~RunWorkers() {
   if (!threads_.empty()) Shutdown(0);
@@ -107,22 +107,20 @@ void RunWorkers::DriveOne(const QueuedRun& queued) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!active_.insert(queued.run_id).second) return;  // queued twice; one drive is enough
   }
-  WorkerObserver observer(queued.run_id, queued.trigger_mono_ms, *s_.clock, *s_.metrics);
-  RunServices services;
-  services.store = s_.store;
-  services.registry = s_.registry;
-  services.processes = &processes_;
-  services.http = s_.http;
-  services.clock = s_.clock;
-  services.cancel = s_.soft_stop;
-  services.observer = &observer;
+  WorkerObserver observer(queued.run_id, queued.trigger_mono_ms, *s_.env.clock, *s_.metrics);
+  Env env = s_.env;
+  env.processes = &processes_;
+  Runner runner({.env = env,
+                 .store = s_.store,
+                 .registry = s_.registry,
+                 .cancel = s_.soft_stop,
+                 .observer = &observer});
   RunOptions options;  // no `yes`, no `ask`: nobody is at a terminal
   options.work_root = s_.work_root;
   options.playbook = queued.playbook;
   options.expect = queued.expect;
   options.lease = s_.lease;
   s_.metrics->RunStarted();
-  Runner runner(services);
   auto run = runner.Drive(queued.run_id, options);
   s_.metrics->RunEnded();
   if (!run.ok() && run.status().code() == Code::kFailedPrecondition) {
@@ -131,11 +129,11 @@ void RunWorkers::DriveOne(const QueuedRun& queued) {
   } else if (!run.ok()) {
     spdlog::warn("run {} not driven: {}", queued.run_id, Redact(run.status().message()));
   } else {
-    s_.metrics->CountRun(run->status);
-    if (run->status == "succeeded")
+    s_.metrics->CountRun(ToString(run->status));
+    if (run->status == RunStatus::kSucceeded)
       spdlog::info("run {} ({}) succeeded", run->id, run->playbook);
     else
-      spdlog::warn("run {} ({}) {}: {}", run->id, run->playbook, run->status, run->error);
+      spdlog::warn("run {} ({}) {}: {}", run->id, run->playbook, ToString(run->status), run->error);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -16,10 +16,8 @@
 #include <vector>
 
 #include "base/cancel.h"
-#include "base/clock.h"
+#include "env/env.h"
 #include "integrations/action.h"
-#include "integrations/http_client.h"
-#include "integrations/process_runner.h"
 #include "playbooks/lease.h"
 #include "server/metrics.h"
 #include "server/run_queue.h"
@@ -46,9 +44,7 @@ class DrainingProcessRunner : public ProcessRunner {
 struct WorkerServices {
   Store* store = nullptr;
   const Registry* registry = nullptr;
-  ProcessRunner* processes = nullptr;  ///< the real runner; wrapped in DrainingProcessRunner
-  HttpClient* http = nullptr;
-  Clock* clock = nullptr;
+  Env env;  ///< the machine; its process runner is wrapped in a DrainingProcessRunner
   CancelToken* soft_stop = nullptr;  ///< SIGTERM: finish the current steps, start no more
   RunQueue* queue = nullptr;
   Metrics* metrics = nullptr;

@@ -11,11 +11,9 @@
 #include <map>
 #include <thread>
 
-#include "base/clock.h"
 #include "base/redact.h"
 #include "base/strings.h"
-#include "integrations/http_client.h"
-#include "integrations/process_runner.h"
+#include "env/env.h"
 #include "playbooks/approval.h"
 #include "playbooks/lease.h"
 #include "server/alert.h"
@@ -92,8 +90,11 @@ Status ParseListenAddress(const std::string& listen, std::string* host, int* por
 
 class Server::Impl {
  public:
-  Impl(ServeConfig config, Store& store, const Registry& registry, ServeOptions options)
-      : config_(std::move(config)),
+  Impl(const Env& env, ServeConfig config, Store& store, const Registry& registry,
+       ServeOptions options)
+      : env_(env),
+        clock_(*env.clock),
+        config_(std::move(config)),
         store_(store),
         registry_(registry),
         options_(std::move(options)),
@@ -124,11 +125,12 @@ class Server::Impl {
   void PollApprovals();
   const Playbook* PlaybookAt(const std::string& path) const;
 
+  Env env_;
+  Clock& clock_;
   ServeConfig config_;
   Store& store_;
   const Registry& registry_;
   ServeOptions options_;
-  SystemClock clock_;
   Authenticator auth_;
   Metrics metrics_;
   RunQueue queue_;
@@ -401,7 +403,7 @@ const Playbook* Server::Impl::PlaybookAt(const std::string& path) const {
 // rules of `medic resume`, unless its lease holder is alive: the worker's claim decides
 // (another serve on the same record may claim it first, and then this one leaves it).
 void Server::Impl::ResumeLeftovers() {
-  auto runs = store_.RunsWithStatus({"queued", "running", "interrupted"});
+  auto runs = store_.RunsWithStatus({RunStatus::kQueued, RunStatus::kRunning, RunStatus::kInterrupted});
   if (!runs.ok()) {
     spdlog::error("cannot look for runs to resume: {}", runs.status().message());
     return;
@@ -409,11 +411,12 @@ void Server::Impl::ResumeLeftovers() {
   int resumed = 0;
   for (const auto& run : *runs) {
     if (!IsWebhookTrigger(run.trigger)) continue;
-    if (run.status == "running" && RunIsHeld(run, clock_.NowUnixMs())) {
+    if (run.status == RunStatus::kRunning && RunIsHeld(run, clock_.NowUnixMs())) {
       spdlog::info("run {} is being driven by pid {}; leaving it", run.id, run.owner_pid);
       continue;
     }
-    queue_.Push({run.id, 0, PlaybookAt(run.playbook_path), {"queued", "running", "interrupted"}});
+    queue_.Push({run.id, 0, PlaybookAt(run.playbook_path),
+                 {RunStatus::kQueued, RunStatus::kRunning, RunStatus::kInterrupted}});
     ++resumed;
   }
   if (resumed > 0)
@@ -425,7 +428,7 @@ void Server::Impl::ResumeLeftovers() {
 // lease, on this host or another sharing the record) is continued here, under the rules of
 // `medic resume`; the claim keeps two rescuers from both taking it.
 void Server::Impl::RescueExpired() {
-  auto runs = store_.RunsWithStatus({"running"});
+  auto runs = store_.RunsWithStatus({RunStatus::kRunning});
   if (!runs.ok()) return;
   int64_t now = clock_.NowUnixMs();
   for (const auto& run : *runs) {
@@ -436,7 +439,7 @@ void Server::Impl::RescueExpired() {
     it->second = run.fence;
     spdlog::warn("run {}: its driver (pid {} on {}) stopped renewing its lease; rescuing it",
                  run.id, run.owner_pid, run.owner_host.empty() ? "this host" : run.owner_host);
-    queue_.Push({run.id, 0, PlaybookAt(run.playbook_path), {"running"}});
+    queue_.Push({run.id, 0, PlaybookAt(run.playbook_path), {RunStatus::kRunning}});
   }
 }
 
@@ -450,7 +453,7 @@ void Server::Impl::PollApprovals() {
       spdlog::warn("cannot read approvals: {}", approved.status().message());
     } else {
       for (int64_t id : *approved) {
-        queue_.Push({id, 0, nullptr, {"needs_attention"}});
+        queue_.Push({id, 0, nullptr, {RunStatus::kNeedsAttention}});
         spdlog::info("run {}: approved; continuing", id);
       }
     }
@@ -479,9 +482,7 @@ Status Server::Impl::Run(CancelToken& stop) {
   WorkerServices ws;
   ws.store = &store_;
   ws.registry = &registry_;
-  ws.processes = PosixProcessRunner::Default();
-  ws.http = CurlHttpClient::Default();
-  ws.clock = &clock_;
+  ws.env = env_;
   ws.soft_stop = &stop;
   ws.queue = &queue_;
   ws.metrics = &metrics_;
@@ -530,8 +531,9 @@ Status Server::Impl::Run(CancelToken& stop) {
   return Status::Ok();
 }
 
-Server::Server(ServeConfig config, Store& store, const Registry& registry, ServeOptions options)
-    : impl_(std::make_unique<Impl>(std::move(config), store, registry, std::move(options))) {}
+Server::Server(const Env& env, ServeConfig config, Store& store, const Registry& registry,
+               ServeOptions options)
+    : impl_(std::make_unique<Impl>(env, std::move(config), store, registry, std::move(options))) {}
 
 Server::~Server() = default;
 

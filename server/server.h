@@ -30,8 +30,9 @@ Status ParseListenAddress(const std::string& listen, std::string* host, int* por
 
 class Server {
  public:
-  /// `store` and `registry` must outlive the server.
-  Server(ServeConfig config, Store& store, const Registry& registry, ServeOptions options);
+  /// What `env` points to, `store` and `registry` must outlive the server.
+  Server(const Env& env, ServeConfig config, Store& store, const Registry& registry,
+         ServeOptions options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

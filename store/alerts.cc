@@ -60,7 +60,9 @@ Result<bool> AlertStore::RecordAlert(const AlertRecord& a, bool opens, const std
     EventRecord e;
     e.incident_id = a.incident_id;
     e.at = a.last_seen;
-    e.kind = a.status != "firing" ? "alert.resolved" : opens ? "alert.firing" : "alert.repeated";
+    e.kind = a.status != "firing" ? EventKind::kAlertResolved
+           : opens             ? EventKind::kAlertFiring
+                               : EventKind::kAlertRepeated;
     e.message = message;
     e.data = {{"labels", a.labels},
               {"annotations", a.annotations},

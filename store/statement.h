@@ -50,6 +50,10 @@ class Stmt {
     sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  Stmt& Bind(const char* v) {
+    sqlite3_bind_text(stmt_, ++index_, v, -1, SQLITE_TRANSIENT);
+    return *this;
+  }
   Stmt& Bind(const Json& v) { return Bind(v.dump()); }
 
   /// SQLITE_ROW, SQLITE_DONE, or an error code.

@@ -1,5 +1,7 @@
 #include "store/states.h"
 
+#include <ostream>
+
 #include <array>
 #include <utility>
 
@@ -63,6 +65,10 @@ std::optional<E> Parse(const std::array<const char*, N>& table, std::string_view
 const char* ToString(RunStatus s) { return kRunStatusText[static_cast<size_t>(s)]; }
 const char* ToString(StepStatus s) { return kStepStatusText[static_cast<size_t>(s)]; }
 const char* ToString(EventKind k) { return kEventKindText[static_cast<size_t>(k)]; }
+
+std::ostream& operator<<(std::ostream& out, RunStatus s) { return out << ToString(s); }
+std::ostream& operator<<(std::ostream& out, StepStatus s) { return out << ToString(s); }
+std::ostream& operator<<(std::ostream& out, EventKind k) { return out << ToString(k); }
 
 std::optional<RunStatus> ParseRunStatus(std::string_view t) {
   return Parse<RunStatus>(kRunStatusText, t);

@@ -4,6 +4,7 @@
 // (report/, server/, cmd/) parses kinds and statuses here instead of comparing strings.
 #pragma once
 
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,6 +70,11 @@ enum class EventKind {
 const char* ToString(RunStatus status);
 const char* ToString(StepStatus status);
 const char* ToString(EventKind kind);
+
+/// The text, for logs and test failures.
+std::ostream& operator<<(std::ostream& out, RunStatus status);
+std::ostream& operator<<(std::ostream& out, StepStatus status);
+std::ostream& operator<<(std::ostream& out, EventKind kind);
 
 /// The value for a recorded text; nullopt for text this medic does not know.
 std::optional<RunStatus> ParseRunStatus(std::string_view text);

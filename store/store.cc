@@ -165,7 +165,8 @@ RunRecord ReadRun(Stmt& s) {
   r.playbook_path = s.Text(3);
   r.playbook_source = s.Text(4);
   r.params = s.JsonCol(5, Json::object());
-  r.status = s.Text(6);
+  // A status this medic does not know (text edited by hand) waits for a person.
+  r.status = ParseRunStatus(s.TextView(6)).value_or(RunStatus::kNeedsAttention);
   r.trigger = s.Text(7);
   r.options = s.JsonCol(8, Json::object());
   r.owner_pid = s.Int(9);
@@ -192,7 +193,7 @@ StepRecord ReadStep(Stmt& s) {
   r.stage = s.Text(2);
   r.position = static_cast<int>(s.Int(3));
   r.action = s.Text(4);
-  r.status = s.Text(5);
+  r.status = ParseStepStatus(s.TextView(5)).value_or(StepStatus::kInterrupted);
   r.attempts = static_cast<int>(s.Int(6));
   r.started_at = s.Int(7);
   r.ended_at = s.Int(8);
@@ -240,7 +241,11 @@ Result<std::vector<EventRecord>> ReadEvents(Stmt& s, const char* what) {
     e.run_id = s.Int(2);
     e.step_id = s.Text(3);
     e.at = s.Int(4);
-    e.kind = s.Text(5);
+    std::optional<EventKind> kind = ParseEventKind(s.TextView(5));
+    if (!kind)
+      return Status::Precondition("the record holds an event of unknown kind '" +
+                                  std::string(s.TextView(5)) + "' (written by a newer medic?)");
+    e.kind = *kind;
     e.message = s.Text(6);
     auto [it, fresh] = parsed.try_emplace(std::string(s.TextView(7)), out.size());
     e.data = fresh ? s.JsonCol(7, Json::object()) : out[it->second].data;
@@ -384,7 +389,7 @@ Status Store::CloseIncident(int64_t id, int64_t at, const std::string& why) {
     EventRecord e;
     e.incident_id = id;
     e.at = at;
-    e.kind = "incident.closed";
+    e.kind = EventKind::kIncidentClosed;
     e.message = why;
     return InsertEvent(e);
   });
@@ -409,7 +414,7 @@ Result<int64_t> Store::CreateRun(const RunRecord& run, const std::vector<StepRec
            "status, trigger, options, owner_pid, owner_start, created_at, started_at, ended_at, "
            "error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.Bind(run.incident_id).Bind(run.playbook).Bind(run.playbook_path).Bind(run.playbook_source);
-    s.Bind(run.params).Bind(run.status).Bind(run.trigger).Bind(run.options).Bind(run.owner_pid);
+    s.Bind(run.params).Bind(ToString(run.status)).Bind(run.trigger).Bind(run.options).Bind(run.owner_pid);
     s.Bind(static_cast<int64_t>(run.owner_start)).Bind(run.created_at).Bind(run.started_at);
     s.Bind(run.ended_at).Bind(run.error);
     MEDIC_RETURN_IF_ERROR(s.Done("create run"));
@@ -420,14 +425,14 @@ Result<int64_t> Store::CreateRun(const RunRecord& run, const std::vector<StepRec
              "INSERT INTO steps (run_id, step_id, stage, position, action, status, budget_ms) "
              "VALUES (?,?,?,?,?,?,?)");
       i.Bind(id).Bind(step.step_id).Bind(step.stage).Bind(static_cast<int64_t>(step.position));
-      i.Bind(step.action).Bind(step.status).Bind(step.budget_ms);
+      i.Bind(step.action).Bind(ToString(step.status)).Bind(step.budget_ms);
       MEDIC_RETURN_IF_ERROR(i.Done("create step"));
     }
     EventRecord e;
     e.incident_id = run.incident_id;
     e.run_id = id;
     e.at = run.created_at;
-    e.kind = "run.created";
+    e.kind = EventKind::kRunCreated;
     e.message = "playbook " + run.playbook;
     e.data = {{"trigger", run.trigger}, {"params", run.params}};
     return InsertEvent(e);
@@ -469,13 +474,13 @@ Result<std::vector<RunRecord>> Store::RunsOfIncident(int64_t incident_id) {
   return out;
 }
 
-Result<std::vector<RunRecord>> Store::RunsWithStatus(const std::vector<std::string>& statuses) {
+Result<std::vector<RunRecord>> Store::RunsWithStatus(const std::vector<RunStatus>& statuses) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE status IN (";
   for (size_t i = 0; i < statuses.size(); ++i) sql += i ? ",?" : "?";
   sql += ") ORDER BY id";
   Stmt s(db_, cache_, sql);
-  for (const auto& st : statuses) s.Bind(st);
+  for (RunStatus st : statuses) s.Bind(ToString(st));
   std::vector<RunRecord> out;
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadRun(s));
@@ -488,7 +493,7 @@ Status Store::SaveRun(const RunRecord& run, const EventRecord* event) {
     Stmt s(db_, cache_,
            "UPDATE runs SET status = ?, started_at = ?, ended_at = ?, error = ?, owner_pid = ?, "
            "owner_start = ?, options = ?, owner_host = ?, lease_until = ? WHERE id = ?");
-    s.Bind(run.status).Bind(run.started_at).Bind(run.ended_at).Bind(run.error).Bind(run.owner_pid);
+    s.Bind(ToString(run.status)).Bind(run.started_at).Bind(run.ended_at).Bind(run.error).Bind(run.owner_pid);
     s.Bind(static_cast<int64_t>(run.owner_start)).Bind(run.options).Bind(run.owner_host);
     s.Bind(run.lease_until).Bind(run.id);
     MEDIC_RETURN_IF_ERROR(s.Done("save run"));
@@ -505,7 +510,7 @@ Result<RunRecord> Store::ClaimRun(int64_t run_id, const RunClaim& claim) {
     std::string id = std::to_string(run_id);
     if (!claim.statuses.empty() &&
         std::find(claim.statuses.begin(), claim.statuses.end(), run.status) == claim.statuses.end())
-      return Status::Precondition("run " + id + " is " + run.status + " now; nothing to claim");
+      return Status::Precondition("run " + id + " is " + ToString(run.status) + " now; nothing to claim");
     bool mine = run.owner_host == claim.host && run.owner_pid == claim.pid &&
                 run.owner_start == claim.start;
     if (run.owner_pid != 0 && !mine && run.lease_until > claim.now_ms &&
@@ -581,7 +586,7 @@ Status Store::SaveStep(const StepRecord& step, const EventRecord* event) {
            "UPDATE steps SET status = ?, attempts = ?, started_at = ?, ended_at = ?, "
            "duration_ms = ?, over_budget = ?, outputs = ?, commands = ?, error = ?, pgid = ?, "
            "pgid_start = ?, approved = ?, pgid_host = ? WHERE run_id = ? AND step_id = ?");
-    s.Bind(step.status).Bind(static_cast<int64_t>(step.attempts)).Bind(step.started_at);
+    s.Bind(ToString(step.status)).Bind(static_cast<int64_t>(step.attempts)).Bind(step.started_at);
     s.Bind(step.ended_at).Bind(step.duration_ms).Bind(static_cast<int64_t>(step.over_budget));
     s.Bind(step.outputs).Bind(step.commands).Bind(step.error).Bind(step.pgid);
     s.Bind(static_cast<int64_t>(step.pgid_start)).Bind(static_cast<int64_t>(step.approved));
@@ -598,7 +603,7 @@ Status Store::InsertEvent(const EventRecord& e) {
   Stmt s(db_, cache_,
          "INSERT INTO events (incident_id, run_id, step_id, at, kind, message, data) "
          "VALUES (?,?,?,?,?,?,?)");
-  s.Bind(e.incident_id).Bind(e.run_id).Bind(e.step_id).Bind(e.at).Bind(e.kind).Bind(e.message);
+  s.Bind(e.incident_id).Bind(e.run_id).Bind(e.step_id).Bind(e.at).Bind(ToString(e.kind)).Bind(e.message);
   s.Bind(e.data);
   return s.Done("add event");
 }

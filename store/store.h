@@ -15,6 +15,7 @@
 
 #include "base/json.h"
 #include "base/status.h"
+#include "store/states.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -40,7 +41,7 @@ struct RunRecord {
   std::string playbook_path;
   std::string playbook_source;   ///< the YAML as it was when the run started
   Json params = Json::object();
-  std::string status = "running";  ///< running|succeeded|failed|interrupted|needs_attention|queued
+  RunStatus status = RunStatus::kRunning;  ///< store/states.h
   std::string trigger = "cli";
   Json options = Json::object();   ///< {yes, auto_confirm, ...}
   std::string owner_host;          ///< the host of the medic driving it ("" none)
@@ -60,7 +61,7 @@ struct StepRecord {
   std::string stage;
   int position = 0;                ///< order in the playbook
   std::string action;
-  std::string status = "pending";  ///< pending|running|succeeded|failed|skipped|timed_out|interrupted
+  StepStatus status = StepStatus::kPending;  ///< store/states.h
   int attempts = 0;
   int64_t started_at = 0;
   int64_t ended_at = 0;
@@ -82,7 +83,7 @@ struct EventRecord {
   int64_t run_id = 0;      ///< 0 when the event is about the incident only
   std::string step_id;
   int64_t at = 0;          ///< unix ms
-  std::string kind;        ///< run.started, step.started, step.succeeded, alert.firing, ...
+  EventKind kind = EventKind::kRunCreated;  ///< store/states.h
   std::string message;
   Json data = Json::object();
 };
@@ -108,7 +109,7 @@ struct RunClaim {
   int64_t now_ms = 0;     ///< unix ms
   int64_t lease_ms = 0;   ///< the lease runs until now_ms + lease_ms
   /// Statuses the run may be in to be claimed; empty: any.
-  std::vector<std::string> statuses;
+  std::vector<RunStatus> statuses;
   /// Whether the current holder of an unexpired lease is still alive (a holder on this
   /// host whose process is gone lets go at once); null: trust the lease.
   std::function<bool(const RunRecord&)> holder_alive;
@@ -146,7 +147,7 @@ class Store {
   Result<std::vector<RunRecord>> ListRuns(int limit);
   Result<std::vector<RunRecord>> RunsOfIncident(int64_t incident_id);
   /// Runs in any of `statuses`, oldest first.
-  Result<std::vector<RunRecord>> RunsWithStatus(const std::vector<std::string>& statuses);
+  Result<std::vector<RunRecord>> RunsWithStatus(const std::vector<RunStatus>& statuses);
   /// Updates status, started/ended, error, owner and lease of a run, with `event` if given.
   /// Only a run's driver calls it: when it starts (right after its claim) and when it ends
   /// (clearing the owner, which lets the run go).

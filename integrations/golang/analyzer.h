@@ -15,7 +15,7 @@
 #include "base/status.h"
 #include "integrations/golang/buckets.h"
 #include "integrations/golang/known_signatures.h"
-#include "integrations/process_runner.h"
+#include "env/process_runner.h"
 
 namespace medic::golang {
 

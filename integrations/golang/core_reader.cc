@@ -136,8 +136,8 @@ Result<ProcessResult> RunDebugger(const std::string& what, std::vector<std::stri
   spec.argv = std::move(argv);
   spec.timeout_ms = opts.timeout_ms;
   spec.max_output = kMaxDebuggerOutput;
-  Result<ProcessResult> r =
-      opts.run ? opts.run(spec) : PosixProcessRunner::Default()->Run(spec, nullptr, nullptr);
+  if (!opts.run) return Status::Internal("no way to run " + what + " was given to the core reader");
+  Result<ProcessResult> r = opts.run(spec);
   if (!r.ok()) return r.status();
   ProcessCheck check(what);
   check.any_exit_code = true;

@@ -12,7 +12,7 @@
 
 #include "base/status.h"
 #include "integrations/golang/trace.h"
-#include "integrations/process_runner.h"
+#include "env/process_runner.h"
 
 namespace medic::golang {
 
@@ -31,7 +31,7 @@ struct CoreReaderOptions {
   std::string gdb = "gdb";
   int64_t timeout_ms = 300'000;  ///< per debugger run; its process group is killed after
   int max_depth = 100;           ///< frames per goroutine
-  /// How a debugger runs; empty: PosixProcessRunner::Default(), not cancellable.
+  /// How a debugger runs (with the caller's cancel token and record); required.
   RunProcessFn run;
 };
 

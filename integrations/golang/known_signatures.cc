@@ -5,6 +5,7 @@
 
 #include "base/json.h"
 #include "base/strings.h"
+#include "env/files.h"
 #include "integrations/golang/classifier.h"
 
 namespace medic::golang {
@@ -92,13 +93,12 @@ Result<KnownSignatures> ParseKnownSignatures(const std::string& text, const std:
   return out;
 }
 
+constexpr size_t kMaxKnownSignaturesBytes = 4 << 20;
+
 Result<KnownSignatures> LoadKnownSignatures(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound(path + ": cannot open the known-signatures file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::Io(path + ": read failed");
-  return ParseKnownSignatures(text.str(), path);
+  auto text = ReadWholeFile(path, kMaxKnownSignaturesBytes);
+  if (!text.ok()) return text.status().WithContext("the known-signatures file");
+  return ParseKnownSignatures(*text, path);
 }
 
 }  // namespace medic::golang

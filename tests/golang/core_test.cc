@@ -14,9 +14,10 @@
 #include "base/cancel.h"
 #include "integrations/golang/analyzer.h"
 #include "integrations/golang/core_reader.h"
-#include "integrations/process_runner.h"
+#include "env/process_runner.h"
 #include "tests/golang/go_fixtures.h"
 #include "tests/support/test_support.h"
+#include "tests/support/test_env.h"
 
 namespace medic::golang {
 namespace {
@@ -31,6 +32,17 @@ using medic::testing::WriteFile;
 
 // Runs a fixture with GOTRACEBACK=crash so the kernel writes a core into `dir`; returns its
 // path, or "" when this machine's core_pattern sends cores elsewhere.
+// Debuggers run as `medic analyze --core` runs them: through the real process runner.
+RunProcessFn RealRunner() {
+  return [](const ProcessSpec& spec) { return test::RealEnv().processes->Run(spec, nullptr, nullptr); };
+}
+
+AnalyzeOptions CoreOptions() {
+  AnalyzeOptions opts;
+  opts.run_debugger = RealRunner();
+  return opts;
+}
+
 std::string CrashCore(const ScopedTempDir& dir, const std::string& program) {
   RunCommand({"prlimit", "--core=unlimited", "env", "-C", dir.path(), "GOTRACEBACK=crash",
               GoFixtureBinary(program)});
@@ -53,7 +65,7 @@ std::string CrashCore(const ScopedTempDir& dir, const std::string& program) {
 TEST(CoreAnalysis, GotracebackCrashCoreIsReadThroughDelveAndBlamesPut) {
   ScopedTempDir dir;
   REQUIRE_CORE(core, dir, "nilmap");
-  Result<Analysis> r = AnalyzeCore(core, GoFixtureBinary("nilmap"), AnalyzeOptions());
+  Result<Analysis> r = AnalyzeCore(core, GoFixtureBinary("nilmap"), CoreOptions());
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->source, "core (dlv)");
   EXPECT_EQ(r->category, "nil_map_write");
@@ -68,7 +80,7 @@ TEST(CoreAnalysis, GotracebackCrashCoreIsReadThroughDelveAndBlamesPut) {
 TEST(CoreAnalysis, BoundsErrorValueIsRebuiltFromTheCore) {
   ScopedTempDir dir;
   REQUIRE_CORE(core, dir, "index");
-  Result<Analysis> r = AnalyzeCore(core, GoFixtureBinary("index"), AnalyzeOptions());
+  Result<Analysis> r = AnalyzeCore(core, GoFixtureBinary("index"), CoreOptions());
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->category, "index_out_of_range");
   EXPECT_EQ(r->message, "runtime error: index out of range [5] with length 3");
@@ -78,7 +90,7 @@ TEST(CoreAnalysis, BoundsErrorValueIsRebuiltFromTheCore) {
 TEST(CoreAnalysis, FatalThrowInACoreIsNamedFromTheThrowingFunction) {
   ScopedTempDir dir;
   REQUIRE_CORE(core, dir, "concurrentmap");
-  Result<Analysis> r = AnalyzeCore(core, GoFixtureBinary("concurrentmap"), AnalyzeOptions());
+  Result<Analysis> r = AnalyzeCore(core, GoFixtureBinary("concurrentmap"), CoreOptions());
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->category, "concurrent_map_access");
   EXPECT_FALSE(r->recoverable);
@@ -88,7 +100,7 @@ TEST(CoreAnalysis, FatalThrowInACoreIsNamedFromTheThrowingFunction) {
 TEST(CoreAnalysis, DeadlockThrownOnTheSystemStackIsFoundThroughTheThreadStack) {
   ScopedTempDir dir;
   REQUIRE_CORE(core, dir, "deadlock");
-  Result<Analysis> r = AnalyzeCore(core, GoFixtureBinary("deadlock"), AnalyzeOptions());
+  Result<Analysis> r = AnalyzeCore(core, GoFixtureBinary("deadlock"), CoreOptions());
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->category, "deadlock");
   EXPECT_EQ(r->culprit.function, "main.waitForever");
@@ -110,7 +122,7 @@ TEST(CoreAnalysis, GcoreOfALiveLeakingProcessShowsTheLeakNotACrash) {
   std::string core = dir.Join("live." + std::to_string(leak.pid()));
   leak.Stop();
   ASSERT_TRUE(std::filesystem::exists(core)) << g.err;
-  Result<Analysis> r = AnalyzeCore(core, GoFixtureBinary("leak"), AnalyzeOptions());
+  Result<Analysis> r = AnalyzeCore(core, GoFixtureBinary("leak"), CoreOptions());
   std::filesystem::remove(core);  // ~700 MB of mostly zero pages
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->category, "external_signal");
@@ -125,7 +137,7 @@ TEST(CoreAnalysis, WithoutDelveGdbStillListsTheGoroutinesAndSaysWhatIsMissing) {
   if (!HaveTool("gdb")) GTEST_SKIP() << "needs gdb";
   ScopedTempDir dir;
   REQUIRE_CORE(core, dir, "nilmap");
-  AnalyzeOptions opts;
+  AnalyzeOptions opts = CoreOptions();
   opts.dlv = "medic-test-no-such-dlv";
   Result<Analysis> r = AnalyzeCore(core, GoFixtureBinary("nilmap"), opts);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -141,7 +153,7 @@ TEST(CoreAnalysis, MissingDebuggersAreAClearErrorNamingTheDebianPackages) {
   ScopedTempDir dir;
   WriteFile(dir.Join("core"), "not a core");
   WriteFile(dir.Join("bin"), "not a binary");
-  AnalyzeOptions opts;
+  AnalyzeOptions opts = CoreOptions();
   opts.dlv = "medic-test-no-such-dlv";
   opts.gdb = "medic-test-no-such-gdb";
   Result<Analysis> r = AnalyzeCore(dir.Join("core"), dir.Join("bin"), opts);
@@ -156,7 +168,7 @@ TEST(CoreAnalysis, ACoreThatIsNotACoreIsAFailedPreconditionNotACrash) {
   ScopedTempDir dir;
   WriteFile(dir.Join("core"), std::string(4096, 'x'));
   WriteFile(dir.Join("bin"), "not a binary");
-  Result<Analysis> r = AnalyzeCore(dir.Join("core"), dir.Join("bin"), AnalyzeOptions());
+  Result<Analysis> r = AnalyzeCore(dir.Join("core"), dir.Join("bin"), CoreOptions());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kFailedPrecondition) << r.status().message();
 }
@@ -198,6 +210,7 @@ bool GoneSoon(pid_t pid) {
 TEST(CoreReader, ADebuggerPastItsTimeoutIsStoppedWithEverythingItStarted) {
   ScopedTempDir dir;
   CoreReaderOptions opts;
+  opts.run = RealRunner();
   opts.dlv = HangingDebugger(dir);
   opts.timeout_ms = 1500;
   Result<CoreDump> r = ReadCore(dir.Join("core"), dir.Join("bin/app"), opts);
@@ -218,7 +231,7 @@ TEST(CoreReader, CancellingStopsTheDebuggerAndEverythingItStarted) {
   opts.dlv = HangingDebugger(dir);
   CancelToken cancel;
   opts.run = [&cancel](const ProcessSpec& spec) {
-    return PosixProcessRunner::Default()->Run(spec, &cancel, nullptr);
+    return test::RealEnv().processes->Run(spec, &cancel, nullptr);
   };
   pid_t helper = 0;
   std::thread canceller([&] {

@@ -349,10 +349,10 @@ class GoldenK8s : public ::testing::Test {
     std::string events = harness_.Events(run);
     for (const StepDef* def : pb->Steps()) {
       StepRecord s = Step(run, def->id);
-      std::string outcome = s.status;
+      std::string outcome = ToString(s.status);
       if (!s.error.empty()) {
         outcome += ": " + s.error;
-      } else if (s.status == "skipped" && !def->when.empty() && s.attempts == 0 &&
+      } else if (s.status == StepStatus::kSkipped && !def->when.empty() && s.attempts == 0 &&
                  events.find("step.skipped: when is false: " + def->when) != std::string::npos) {
         outcome += ": when is false";
       }
@@ -389,7 +389,7 @@ TEST_F(GoldenK8s, AKnownCrashTakesTheHotfixPathWithTheseRequestsInThisOrder) {
                         {"check_interval", "1s"},
                         {"check_count", 2}});
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(run->status, "succeeded") << run->error << "\n" << harness_.Events(run->id);
+  EXPECT_EQ(run->status, RunStatus::kSucceeded) << run->error << "\n" << harness_.Events(run->id);
   auto expected = RestartOutcomes();
   for (const char* id : {"snapshot", "marker", "panic_rate", "p99", "error_rate", "clear_marker"})
     expected[id] = "succeeded";
@@ -437,7 +437,7 @@ TEST_F(GoldenK8s, AnUnknownCrashTakesTheRestartPathWithTheseRequestsInThisOrder)
 
   auto run = RunGolden(json::object());
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(run->status, "succeeded") << run->error << "\n" << harness_.Events(run->id);
+  EXPECT_EQ(run->status, RunStatus::kSucceeded) << run->error << "\n" << harness_.Events(run->id);
   EXPECT_EQ(Outcomes(run->id), RestartOutcomes());
   StepRecord analyze = Step(run->id, "analyze");
   EXPECT_EQ(analyze.outputs["category"], "concurrent_map_access") << Describe(analyze);
@@ -464,7 +464,7 @@ TEST_F(GoldenK8s, AGoroutineLeakWithoutACrashTakesTheRestartPath) {
 
   auto run = RunGolden(json::object());
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(run->status, "succeeded") << run->error << "\n" << harness_.Events(run->id);
+  EXPECT_EQ(run->status, RunStatus::kSucceeded) << run->error << "\n" << harness_.Events(run->id);
   auto expected = RestartOutcomes();
   expected["summary"] = kWhenFalse;
   expected["summary_no_crash"] = kNoSlack;
@@ -495,7 +495,7 @@ TEST_F(GoldenK8s, WithoutAGoroutineDumpTheLogAloneFindsTheKnownCrashAndTheHotfix
 
   auto run = RunGolden(json::object());
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(run->status, "succeeded") << run->error << "\n" << harness_.Events(run->id);
+  EXPECT_EQ(run->status, RunStatus::kSucceeded) << run->error << "\n" << harness_.Events(run->id);
   auto expected = RestartOutcomes();
   expected["goroutines"] = kNoPprof;
   expected["set_known_image"] = "succeeded";
@@ -527,7 +527,7 @@ TEST_F(GoldenK8s, WithNeitherLogNorDumpThereIsNoAnalysisAndTheRunStillRestarts) 
 
   auto run = RunGolden(json::object());
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(run->status, "succeeded") << run->error << "\n" << harness_.Events(run->id);
+  EXPECT_EQ(run->status, RunStatus::kSucceeded) << run->error << "\n" << harness_.Events(run->id);
   auto expected = RestartOutcomes();
   expected["goroutines"] = kNoPprof;
   expected["logs"] = "failed: " + Step(run->id, "logs").error;

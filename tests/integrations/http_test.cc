@@ -6,10 +6,11 @@
 #include <atomic>
 #include <thread>
 
-#include "integrations/http_client.h"
-#include "integrations/process_runner.h"
+#include "env/http_client.h"
+#include "env/process_runner.h"
 #include "playbooks/runner.h"
 #include "tests/support/test_support.h"
+#include "tests/support/test_env.h"
 
 namespace medic {
 namespace {
@@ -49,13 +50,11 @@ class HttpActions : public ::testing::Test {
   RunRecord Run(const std::string& yaml) {
     auto pb = ParsePlaybook(yaml, "http.yaml", registry_);
     EXPECT_TRUE(pb.ok()) << pb.status().message();
-    auto id = CreateRun(*store_, *SystemClock::Default(), *pb, Json::object(), "test", 0);
+    auto id = CreateRun(*store_, *test::RealEnv().clock, *pb, Json::object(), "test", 0);
     RunServices s;
     s.store = store_.get();
     s.registry = &registry_;
-    s.processes = PosixProcessRunner::Default();
-    s.http = CurlHttpClient::Default();
-    s.clock = SystemClock::Default();
+    s.env = test::RealEnv();
     s.cancel = &cancel_;
     RunOptions options;
     options.work_root = dir_.Join("runs");
@@ -86,7 +85,7 @@ stages:
         action: http.request
         with: {url: ")" + Url("/debug/pprof/goroutine?debug=2") + R"(", save_to: goroutines.txt, artifact_kind: goroutine_dump}
 )");
-  ASSERT_EQ(run.status, "succeeded") << run.error;
+  ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.error;
   EXPECT_EQ(Step(run.id, "ready").outputs["attempts"], 3);
   EXPECT_EQ(Step(run.id, "ready").outputs["status"], 200);
   StepRecord dump = Step(run.id, "dump");
@@ -113,10 +112,10 @@ stages:
         action: http.request
         with: {method: POST, url: ")" + Url("/admin/degrade") + R"("}
 )");
-  EXPECT_EQ(run.status, "failed");
-  EXPECT_EQ(Step(run.id, "ok").status, "succeeded");
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_EQ(Step(run.id, "ok").status, StepStatus::kSucceeded);
   StepRecord denied = Step(run.id, "denied");
-  EXPECT_EQ(denied.status, "failed");
+  EXPECT_EQ(denied.status, StepStatus::kFailed);
   EXPECT_NE(denied.error.find("answered 401: who are you"), std::string::npos) << denied.error;
   auto events = *store_->EventsOfRun(run.id);
   for (const auto& e : events) EXPECT_EQ(e.data.dump().find("t0ken-xyz"), std::string::npos);
@@ -134,7 +133,7 @@ stages:
         retry_delay: 10ms
         with: {url: "http://127.0.0.1:)" + std::to_string(closed) + R"(/x", request_timeout: 2s}
 )");
-  EXPECT_EQ(run.status, "failed");
+  EXPECT_EQ(run.status, RunStatus::kFailed);
   StepRecord s = Step(run.id, "nobody");
   EXPECT_EQ(s.attempts, 2);
   EXPECT_NE(s.error.find("cannot connect"), std::string::npos) << s.error;
@@ -151,8 +150,8 @@ stages:
     steps:
       - {id: slow, action: http.request, timeout: 300ms, with: {url: ")" + Url("/slow") + R"("}}
 )");
-  EXPECT_EQ(run.status, "failed");
-  EXPECT_EQ(Step(run.id, "slow").status, "timed_out");
+  EXPECT_EQ(run.status, RunStatus::kFailed);
+  EXPECT_EQ(Step(run.id, "slow").status, StepStatus::kTimedOut);
 }
 
 }  // namespace

@@ -15,13 +15,14 @@
 #include <thread>
 
 #include "base/strings.h"
-#include "integrations/http_client.h"
+#include "env/http_client.h"
 #include "integrations/kube_names.h"
-#include "integrations/process_runner.h"
+#include "env/process_runner.h"
 #include "integrations/sha256.h"
 #include "playbooks/runner.h"
 #include "tests/support/kube_peer.h"
 #include "tests/support/test_support.h"
+#include "tests/support/test_env.h"
 
 namespace medic {
 namespace {
@@ -165,7 +166,7 @@ class KubectlTest : public ::testing::Test {
   Result<RunRecord> RunPlaybook(const Playbook& pb, Json vars) {
     auto params = BindParams(pb, vars);
     if (!params.ok()) return params.status();
-    auto id = CreateRun(*store_, *SystemClock::Default(), pb, *params, "test", 0);
+    auto id = CreateRun(*store_, *test::RealEnv().clock, pb, *params, "test", 0);
     if (!id.ok()) return id.status();
     RunOptions options;
     options.yes = true;
@@ -173,9 +174,7 @@ class KubectlTest : public ::testing::Test {
     RunServices services;
     services.store = store_.get();
     services.registry = &registry_;
-    services.processes = PosixProcessRunner::Default();
-    services.http = CurlHttpClient::Default();
-    services.clock = SystemClock::Default();
+    services.env = test::RealEnv();
     services.cancel = &cancel_;
     return Runner(services).Drive(*id, options);
   }
@@ -201,7 +200,7 @@ TEST_F(KubectlTest, PodsListsBySelectorAndPicksTheMostRestartedPodAsFirst) {
   auto run = RunStep("kubectl.pods", "{selector: 'app=checkout'}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  ASSERT_EQ(s.status, "succeeded") << s.error;
+  ASSERT_EQ(s.status, StepStatus::kSucceeded) << s.error;
   EXPECT_EQ(s.outputs["count"], 2);
   EXPECT_EQ(s.outputs["first"], kCrashed);
   EXPECT_EQ(s.outputs["names"], Json::array({kCrashed, kHealthy}));
@@ -229,13 +228,13 @@ stages:
       - {id: empty_ok, action: kubectl.pods, with: {selector: 'app notin (checkout,other)', allow_empty: true}}
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(Step(run->id, "none").status, "failed");
+  EXPECT_EQ(Step(run->id, "none").status, StepStatus::kFailed);
   EXPECT_NE(Step(run->id, "none")
                 .error.find("no pod matches selector 'app in (nothing,nobody)' in namespace of the "
                             "kubeconfig context"),
             std::string::npos)
       << Step(run->id, "none").error;
-  EXPECT_EQ(Step(run->id, "empty_ok").status, "succeeded");
+  EXPECT_EQ(Step(run->id, "empty_ok").status, StepStatus::kSucceeded);
   EXPECT_EQ(Step(run->id, "empty_ok").outputs["count"], 0);
   auto reqs = peer_.ApiRequests();
   ASSERT_EQ(reqs.size(), 2u);
@@ -255,7 +254,7 @@ stages:
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord crashed = Step(run->id, "crashed");
-  ASSERT_EQ(crashed.status, "succeeded") << crashed.error;
+  ASSERT_EQ(crashed.status, StepStatus::kSucceeded) << crashed.error;
   EXPECT_EQ(crashed.outputs["previous"], true);
   EXPECT_EQ(crashed.outputs["container"], "app");
   EXPECT_EQ(crashed.outputs["restarts"], 3);
@@ -263,7 +262,7 @@ stages:
   EXPECT_NE(log.find("panic: runtime error: invalid memory address"), std::string::npos) << log;
   EXPECT_EQ(crashed.outputs["bytes"], static_cast<int64_t>(log.size()));
   StepRecord healthy = Step(run->id, "healthy");
-  ASSERT_EQ(healthy.status, "succeeded") << healthy.error;
+  ASSERT_EQ(healthy.status, StepStatus::kSucceeded) << healthy.error;
   EXPECT_EQ(healthy.outputs["previous"], false);
   EXPECT_EQ(testing::ReadFile(healthy.outputs["path"]), "listening on :8080\n");
 
@@ -299,7 +298,7 @@ TEST_F(KubectlTest, LogsFallsBackToTheCurrentLogWhenThePreviousOneIsGone) {
   auto run = RunStep("kubectl.logs", "{pod: " + kCrashed + "}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  ASSERT_EQ(s.status, "succeeded") << s.error;
+  ASSERT_EQ(s.status, StepStatus::kSucceeded) << s.error;
   EXPECT_EQ(s.outputs["previous"], false);
   EXPECT_EQ(s.outputs["restarts"], 3);
   EXPECT_FALSE(s.outputs.contains("stderr")) << s.outputs.dump();
@@ -325,12 +324,12 @@ stages:
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord g = Step(run->id, "goroutines");
-  ASSERT_EQ(g.status, "succeeded") << g.error;
+  ASSERT_EQ(g.status, StepStatus::kSucceeded) << g.error;
   EXPECT_EQ(g.outputs["goroutines"], 2);
   EXPECT_NE(testing::ReadFile(g.outputs["path"]).find("goroutine 7 [chan receive, 12 minutes]"),
             std::string::npos);
   StepRecord h = Step(run->id, "heap");
-  ASSERT_EQ(h.status, "succeeded") << h.error;
+  ASSERT_EQ(h.status, StepStatus::kSucceeded) << h.error;
   EXPECT_EQ(testing::ReadFile(h.outputs["path"]), std::string("\x1f\x8b\x08\x00heap profile", 16));
   // Without `namespace`, the raw path uses the kubeconfig context's namespace.
   EXPECT_EQ(h.outputs["url_path"], kPods + "/" + kCrashed + ":6060/proxy/debug/pprof/heap");
@@ -362,21 +361,21 @@ stages:
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord closed = Step(run->id, "closed");
-  EXPECT_EQ(closed.status, "failed");
+  EXPECT_EQ(closed.status, StepStatus::kFailed);
   EXPECT_NE(closed.error.find("Error from server (ServiceUnavailable): error trying to reach "
                               "service: dial tcp 10.1.0.11:8080: "
                               "connect: connection refused"),
             std::string::npos)
       << closed.error;
   StepRecord html = Step(run->id, "html");
-  EXPECT_EQ(html.status, "failed");
+  EXPECT_EQ(html.status, StepStatus::kFailed);
   EXPECT_NE(
       html.error.find(
           "did not answer a goroutine dump (it starts '<html>not pprof</html>'); is net/http/pprof "
           "served on port 6060?"),
       std::string::npos)
       << html.error;
-  EXPECT_EQ(run->status, "failed");
+  EXPECT_EQ(run->status, RunStatus::kFailed);
   EXPECT_TRUE(Artifacts(run->id).empty());
 }
 
@@ -395,7 +394,7 @@ stages:
   auto run = RunYaml(yaml);
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord first = Step(run->id, "first");
-  ASSERT_EQ(first.status, "succeeded") << first.error;
+  ASSERT_EQ(first.status, StepStatus::kSucceeded) << first.error;
   EXPECT_EQ(first.outputs["labels_before"]["app"], "checkout");
   EXPECT_EQ(first.outputs["labels_after"],
             Json({{"medic.io/quarantined", "true"}, {"pod-template-hash", "7d9f8"}}));
@@ -403,7 +402,7 @@ stages:
   EXPECT_EQ(first.outputs["already_isolated"], false);
   EXPECT_EQ(Step(run->id, "again").outputs["already_isolated"], true);
   StepRecord wrong = Step(run->id, "wrong_key");
-  EXPECT_EQ(wrong.status, "failed");
+  EXPECT_EQ(wrong.status, StepStatus::kFailed);
   EXPECT_NE(wrong.error.find("has none of the labels in remove_labels"), std::string::npos)
       << wrong.error;
   EXPECT_NE(wrong.error.find("app=checkout"), std::string::npos) << wrong.error;
@@ -433,7 +432,7 @@ TEST_F(KubectlTest, EnvoyFailPostsToTheAdminPortThroughExec) {
   auto run = RunStep("kubectl.envoy_fail", "{pod: " + kCrashed + "}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  ASSERT_EQ(s.status, "succeeded") << s.error;
+  ASSERT_EQ(s.status, StepStatus::kSucceeded) << s.error;
   EXPECT_EQ(s.outputs["response"], "OK");
   auto reqs = peer_.ApiRequests();
   ASSERT_EQ(KubePeer::Lines(reqs),
@@ -449,7 +448,7 @@ TEST_F(KubectlTest, EnvoyFailWithoutTheClientInTheSidecarSaysWhatToTry) {
   auto run = RunStep("kubectl.envoy_fail", "{pod: " + kCrashed + ", client: wget}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  EXPECT_EQ(s.status, "failed");
+  EXPECT_EQ(s.status, StepStatus::kFailed);
   // The peer has no rule for wget: the exec fails as on a cluster, with kubectl's message.
   EXPECT_NE(s.error.find("kubectl exec " + kCrashed +
                          " -c envoy failed (exit code 1): error: Internal error occurred"),
@@ -464,7 +463,7 @@ TEST_F(KubectlTest, GcoreRunsGcoreInAnEphemeralDebugContainerAndStreamsTheCoreOu
                      "        timeout: 60s\n");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  ASSERT_EQ(s.status, "succeeded") << s.error << "\n" << s.outputs.dump();
+  ASSERT_EQ(s.status, StepStatus::kSucceeded) << s.error << "\n" << s.outputs.dump();
   std::string core = testing::ReadFile(s.outputs["path"]);
   EXPECT_TRUE(core == FakeCore()) << "the local core differs from the one in the container";
   EXPECT_EQ(s.outputs["pid"], 7);
@@ -518,7 +517,7 @@ TEST_F(KubectlTest, GcoreWithADebugImageWithoutGdbSaysSoAndLeavesNoCore) {
               "{pod: " + kCrashed + ", container: app, image: registry.local/medic/no-gdb:test}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  EXPECT_EQ(s.status, "failed");
+  EXPECT_EQ(s.status, StepStatus::kFailed);
   EXPECT_NE(s.error.find(
                 "debug image 'registry.local/medic/no-gdb:test' has no gcore (install gdb in it)"),
             std::string::npos)
@@ -532,7 +531,7 @@ TEST_F(KubectlTest, GcoreOfAMissingContainerFailsBeforeAddingADebugContainer) {
                      "{pod: " + kCrashed + ", container: ap, image: '" + kDebugImage + "'}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  EXPECT_EQ(s.status, "failed");
+  EXPECT_EQ(s.status, StepStatus::kFailed);
   EXPECT_NE(s.error.find("pod " + kCrashed +
                          " has no container 'ap' (it has app, envoy) (did you mean 'app'?)"),
             std::string::npos)
@@ -546,7 +545,7 @@ TEST_F(KubectlTest, SetImageSkipsThePatchWhenTheImageIsAlreadyThere) {
               "{deployment: checkout, container: app, image: 'registry.local/checkout:v1.4.2'}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  ASSERT_EQ(s.status, "succeeded") << s.error;
+  ASSERT_EQ(s.status, StepStatus::kSucceeded) << s.error;
   EXPECT_EQ(s.outputs["changed"], false);
   EXPECT_EQ(s.outputs["previous_image"], "registry.local/checkout:v1.4.2");
   EXPECT_EQ(KubePeer::Lines(peer_.ApiRequests()), Expect({"GET " + kDeps + "/checkout"}));
@@ -562,7 +561,7 @@ stages:
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "wait");
-  EXPECT_EQ(s.status, "timed_out");
+  EXPECT_EQ(s.status, StepStatus::kTimedOut);
   // kubectl gets a --timeout a little shorter than the step's, so it ends on its own terms.
   EXPECT_NE(
       s.error.find(
@@ -587,11 +586,11 @@ stages:
                      kHealthy + R"(}}
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
-  ASSERT_EQ(Step(run->id, "delete").status, "succeeded") << Step(run->id, "delete").error;
+  ASSERT_EQ(Step(run->id, "delete").status, StepStatus::kSucceeded) << Step(run->id, "delete").error;
   EXPECT_EQ(Step(run->id, "delete").outputs["message"], "pod \"" + kHealthy + "\" deleted");
-  ASSERT_EQ(Step(run->id, "undo").status, "succeeded") << Step(run->id, "undo").error;
+  ASSERT_EQ(Step(run->id, "undo").status, StepStatus::kSucceeded) << Step(run->id, "undo").error;
   StepRecord gone = Step(run->id, "gone");
-  EXPECT_EQ(gone.status, "failed");
+  EXPECT_EQ(gone.status, StepStatus::kFailed);
   EXPECT_EQ(gone.error, "kubectl delete pod " + kHealthy +
                             " failed (exit code 1): Error from server (NotFound): pods \"" +
                             kHealthy + "\" not found");
@@ -619,7 +618,7 @@ TEST_F(KubectlTest, HotfixThenRestartPlaybookSendsTheseRequestsInThisOrder) {
   ASSERT_TRUE(pb.ok()) << pb.status().message();
   auto run = RunPlaybook(*pb, {{"image", "registry.local/checkout:v1.4.3"}});
   ASSERT_TRUE(run.ok()) << run.status().message();
-  ASSERT_EQ(run->status, "succeeded") << run->error;
+  ASSERT_EQ(run->status, RunStatus::kSucceeded) << run->error;
   EXPECT_EQ(Step(run->id, "hotfix").outputs["previous_image"], "registry.local/checkout:v1.4.2");
   EXPECT_EQ(Step(run->id, "hotfix_rollout").outputs["message"],
             "deployment \"checkout\" successfully rolled out");
@@ -750,7 +749,7 @@ TEST_F(KubectlTest, InvalidNamesFromTemplatesAreRejectedBeforeKubectlRuns) {
   ASSERT_TRUE(run.ok()) << run.status().message();
   for (size_t i = 0; i < cases.size(); ++i) {
     StepRecord s = Step(run->id, "c" + std::to_string(i));
-    EXPECT_EQ(s.status, "failed") << cases[i].with;
+    EXPECT_EQ(s.status, StepStatus::kFailed) << cases[i].with;
     EXPECT_NE(s.error.find(cases[i].expect), std::string::npos)
         << cases[i].with << " -> " << s.error;
     EXPECT_TRUE(s.commands.empty()) << cases[i].with << " ran " << s.commands.dump();
@@ -776,13 +775,13 @@ stages:
       - {id: next, action: kubectl.set_image, when: "steps.list.status == 'failed'", with: {deployment: checkout, container: app, image: 'registry.local/checkout:v1.4.3'}}
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(run->status, "succeeded") << run->error;
+  EXPECT_EQ(run->status, RunStatus::kSucceeded) << run->error;
   StepRecord list = Step(run->id, "list");
-  EXPECT_EQ(list.status, "failed");
+  EXPECT_EQ(list.status, StepStatus::kFailed);
   EXPECT_EQ(list.error,
             "kubectl get pods failed (exit code 1): Error from server (InternalError): etcdserver: "
             "request timed out");
-  EXPECT_EQ(Step(run->id, "next").status, "succeeded") << Step(run->id, "next").error;
+  EXPECT_EQ(Step(run->id, "next").status, StepStatus::kSucceeded) << Step(run->id, "next").error;
 }
 
 bool KubectlWithArgAlive(const std::string& needle) {
@@ -813,7 +812,7 @@ TEST_F(KubectlTest, ASlowServerAndAShortStepTimeoutEndTimedOutWithKubectlGone) {
                      "        timeout: 1500ms\n");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  EXPECT_EQ(s.status, "timed_out");
+  EXPECT_EQ(s.status, StepStatus::kTimedOut);
   EXPECT_NE(
       s.error.find("kubectl get pod " + kCrashed + " did not finish within the step's timeout"),
       std::string::npos)
@@ -837,7 +836,7 @@ TEST_F(KubectlTest, RequestTimeoutMakesKubectlGiveUpOnASlowServerByItself) {
   auto run = RunStep("kubectl.pods", "{request_timeout: 1s}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  EXPECT_EQ(s.status, "timed_out") << s.error;
+  EXPECT_EQ(s.status, StepStatus::kTimedOut) << s.error;
   EXPECT_NE(s.error.find("kubectl get pods failed (exit code 1)"), std::string::npos) << s.error;
   EXPECT_NE(s.commands.dump().find("--request-timeout"), std::string::npos) << s.commands.dump();
 }
@@ -849,7 +848,7 @@ TEST_F(KubectlTest, AKubectlPrintingSomethingElseThanJsonFailsTheStepClearly) {
   auto run = RunStep("kubectl.pods", "{kubectl: '" + fake + "'}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  EXPECT_EQ(s.status, "failed");
+  EXPECT_EQ(s.status, StepStatus::kFailed);
   EXPECT_EQ(s.error, "kubectl get pods printed no JSON object: '<html>proxy login page</html>'");
 }
 
@@ -867,7 +866,7 @@ TEST_F(KubectlTest, AnUnreachableApiServerFailsTheStepWithKubectlsMessage) {
                      "{deployment: checkout, kubeconfig: '" + kubeconfig + "'}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  EXPECT_EQ(s.status, "failed");
+  EXPECT_EQ(s.status, StepStatus::kFailed);
   EXPECT_NE(s.error.find("kubectl rollout restart deployment/checkout failed (exit code 1): "),
             std::string::npos)
       << s.error;
@@ -879,7 +878,7 @@ TEST_F(KubectlTest, AMissingKubectlNamesTheDebianPackage) {
   auto run = RunStep("kubectl.pods", "{kubectl: /nonexistent/bin/kubectl}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  EXPECT_EQ(s.status, "failed");
+  EXPECT_EQ(s.status, StepStatus::kFailed);
   EXPECT_EQ(s.error,
             "/nonexistent/bin/kubectl: not found or not executable (param 'kubectl'; install "
             "kubectl: apt-get install "
@@ -907,11 +906,11 @@ stages:
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  EXPECT_EQ(s.status, "skipped");
+  EXPECT_EQ(s.status, StepStatus::kSkipped);
   EXPECT_EQ(s.error,
             "not configured: no kubeconfig (set KUBECONFIG, the step's `kubeconfig`, or create "
             "~/.kube/config)");
-  EXPECT_EQ(Step(run->id, "missing").status, "failed");
+  EXPECT_EQ(Step(run->id, "missing").status, StepStatus::kFailed);
   EXPECT_EQ(Step(run->id, "missing").error,
             "param 'kubeconfig': /nonexistent/kubeconfig does not exist");
   EXPECT_TRUE(peer_.AllRequests().empty());
@@ -924,7 +923,7 @@ TEST_F(KubectlTest, ContextAndKubeconfigParamsArePassedToKubectl) {
                                   "', context: medic-test, namespace: shop, selector: 'app'}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   StepRecord s = Step(run->id, "k");
-  ASSERT_EQ(s.status, "succeeded") << s.error;
+  ASSERT_EQ(s.status, StepStatus::kSucceeded) << s.error;
   EXPECT_EQ(s.outputs["count"], 3);
   EXPECT_EQ(s.commands[0],
             Json::array({"kubectl", "--kubeconfig", peer_.kubeconfig(), "--context", "medic-test",

@@ -114,7 +114,7 @@ stages:
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto push = h_.Step(run->id, "push");
-  ASSERT_EQ(push.status, "succeeded") << Describe(push);
+  ASSERT_EQ(push.status, StepStatus::kSucceeded) << Describe(push);
   EXPECT_NE(push.outputs["group_url"].get<std::string>().find("/instance@base64/aG9zdC9hIGI="),
             std::string::npos)
       << push.outputs.dump();
@@ -135,7 +135,7 @@ stages:
                         "{url: " + pushgateway_->url() + ", grouping: {incident: \"" +
                             std::to_string(run->incident_id) + "\", instance: \"host/a b\"}}");
   ASSERT_TRUE(del.ok()) << del.status().message();
-  ASSERT_EQ(h_.Step(del->id).status, "succeeded") << Describe(h_.Step(del->id));
+  ASSERT_EQ(h_.Step(del->id).status, StepStatus::kSucceeded) << Describe(h_.Step(del->id));
   for (const auto& g : PushgatewayGroups())
     EXPECT_NE(g["labels"].value("instance", ""), "host/a b");
 }
@@ -145,7 +145,7 @@ TEST_F(Metrics, PushOfAnInvalidMetricNameFailsBeforeSending) {
       h_.RunStep("pushgateway.push", "{url: " + pushgateway_->url() + ", metric: 'bad-name'}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("'bad-name' is not a metric name"), std::string::npos) << step.error;
 }
 
@@ -153,7 +153,7 @@ TEST_F(Metrics, SnapshotStoresEveryQueriesSeriesInAnArtifactWithItsHash) {
   auto push = h_.RunStep("pushgateway.push",
                          "{url: " + pushgateway_->url() +
                              ", metric: medic_test_snapshot_marker, grouping: {case: snapshot}}");
-  ASSERT_TRUE(push.ok() && h_.Step(push->id).status == "succeeded") << Describe(h_.Step(push->id));
+  ASSERT_TRUE(push.ok() && h_.Step(push->id).status == StepStatus::kSucceeded) << Describe(h_.Step(push->id));
   ASSERT_TRUE(WaitForSeries("medic_test_snapshot_marker")) << "Prometheus never scraped the marker";
 
   auto run = h_.RunStep("prometheus.snapshot",
@@ -162,7 +162,7 @@ TEST_F(Metrics, SnapshotStoresEveryQueriesSeriesInAnArtifactWithItsHash) {
                             "absent_metric_medic], before: 2m, step: 1s}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  ASSERT_EQ(step.status, "succeeded") << Describe(step);
+  ASSERT_EQ(step.status, StepStatus::kSucceeded) << Describe(step);
   EXPECT_EQ(step.outputs["series"], Json::array({1, 1, 0}));
   EXPECT_EQ(step.outputs["series_total"], 2);
 
@@ -186,7 +186,7 @@ TEST_F(Metrics, SnapshotNamesTheQueryPrometheusRejectedAndKeepsTheOthers) {
                  "        retries: 2\n        retry_delay: 10ms\n");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("'rate(up[1m]'"), std::string::npos) << step.error;
   EXPECT_NE(step.error.find("HTTP 400"), std::string::npos) << step.error;
   EXPECT_NE(step.error.find("parse error"), std::string::npos) << step.error;
@@ -202,7 +202,7 @@ TEST_F(Metrics, SnapshotRefusesAWindowOfMoreThanElevenThousandPoints) {
                         "{url: " + Prom() + ", queries: [up], before: 7d, step: 1s}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("raise `step`"), std::string::npos) << step.error;
 }
 
@@ -213,7 +213,7 @@ TEST_F(Metrics, CheckPassesWhenEveryMeasurementMeetsTheCondition) {
                             "count: 3, interval: 100ms}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  ASSERT_EQ(step.status, "succeeded") << Describe(step);
+  ASSERT_EQ(step.status, StepStatus::kSucceeded) << Describe(step);
   EXPECT_EQ(step.outputs["passed"], 3);
   EXPECT_EQ(step.outputs["failed"], 0);
   ASSERT_EQ(step.outputs["measurements"].size(), 3u);
@@ -231,7 +231,7 @@ TEST_F(Metrics, CheckStopsOnceFailuresExceedTheLimitAndNamesQueryAndValues) {
                                          "failure_limit: 1, interval: 50ms}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_EQ(step.outputs["failed"], 2);
   EXPECT_EQ(step.outputs["measurements"].size(), 2u)
       << "stops at the second failure, not after five";
@@ -246,7 +246,7 @@ TEST_F(Metrics, CheckPassesWhenTheValueIsWithinToleranceOfTheBaseline) {
       "{url: " + Prom() + ", query: 'vector(100)', baseline: {offset: 1h, tolerance: 3%}}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  ASSERT_EQ(step.status, "succeeded") << Describe(step);
+  ASSERT_EQ(step.status, StepStatus::kSucceeded) << Describe(step);
   EXPECT_EQ(step.outputs["measurements"][0]["baseline"], 100);
 }
 
@@ -259,7 +259,7 @@ TEST_F(Metrics, CheckFailsWhenTheValueMovedAwayFromTheBaseline) {
                                                 ")', baseline: {offset: 1h, tolerance: 3%}}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("not within 3% of the value 1h"), std::string::npos) << step.error;
 }
 
@@ -271,7 +271,7 @@ TEST_F(Metrics, CheckTakesTheBaselineBeforeTheIncidentWasDetectedWhenGivenAt) {
                             "}}', offset: 1h, tolerance: 100000}}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  ASSERT_EQ(step.status, "succeeded") << Describe(step);
+  ASSERT_EQ(step.status, StepStatus::kSucceeded) << Describe(step);
   auto incident = h_.store().GetIncident(run->incident_id);
   ASSERT_TRUE(incident.ok());
   // Opened by hand, so detected when it was opened.
@@ -281,7 +281,7 @@ TEST_F(Metrics, CheckTakesTheBaselineBeforeTheIncidentWasDetectedWhenGivenAt) {
   auto bad = h_.RunStep("prometheus.check",
                         "{url: " + Prom() + ", query: up, baseline: {at: yesterday}}");
   ASSERT_TRUE(bad.ok()) << bad.status().message();
-  EXPECT_EQ(h_.Step(bad->id).status, "failed");
+  EXPECT_EQ(h_.Step(bad->id).status, StepStatus::kFailed);
   EXPECT_NE(h_.Step(bad->id).error.find("'baseline.at': \"yesterday\" is not an RFC 3339 time"),
             std::string::npos)
       << h_.Step(bad->id).error;
@@ -292,7 +292,7 @@ TEST_F(Metrics, CheckOfAQueryWithNoDataFailsByDefaultAndIsSkippedOnRequest) {
       h_.RunStep("prometheus.check",
                  "{url: " + Prom() + ", query: absent_metric_medic, success: 'result > 0'}");
   ASSERT_TRUE(failed.ok()) << failed.status().message();
-  EXPECT_EQ(h_.Step(failed->id).status, "failed");
+  EXPECT_EQ(h_.Step(failed->id).status, StepStatus::kFailed);
   EXPECT_NE(h_.Step(failed->id).error.find("no data"), std::string::npos)
       << h_.Step(failed->id).error;
 
@@ -302,7 +302,7 @@ TEST_F(Metrics, CheckOfAQueryWithNoDataFailsByDefaultAndIsSkippedOnRequest) {
                                          "on_empty: skip, count: 2, interval: 10ms}");
   ASSERT_TRUE(skipped.ok()) << skipped.status().message();
   auto step = h_.Step(skipped->id);
-  EXPECT_EQ(step.status, "skipped") << Describe(step);
+  EXPECT_EQ(step.status, StepStatus::kSkipped) << Describe(step);
   EXPECT_EQ(step.outputs["skipped"], 2);
 }
 
@@ -311,7 +311,7 @@ TEST_F(Metrics, CheckWithABadConditionSaysWhereItIsWrong) {
       h_.RunStep("prometheus.check", "{url: " + Prom() + ", query: up, success: 'result = 1'}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("column 8: '=' is not a comparison (use '==')"), std::string::npos)
       << step.error;
 }
@@ -323,7 +323,7 @@ TEST_F(Metrics, UnreachablePrometheusIsAClearErrorInTheStepRecord) {
                             "', query: up, success: 'result == 1', request_timeout: 2s}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("prometheus query 'up'"), std::string::npos) << step.error;
   EXPECT_NE(step.error.find("cannot connect"), std::string::npos) << step.error;
   EXPECT_NE(step.error.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << step.error;
@@ -338,7 +338,7 @@ TEST_F(Metrics, SlowPrometheusIsCutOffByTheRequestTimeout) {
                         "        timeout: 2s\n");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "timed_out") << Describe(step);
+  EXPECT_EQ(step.status, StepStatus::kTimedOut) << Describe(step);
   EXPECT_NE(step.error.find("no answer within"), std::string::npos) << step.error;
 }
 
@@ -350,7 +350,7 @@ TEST_F(Metrics, MalformedPrometheusAnswerIsReportedNotCrashedOn) {
       h_.RunStep("prometheus.check", "{url: " + odd.url() + ", query: up, success: 'result == 1'}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("the answer is not JSON (starts '<html>proxy login"), std::string::npos)
       << step.error;
 }
@@ -364,9 +364,9 @@ TEST_F(Metrics, MissingEndpointsSkipTheStepsAsNotConfigured) {
     auto run = h_.RunStep(action, with);
     ASSERT_TRUE(run.ok()) << run.status().message();
     auto step = h_.Step(run->id);
-    EXPECT_EQ(step.status, "skipped") << action << ": " << Describe(step);
+    EXPECT_EQ(step.status, StepStatus::kSkipped) << action << ": " << Describe(step);
     EXPECT_EQ(step.error.rfind("not configured", 0), 0u) << step.error;
-    EXPECT_EQ(run->status, "succeeded") << action;
+    EXPECT_EQ(run->status, RunStatus::kSucceeded) << action;
   }
 }
 
@@ -375,7 +375,7 @@ TEST_F(Metrics, UrlFromTheEnvironmentIsUsedWhenNoParameterIsGiven) {
   auto run = h_.RunStep("prometheus.check", "{query: 'vector(1)', success: 'result == 1'}");
   unsetenv("PROMETHEUS_URL");
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(h_.Step(run->id).status, "succeeded") << Describe(h_.Step(run->id));
+  EXPECT_EQ(h_.Step(run->id).status, StepStatus::kSucceeded) << Describe(h_.Step(run->id));
 }
 
 TEST_F(Metrics, SilenceMatchesRegexReusesItselfOnRerunAndUnsilenceExpiresIt) {
@@ -386,7 +386,7 @@ TEST_F(Metrics, SilenceMatchesRegexReusesItselfOnRerunAndUnsilenceExpiresIt) {
   auto first = h_.RunStep("alertmanager.silence", silence);
   ASSERT_TRUE(first.ok()) << first.status().message();
   auto made = h_.Step(first->id);
-  ASSERT_EQ(made.status, "succeeded") << Describe(made);
+  ASSERT_EQ(made.status, StepStatus::kSucceeded) << Describe(made);
   std::string id = made.outputs["silence_id"];
   EXPECT_EQ(made.outputs["reused"], false);
 
@@ -410,12 +410,12 @@ TEST_F(Metrics, SilenceMatchesRegexReusesItselfOnRerunAndUnsilenceExpiresIt) {
   std::string unsilence = "{url: " + alertmanager_->url() + ", id: " + id + "}";
   auto un = h_.RunStep("alertmanager.unsilence", unsilence);
   ASSERT_TRUE(un.ok()) << un.status().message();
-  ASSERT_EQ(h_.Step(un->id).status, "succeeded") << Describe(h_.Step(un->id));
+  ASSERT_EQ(h_.Step(un->id).status, StepStatus::kSucceeded) << Describe(h_.Step(un->id));
   EXPECT_EQ(Silence(id)["status"]["state"], "expired");
 
   auto twice = h_.RunStep("alertmanager.unsilence", unsilence);
   ASSERT_TRUE(twice.ok()) << twice.status().message();
-  EXPECT_EQ(h_.Step(twice->id).status, "succeeded") << Describe(h_.Step(twice->id));
+  EXPECT_EQ(h_.Step(twice->id).status, StepStatus::kSucceeded) << Describe(h_.Step(twice->id));
   EXPECT_EQ(h_.Step(twice->id).outputs["already_expired"], true);
 }
 
@@ -426,7 +426,7 @@ TEST_F(Metrics, SilenceFromAListOfMatcherStringsIsAccepted) {
           ", matchers: ['alertname=\"Disk Full\"', 'instance=~\"db-[0-9]+\"'], duration: 1m}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  ASSERT_EQ(step.status, "succeeded") << Describe(step);
+  ASSERT_EQ(step.status, StepStatus::kSucceeded) << Describe(step);
   Json s = Silence(step.outputs["silence_id"]);
   std::map<std::string, Json> by_name;
   for (const auto& m : s["matchers"]) by_name[m["name"].get<std::string>()] = m;
@@ -443,7 +443,7 @@ TEST_F(Metrics, SilenceAlertmanagerRejectsIsQuotedAndNotRetried) {
                         "        retries: 2\n        retry_delay: 10ms\n");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_EQ(step.attempts, 1) << "a 400 is a mistake, not bad luck";
   EXPECT_NE(step.error.find("answered HTTP 400"), std::string::npos) << step.error;
   EXPECT_NE(step.error.find("missing closing )"), std::string::npos) << step.error;
@@ -455,7 +455,7 @@ TEST_F(Metrics, UnsilenceOfAnUnknownIdIsNotFound) {
                  "{url: " + alertmanager_->url() + ", id: 00000000-0000-0000-0000-000000000000}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("no silence"), std::string::npos) << step.error;
 }
 

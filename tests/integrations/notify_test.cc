@@ -55,7 +55,7 @@ TEST_F(Notify, PagerDutyTriggerIsAValidEventsV2EventKeyedByTheIncident) {
                                   "links: {Dashboard: 'https://grafana.example/d/1'}"));
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  ASSERT_EQ(step.status, "succeeded") << Describe(step);
+  ASSERT_EQ(step.status, StepStatus::kSucceeded) << Describe(step);
   ASSERT_EQ(server_.count(), 1u);
   auto req = server_.requests()[0];
   EXPECT_EQ(req.method, "POST");
@@ -77,7 +77,7 @@ TEST_F(Notify, PagerDutyTriggerIsAValidEventsV2EventKeyedByTheIncident) {
 TEST_F(Notify, PagerDutyResolveCarriesOnlyTheKeyAndAction) {
   auto run = h_.RunStep("pagerduty.event", PagerDuty(", event_action: resolve, dedup_key: my-key"));
   ASSERT_TRUE(run.ok()) << run.status().message();
-  ASSERT_EQ(h_.Step(run->id).status, "succeeded") << Describe(h_.Step(run->id));
+  ASSERT_EQ(h_.Step(run->id).status, StepStatus::kSucceeded) << Describe(h_.Step(run->id));
   Json event = Json::parse(server_.requests().at(0).body);
   EXPECT_EQ(PagerDutyEventProblems(event), std::vector<std::string>{});
   EXPECT_EQ(event["event_action"], "resolve");
@@ -93,7 +93,7 @@ TEST_F(Notify, PagerDutyRetriesA429AndA500ThenSucceeds) {
   auto run = h_.RunStep("pagerduty.event", PagerDuty(", summary: x"));
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  ASSERT_EQ(step.status, "succeeded") << Describe(step);
+  ASSERT_EQ(step.status, StepStatus::kSucceeded) << Describe(step);
   EXPECT_EQ(server_.count(), 3u);
   EXPECT_EQ(step.outputs["attempts"], 3);
   auto reqs = server_.requests();
@@ -109,7 +109,7 @@ TEST_F(Notify, PagerDutyBadRequestIsNotRetriedAndQuotesPagerDuty) {
                         "        retries: 2\n        retry_delay: 10ms\n");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_EQ(server_.count(), 1u) << "400 means the event is wrong; sending it again cannot help";
   EXPECT_NE(
       step.error.find("HTTP 400: Event object is invalid: Length of 'routing_key' is incorrect"),
@@ -124,7 +124,7 @@ TEST_F(Notify, PagerDutyGivesUpWhenTheStepTimeoutIsNear) {
                  "        timeout: 1s\n");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_NE(step.status, "succeeded");
+  EXPECT_NE(step.status, StepStatus::kSucceeded);
   EXPECT_LT(server_.count(), 10u) << "retries are bounded by the step's deadline";
   EXPECT_NE(step.error.find("HTTP 503"), std::string::npos) << step.error;
 }
@@ -133,7 +133,7 @@ TEST_F(Notify, PagerDutyWithoutARoutingKeyIsSkippedAsNotConfigured) {
   auto run = h_.RunStep("pagerduty.event", "{base_url: " + server_.url() + ", summary: x}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "skipped");
+  EXPECT_EQ(step.status, StepStatus::kSkipped);
   EXPECT_NE(step.error.find("not configured: no PagerDuty routing key"), std::string::npos)
       << step.error;
   EXPECT_EQ(server_.count(), 0u);
@@ -145,14 +145,14 @@ TEST_F(Notify, PagerDutyRoutingKeyCanComeFromAFile) {
   auto run = h_.RunStep("pagerduty.event", "{base_url: " + server_.url() +
                                                ", routing_key_file: " + file + ", summary: x}");
   ASSERT_TRUE(run.ok()) << run.status().message();
-  ASSERT_EQ(h_.Step(run->id).status, "succeeded") << Describe(h_.Step(run->id));
+  ASSERT_EQ(h_.Step(run->id).status, StepStatus::kSucceeded) << Describe(h_.Step(run->id));
   EXPECT_EQ(Json::parse(server_.requests().at(0).body)["routing_key"], kRoutingKey);
 }
 
 TEST_F(Notify, PagerDutyTriggerWithoutSummaryFailsBeforeSending) {
   auto run = h_.RunStep("pagerduty.event", PagerDuty());
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(h_.Step(run->id).status, "failed");
+  EXPECT_EQ(h_.Step(run->id).status, StepStatus::kFailed);
   EXPECT_NE(h_.Step(run->id).error.find("'summary' is required"), std::string::npos);
   EXPECT_EQ(server_.count(), 0u);
 }
@@ -169,7 +169,7 @@ TEST_F(Notify, SlackPostSendsTextAndBlocksSummarisingTheIncident) {
   unsetenv("SLACK_WEBHOOK_URL");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  ASSERT_EQ(step.status, "succeeded") << Describe(step);
+  ASSERT_EQ(step.status, StepStatus::kSucceeded) << Describe(step);
   ASSERT_EQ(server_.count(), 1u);
   auto req = server_.requests()[0];
   EXPECT_EQ(req.path, "/services/T000/B000/XXXXsecretXXXX");
@@ -187,7 +187,7 @@ TEST_F(Notify, SlackPostSendsTextAndBlocksSummarisingTheIncident) {
 TEST_F(Notify, SlackWithoutAWebhookIsSkippedAsNotConfigured) {
   auto run = h_.RunStep("slack.post", "{title: x}");
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(h_.Step(run->id).status, "skipped");
+  EXPECT_EQ(h_.Step(run->id).status, StepStatus::kSkipped);
   EXPECT_NE(h_.Step(run->id).error.find("not configured: no Slack webhook URL"), std::string::npos);
 }
 
@@ -198,7 +198,7 @@ TEST_F(Notify, SlackErrorIsQuotedWithoutTheWebhookUrl) {
   auto run = h_.RunStep("slack.post", "{webhook_url_file: " + file + ", title: x}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("HTTP 404: no_service"), std::string::npos) << step.error;
   EXPECT_NE(step.error.find("from file " + file), std::string::npos) << step.error;
   EXPECT_TRUE(NotRecorded(run->id, "TOPSECRETTOKEN"));
@@ -227,7 +227,7 @@ TEST_F(Notify, WebhookSignsTheRawBodyWithHmacSha256) {
                                      "secret_file: " +
                                      secret_file + ", signature_header: X-Hub-Signature-256}");
   ASSERT_TRUE(run.ok()) << run.status().message();
-  ASSERT_EQ(h_.Step(run->id).status, "succeeded") << Describe(h_.Step(run->id));
+  ASSERT_EQ(h_.Step(run->id).status, StepStatus::kSucceeded) << Describe(h_.Step(run->id));
   auto req = server_.requests().at(0);
   EXPECT_EQ(Json::parse(req.body)["service"], "checkout");
   EXPECT_EQ(req.Header("X-Hub-Signature-256"), "sha256=" + Hmac("s3cr3t-signing-key", req.body));
@@ -239,7 +239,7 @@ TEST_F(Notify, WebhookWithAMissingSigningSecretFailsWithoutSending) {
   auto run = h_.RunStep("webhook.post",
                         "{url: " + server_.url() + ", secret_env: MEDIC_TEST_HOOK_SECRET}");
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(h_.Step(run->id).status, "failed");
+  EXPECT_EQ(h_.Step(run->id).status, StepStatus::kFailed);
   EXPECT_NE(h_.Step(run->id).error.find("$MEDIC_TEST_HOOK_SECRET is empty or unset"),
             std::string::npos);
   EXPECT_EQ(server_.count(), 0u);
@@ -251,7 +251,7 @@ TEST_F(Notify, WebhookToASlowReceiverStopsAtTheRequestTimeout) {
                         "{url: " + server_.url() + ", request_timeout: 300ms, max_retries: 0}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "timed_out");
+  EXPECT_EQ(step.status, StepStatus::kTimedOut);
   EXPECT_NE(step.error.find("no answer within 300 ms"), std::string::npos) << step.error;
 }
 
@@ -261,7 +261,7 @@ TEST_F(Notify, UnreachableEndpointIsAClearErrorInTheStepRecord) {
       h_.RunStep("webhook.post", "{url: '" + dead + "/x', max_retries: 1, retry_delay: 10ms}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("POST " + dead + "/x: cannot connect"), std::string::npos)
       << step.error;
   EXPECT_NE(step.error.find("(after 2 attempts)"), std::string::npos) << step.error;

@@ -6,10 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "integrations/http_client.h"
-#include "integrations/process_runner.h"
+#include "env/http_client.h"
+#include "env/process_runner.h"
 #include "playbooks/runner.h"
 #include "tests/support/test_support.h"
+#include "tests/support/test_env.h"
 
 namespace medic::testing {
 
@@ -28,7 +29,7 @@ class PlaybookHarness {
     if (!pb.ok()) return pb.status();
     auto params = BindParams(*pb, vars);
     if (!params.ok()) return params.status();
-    auto id = CreateRun(*store_, *SystemClock::Default(), *pb, *params, "test", 0);
+    auto id = CreateRun(*store_, *test::RealEnv().clock, *pb, *params, "test", 0);
     if (!id.ok()) return id.status();
     RunOptions options;
     options.yes = true;
@@ -36,9 +37,7 @@ class PlaybookHarness {
     RunServices services;
     services.store = store_.get();
     services.registry = &registry_;
-    services.processes = PosixProcessRunner::Default();
-    services.http = CurlHttpClient::Default();
-    services.clock = SystemClock::Default();
+    services.env = test::RealEnv();
     services.cancel = &cancel_;
     Runner runner(services);
     return runner.Drive(*id, options);
@@ -66,7 +65,7 @@ class PlaybookHarness {
     std::string out;
     auto events = store_->EventsOfRun(run);
     if (!events.ok()) return out;
-    for (const auto& e : *events) out += e.kind + ": " + e.message + " " + e.data.dump() + "\n";
+    for (const auto& e : *events) out += std::string(ToString(e.kind)) + ": " + e.message + " " + e.data.dump() + "\n";
     return out;
   }
 
@@ -83,7 +82,7 @@ class PlaybookHarness {
 
 /// A step's record as text, for assertion messages.
 inline std::string Describe(const StepRecord& s) {
-  return s.step_id + " " + s.status + " (" + std::to_string(s.attempts) + " attempts): " + s.error +
+  return s.step_id + " " + ToString(s.status) + " (" + std::to_string(s.attempts) + " attempts): " + s.error +
          "\noutputs: " + s.outputs.dump();
 }
 

@@ -106,7 +106,7 @@ stages:
   ASSERT_TRUE(run.ok()) << run.status().message();
   for (const char* id : {"by_name", "by_port", "by_pid_file", "by_all"}) {
     auto step = h_.Step(run->id, id);
-    ASSERT_EQ(step.status, "succeeded") << Describe(step);
+    ASSERT_EQ(step.status, StepStatus::kSucceeded) << Describe(step);
     EXPECT_EQ(step.outputs["pid"], server.pid()) << id;
     EXPECT_EQ(step.outputs["pids"], Json::array({server.pid()})) << id;
     EXPECT_EQ(step.outputs["exe"], build_dir_->Join(kBinaryName)) << id;
@@ -148,7 +148,7 @@ TEST_F(ProcessActions, FindRefusesSeveralMatchesUnlessAllowed) {
   auto strict = h_.RunStep("process.find", std::string("{name: ") + kBinaryName + "}");
   ASSERT_TRUE(strict.ok()) << strict.status().message();
   auto step = h_.Step(strict->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("2 processes match name"), std::string::npos) << step.error;
   EXPECT_NE(step.error.find("set allow_many: true"), std::string::npos) << step.error;
 
@@ -156,7 +156,7 @@ TEST_F(ProcessActions, FindRefusesSeveralMatchesUnlessAllowed) {
       h_.RunStep("process.find", std::string("{name: ") + kBinaryName + ", allow_many: true}");
   ASSERT_TRUE(lenient.ok()) << lenient.status().message();
   auto found = h_.Step(lenient->id);
-  ASSERT_EQ(found.status, "succeeded") << Describe(found);
+  ASSERT_EQ(found.status, StepStatus::kSucceeded) << Describe(found);
   EXPECT_EQ(found.outputs["pids"].size(), 2u);
   EXPECT_EQ(found.outputs["pid"], std::min(a.pid(), b.pid()));
 }
@@ -176,7 +176,7 @@ stages:
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id, "core");
-  ASSERT_EQ(step.status, "succeeded") << Describe(step);
+  ASSERT_EQ(step.status, StepStatus::kSucceeded) << Describe(step);
   std::string path = step.outputs["path"];
   EXPECT_TRUE(EndsWith(path, "/core." + std::to_string(server.pid()))) << path;
   struct stat st = {};
@@ -203,7 +203,7 @@ TEST_F(ProcessActions, GcoreOfAProcessThatIsGoneFailsClearly) {
   auto run = h_.RunStep("process.gcore", "{pid: " + std::to_string(pid) + "}");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("no running process " + std::to_string(pid)), std::string::npos)
       << step.error;
 }
@@ -218,7 +218,7 @@ TEST_F(ProcessActions, GcoreWithoutGdbInstalledSaysWhatToInstall) {
   setenv("PATH", path.c_str(), 1);
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id);
-  EXPECT_EQ(step.status, "failed");
+  EXPECT_EQ(step.status, StepStatus::kFailed);
   EXPECT_NE(step.error.find("apt-get install gdb"), std::string::npos) << step.error;
 }
 
@@ -237,7 +237,7 @@ stages:
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
   auto step = h_.Step(run->id, "quit");
-  ASSERT_EQ(step.status, "succeeded") << Describe(step);
+  ASSERT_EQ(step.status, StepStatus::kSucceeded) << Describe(step);
   EXPECT_EQ(step.outputs["signal"], "QUIT");
   EXPECT_EQ(step.outputs["exited"], true);
   EXPECT_NE(testing::ReadFile(server.log_path()).find("goroutine "), std::string::npos)

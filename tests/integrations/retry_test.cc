@@ -1,6 +1,6 @@
 // The retry core on its own: attempts, backoff, the deadline, cancellation and the
 // "(after N attempts)" note, with attempts that are plain functions (no peer needed).
-#include "integrations/retry.h"
+#include "base/retry.h"
 
 #include <gtest/gtest.h>
 

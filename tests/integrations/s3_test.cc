@@ -25,6 +25,7 @@
 #include "integrations/sha256.h"
 #include "tests/support/s3_peer.h"
 #include "tests/support/test_support.h"
+#include "tests/support/test_env.h"
 
 namespace medic {
 namespace {
@@ -441,7 +442,7 @@ class S3Upload : public ::testing::Test {
   static std::string Get(const std::string& key) {
     HttpRequest req = S3Request(Config(), "GET", key);
     req.max_response_bytes = 256 * kMiB;
-    Result<HttpResponse> r = CurlHttpClient::Default()->Send(req);
+    Result<HttpResponse> r = test::RealEnv().http->Send(req);
     EXPECT_TRUE(r.ok()) << r.status().message();
     if (!r.ok()) return "";
     EXPECT_EQ(r->status, 200) << r->body;

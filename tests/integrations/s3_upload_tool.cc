@@ -11,6 +11,7 @@
 #include <string>
 
 #include "integrations/s3.h"
+#include "tests/support/test_env.h"
 
 namespace {
 
@@ -91,7 +92,7 @@ int main(int argc, char** argv) {
     };
   }
   medic::Result<medic::UploadResult> result =
-      medic::UploadFile(*medic::CurlHttpClient::Default(), *config, path, key, options);
+      medic::UploadFile(*medic::test::RealEnv().http, *config, path, key, options);
   if (show_progress) std::fprintf(stderr, "\n");
   if (!result.ok()) {
     std::fprintf(stderr, "s3_upload_tool: %s: %s\n", medic::CodeName(result.status().code()),

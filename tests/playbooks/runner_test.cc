@@ -6,10 +6,11 @@
 #include <fstream>
 #include <thread>
 
-#include "integrations/http_client.h"
-#include "integrations/process_runner.h"
+#include "env/http_client.h"
+#include "env/process_runner.h"
 #include "playbooks/runner.h"
 #include "tests/support/test_support.h"
+#include "tests/support/test_env.h"
 
 namespace medic {
 namespace {
@@ -46,7 +47,7 @@ class RunnerTest : public ::testing::Test {
     if (!pb.ok()) return pb.status();
     auto params = BindParams(*pb, vars);
     if (!params.ok()) return params.status();
-    auto id = CreateRun(*store_, *SystemClock::Default(), *pb, *params, "test", 0);
+    auto id = CreateRun(*store_, *test::RealEnv().clock, *pb, *params, "test", 0);
     if (!id.ok()) return id.status();
     return Drive(*id, options);
   }
@@ -56,9 +57,7 @@ class RunnerTest : public ::testing::Test {
     RunServices services;
     services.store = store_.get();
     services.registry = &registry_;
-    services.processes = PosixProcessRunner::Default();
-    services.http = CurlHttpClient::Default();
-    services.clock = SystemClock::Default();
+    services.env = test::RealEnv();
     services.cancel = &cancel_;
     Runner runner(services);
     return runner.Drive(id, options);
@@ -78,7 +77,7 @@ TEST_F(RunnerTest, ParallelStageTakesTheLongestStepNotTheSum) {
     yaml += "      - {id: s" + std::to_string(i) + ", action: exec, with: {argv: [sleep, '0.5']}}\n";
   auto run = Run(yaml);
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(run->status, "succeeded");
+  EXPECT_EQ(run->status, RunStatus::kSucceeded);
   // Every step started before any step ended: they overlapped.
   auto steps = *store_->GetSteps(run->id);
   int64_t last_start = 0, first_end = INT64_MAX;
@@ -102,11 +101,11 @@ stages:
         with: {argv: [sh, -c, 'echo x >> "$0"; [ $(wc -l < "$0") -ge 3 ]', ")" + counter + R"("]}
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
-  EXPECT_EQ(run->status, "succeeded");
+  EXPECT_EQ(run->status, RunStatus::kSucceeded);
   EXPECT_EQ(Step(run->id, "flaky").attempts, 3);
   auto events = *store_->EventsOfRun(run->id);
   int retries = 0;
-  for (const auto& e : events) retries += e.kind == "step.retry";
+  for (const auto& e : events) retries += e.kind == EventKind::kStepRetry;
   EXPECT_EQ(retries, 2);
 }
 
@@ -122,9 +121,9 @@ stages:
         with: {argv: [sh, -c, 'sleep 300 & echo $! > "$0"; wait', ")" + pidfile + R"("]}
 )");
   ASSERT_TRUE(run.ok());
-  EXPECT_EQ(run->status, "failed");
+  EXPECT_EQ(run->status, RunStatus::kFailed);
   StepRecord s = Step(run->id, "hang");
-  EXPECT_EQ(s.status, "timed_out");
+  EXPECT_EQ(s.status, StepStatus::kTimedOut);
   EXPECT_NE(s.error.find("timed out"), std::string::npos);
   pid_t bg = std::stoi(testing::ReadFile(pidfile));
   EXPECT_TRUE(WaitGone(bg)) << "background child " << bg << " survived the timeout";
@@ -142,7 +141,7 @@ stages:
         with: {argv: [sh, -c, 'echo "$$"; sqlite3 "$0" "select status, pgid from steps where step_id = ''look''"', ")" + db + R"("]}
 )");
   ASSERT_TRUE(run.ok());
-  ASSERT_EQ(run->status, "succeeded") << run->error;
+  ASSERT_EQ(run->status, RunStatus::kSucceeded) << run->error;
   std::string out = Step(run->id, "look").outputs["stdout"];
   std::string pid = out.substr(0, out.find('\n'));
   EXPECT_NE(out.find("running|" + pid), std::string::npos) << out;
@@ -169,10 +168,10 @@ stages:
         with: {argv: ['true']}
 )");
   ASSERT_TRUE(run.ok());
-  EXPECT_EQ(run->status, "succeeded");
-  EXPECT_EQ(Step(run->id, "guarded").status, "skipped");
-  EXPECT_EQ(Step(run->id, "broken").status, "failed");
-  EXPECT_EQ(Step(run->id, "after").status, "succeeded");
+  EXPECT_EQ(run->status, RunStatus::kSucceeded);
+  EXPECT_EQ(Step(run->id, "guarded").status, StepStatus::kSkipped);
+  EXPECT_EQ(Step(run->id, "broken").status, StepStatus::kFailed);
+  EXPECT_EQ(Step(run->id, "after").status, StepStatus::kSucceeded);
 }
 
 TEST_F(RunnerTest, AFailureAbortsTheRunAndLaterStepsStayPending) {
@@ -184,10 +183,10 @@ stages:
       - {id: never, action: exec, with: {argv: ['true']}}
 )");
   ASSERT_TRUE(run.ok());
-  EXPECT_EQ(run->status, "failed");
+  EXPECT_EQ(run->status, RunStatus::kFailed);
   EXPECT_NE(run->error.find("sh failed (exit code 3): oops"), std::string::npos) << run->error;
   EXPECT_EQ(Step(run->id, "boom").outputs["stderr"], "oops\n");
-  EXPECT_EQ(Step(run->id, "never").status, "pending");
+  EXPECT_EQ(Step(run->id, "never").status, StepStatus::kPending);
 }
 
 TEST_F(RunnerTest, OutputsFlowIntoLaterStepsAsData) {
@@ -204,7 +203,7 @@ stages:
         with: {argv: [echo, "{{ steps.make.outputs.json.action }}-{{ run.id }}"]}
 )");
   ASSERT_TRUE(run.ok());
-  ASSERT_EQ(run->status, "succeeded") << run->error;
+  ASSERT_EQ(run->status, RunStatus::kSucceeded) << run->error;
   EXPECT_EQ(Step(run->id, "use").outputs["stdout"], "hotfix-" + std::to_string(run->id) + "\n");
 }
 
@@ -219,13 +218,13 @@ stages:
 )";
   auto run = Run(yaml);
   ASSERT_TRUE(run.ok());
-  EXPECT_EQ(run->status, "needs_attention");
+  EXPECT_EQ(run->status, RunStatus::kNeedsAttention);
   EXPECT_EQ(testing::ReadFile(log), "before\n");
   RunOptions yes;
   yes.yes = true;
   auto resumed = Drive(run->id, yes);
   ASSERT_TRUE(resumed.ok()) << resumed.status().message();
-  EXPECT_EQ(resumed->status, "succeeded");
+  EXPECT_EQ(resumed->status, RunStatus::kSucceeded);
   EXPECT_EQ(testing::ReadFile(log), "before\nrestart\n");
   EXPECT_TRUE(Step(run->id, "restart").approved);
 }
@@ -235,7 +234,7 @@ std::vector<EventRecord> Approvals(Store& store, int64_t run, const std::string&
   std::vector<EventRecord> out;
   auto events = store.EventsOfRun(run);
   for (const auto& e : *events)
-    if (e.step_id == step && e.kind == "step.approved") out.push_back(e);
+    if (e.step_id == step && e.kind == EventKind::kStepApproved) out.push_back(e);
   return out;
 }
 
@@ -267,12 +266,12 @@ TEST_F(RunnerTest, EachApprovedStepRecordsOneApprovalSayingWhoAndHow) {
   // A webhook run whose route says auto_confirm: the route approves, not whoever runs medic.
   auto pb = ParsePlaybook(yaml, "a.yaml", registry_);
   ASSERT_TRUE(pb.ok());
-  auto id = CreateRun(*store_, *SystemClock::Default(), *pb, Json::object(), "generic", 0,
+  auto id = CreateRun(*store_, *test::RealEnv().clock, *pb, Json::object(), "generic", 0,
                       {{"auto_confirm", true}, {"route", "svc"}});
   ASSERT_TRUE(id.ok());
   auto automatic = Drive(*id, terminal);
   ASSERT_TRUE(automatic.ok());
-  EXPECT_EQ(automatic->status, "succeeded");
+  EXPECT_EQ(automatic->status, RunStatus::kSucceeded);
   approved = Approvals(*store_, *id, "restart");
   ASSERT_EQ(approved.size(), 1u);
   EXPECT_EQ(approved[0].data, Json({{"by", "auto_confirm"}, {"route", "svc"}}));
@@ -280,14 +279,14 @@ TEST_F(RunnerTest, EachApprovedStepRecordsOneApprovalSayingWhoAndHow) {
 
   // Run again (an idempotent step interrupted and re-run): still one approval.
   auto run = *store_->GetRun(with_yes->id);
-  run.status = "interrupted";
+  run.status = RunStatus::kInterrupted;
   ASSERT_TRUE(store_->SaveRun(run).ok());
   auto step = Step(run.id, "restart");
-  step.status = "interrupted";
+  step.status = StepStatus::kInterrupted;
   ASSERT_TRUE(store_->SaveStep(step).ok());
   auto again = Drive(run.id);
   ASSERT_TRUE(again.ok()) << again.status().message();
-  EXPECT_EQ(again->status, "succeeded");
+  EXPECT_EQ(again->status, RunStatus::kSucceeded);
   EXPECT_EQ(Approvals(*store_, run.id, "restart").size(), 1u);
 }
 
@@ -298,9 +297,9 @@ TEST_F(RunnerTest, AnApprovalGivenOutsideIsRecordedWhenTheStepGoes) {
       Run("name: o\nstages:\n  - name: s\n    steps:\n"
           "      - {id: restart, action: exec, confirm: true, with: {argv: [echo, hi]}}\n");
   ASSERT_TRUE(run.ok());
-  ASSERT_EQ(run->status, "needs_attention");
+  ASSERT_EQ(run->status, RunStatus::kNeedsAttention);
   auto events = *store_->EventsOfRun(run->id);
-  EXPECT_EQ(events[events.size() - 2].kind, "step.awaiting_approval");
+  EXPECT_EQ(events[events.size() - 2].kind, EventKind::kStepAwaitingApproval);
   EXPECT_TRUE(Approvals(*store_, run->id, "restart").empty());
 
   StepRecord step = Step(run->id, "restart");
@@ -310,7 +309,7 @@ TEST_F(RunnerTest, AnApprovalGivenOutsideIsRecordedWhenTheStepGoes) {
   given.run_id = run->id;
   given.step_id = "restart";
   given.at = 1795316400000;  // 2026-11-22T03:00:00Z
-  given.kind = "step.approval_given";
+  given.kind = EventKind::kStepApprovalGiven;
   given.data = {{"by", "medic approve"}, {"user", "carol"}};
   ASSERT_TRUE(store_->SaveStep(step, &given).ok());
 
@@ -318,7 +317,7 @@ TEST_F(RunnerTest, AnApprovalGivenOutsideIsRecordedWhenTheStepGoes) {
   options.user = "dave";  // resumes it; carol approved it
   auto resumed = Drive(run->id, options);
   ASSERT_TRUE(resumed.ok()) << resumed.status().message();
-  EXPECT_EQ(resumed->status, "succeeded");
+  EXPECT_EQ(resumed->status, RunStatus::kSucceeded);
   auto approved = Approvals(*store_, run->id, "restart");
   ASSERT_EQ(approved.size(), 1u);
   EXPECT_EQ(
@@ -329,9 +328,9 @@ TEST_F(RunnerTest, AnApprovalGivenOutsideIsRecordedWhenTheStepGoes) {
   // Written as the step went: right before it started.
   events = *store_->EventsOfRun(run->id);
   auto it = std::find_if(events.begin(), events.end(),
-                         [](const EventRecord& e) { return e.kind == "step.approved"; });
+                         [](const EventRecord& e) { return e.kind == EventKind::kStepApproved; });
   ASSERT_NE(it + 1, events.end());
-  EXPECT_EQ((it + 1)->kind, "step.started");
+  EXPECT_EQ((it + 1)->kind, EventKind::kStepStarted);
 }
 
 TEST_F(RunnerTest, DeclinedConfirmationSkipsTheStep) {
@@ -342,7 +341,7 @@ TEST_F(RunnerTest, DeclinedConfirmationSkipsTheStep) {
   };
   auto run = Run("name: d\nstages:\n  - name: s\n    steps:\n      - {id: x, action: exec, confirm: true, with: {argv: [echo, hi]}}\n", options);
   ASSERT_TRUE(run.ok());
-  EXPECT_EQ(Step(run->id, "x").status, "skipped");
+  EXPECT_EQ(Step(run->id, "x").status, StepStatus::kSkipped);
 }
 
 TEST_F(RunnerTest, CancellingInterruptsAndResumeFinishesWithoutRepeats) {
@@ -362,23 +361,21 @@ stages:
   auto run = Run(yaml);
   canceller.join();
   ASSERT_TRUE(run.ok());
-  EXPECT_EQ(run->status, "interrupted");
-  EXPECT_EQ(Step(run->id, "wait").status, "interrupted");
+  EXPECT_EQ(run->status, RunStatus::kInterrupted);
+  EXPECT_EQ(Step(run->id, "wait").status, StepStatus::kInterrupted);
   // sleep is idempotent: a resume runs it again; `one` is never repeated.
   CancelToken fresh;
   RunServices services;
   services.store = store_.get();
   services.registry = &registry_;
-  services.processes = PosixProcessRunner::Default();
-  services.http = CurlHttpClient::Default();
-  services.clock = SystemClock::Default();
+  services.env = test::RealEnv();
   services.cancel = &fresh;
   RunOptions options;
   options.work_root = dir_.Join("runs");
   options.skip_steps = {"wait"};
   auto resumed = Runner(services).Drive(run->id, options);
   ASSERT_TRUE(resumed.ok()) << resumed.status().message();
-  EXPECT_EQ(resumed->status, "succeeded");
+  EXPECT_EQ(resumed->status, RunStatus::kSucceeded);
   EXPECT_EQ(testing::ReadFile(log), "one\ntwo\n");
 }
 
@@ -393,7 +390,7 @@ TEST_F(RunnerTest, ASucceededRunCannotBeResumed) {
 TEST_F(RunnerTest, AMissingProgramFailsTheStepWithTheDebianPackage) {
   auto run = Run("name: m\nstages:\n  - name: s\n    steps:\n      - {id: k, action: exec, with: {argv: [medic-no-such-tool]}}\n");
   ASSERT_TRUE(run.ok());
-  EXPECT_EQ(run->status, "failed");
+  EXPECT_EQ(run->status, RunStatus::kFailed);
   EXPECT_NE(Step(run->id, "k").error.find("command not found"), std::string::npos);
 }
 
@@ -407,7 +404,7 @@ stages:
       - {id: leak, action: exec, with: {argv: [echo, "token={{ env.MEDIC_RUNNER_TEST_TOKEN }}"]}}
 )");
   ASSERT_TRUE(run.ok());
-  ASSERT_EQ(run->status, "succeeded");
+  ASSERT_EQ(run->status, RunStatus::kSucceeded);
   StepRecord s = Step(run->id, "leak");
   EXPECT_EQ(s.outputs["stdout"].get<std::string>().find("sekrit"), std::string::npos) << s.outputs.dump();
   EXPECT_EQ(s.commands.dump().find("sekrit"), std::string::npos) << s.commands.dump();
@@ -435,9 +432,9 @@ TEST_F(RunnerTest, AnActionThatIsNotConfiguredIsSkippedNotFailed) {
   ASSERT_TRUE(registry_.Add(std::make_unique<NotConfigured>()).ok());
   auto run = Run("name: o\nstages:\n  - name: s\n    steps:\n      - {id: opt, action: test.optional}\n      - {id: next, action: exec, with: {argv: ['true']}}\n");
   ASSERT_TRUE(run.ok());
-  EXPECT_EQ(run->status, "succeeded");
+  EXPECT_EQ(run->status, RunStatus::kSucceeded);
   StepRecord s = Step(run->id, "opt");
-  EXPECT_EQ(s.status, "skipped");
+  EXPECT_EQ(s.status, StepStatus::kSkipped);
   EXPECT_EQ(s.error, "not configured: no endpoint");
 }
 

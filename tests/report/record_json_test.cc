@@ -27,14 +27,14 @@ TEST(RecordJson, ARunPrintsTheDocumentedFieldsWithStepsNamedById) {
   run.id = 7;
   run.incident_id = 3;
   run.playbook = "golden";
-  run.status = "succeeded";
+  run.status = RunStatus::kSucceeded;
   run.started_at = 1'000;
   run.ended_at = 3'500;
   StepRecord step;
   step.step_id = "freeze";
   step.stage = "contain";
   step.action = "exec";
-  step.status = "succeeded";
+  step.status = StepStatus::kSucceeded;
   step.attempts = 1;
   step.started_at = 1'100;
   step.ended_at = 1'600;
@@ -74,7 +74,7 @@ TEST(RecordJson, AnEventNamesItsStepAsStepAndItsRunOrNull) {
   EventRecord e;
   e.id = 4;
   e.at = 2'000;
-  e.kind = "alert.firing";
+  e.kind = EventKind::kAlertFiring;
   Json incident_only = EventToJson(e);
   EXPECT_EQ(Keys(incident_only), (std::vector<std::string>{"id", "at", "run_id", "step", "kind",
                                                           "message", "data"}));

@@ -17,7 +17,7 @@ EventRecord Ev(int64_t id, int64_t at, const std::string& kind, Json data = Json
   e.run_id = run;
   e.step_id = step;
   e.at = at;
-  e.kind = kind;
+  e.kind = ParseEventKind(kind).value();
   e.data = std::move(data);
   return e;
 }
@@ -26,7 +26,7 @@ TimelineRun MakeRun(int64_t id, int64_t created, const std::string& status = "su
   TimelineRun r;
   r.run.id = id;
   r.run.incident_id = 1;
-  r.run.status = status;
+  r.run.status = ParseRunStatus(status).value();
   r.run.created_at = created;
   return r;
 }
@@ -116,7 +116,7 @@ TEST(Timeline, TheAnalysisIsFoundDirectlyOrUnderOutputsJson) {
   s.run_id = 1;
   s.step_id = "analyze";
   s.stage = "diagnose";
-  s.status = "succeeded";
+  s.status = StepStatus::kSucceeded;
   s.started_at = 2'000;
   s.ended_at = 3'000;
   s.outputs = {{"json", result}};
@@ -131,8 +131,8 @@ TEST(Timeline, TheAnalysisIsFoundDirectlyOrUnderOutputsJson) {
   EXPECT_EQ(t.analyses[0].recommendation, "restart");
   // Right after the step that produced it, before what followed at the same millisecond.
   ASSERT_EQ(t.events.size(), 3u);
-  EXPECT_EQ(t.events[1].kind, "analysis.result");
-  EXPECT_EQ(t.events[2].kind, "run.succeeded");
+  EXPECT_EQ(t.events[1].kind, EventKind::kAnalysisResult);
+  EXPECT_EQ(t.events[2].kind, EventKind::kRunSucceeded);
   // Without a diagnose stage, the analysis is the diagnosis.
   EXPECT_EQ(t.milestone("diagnosed").at, 3'000);
 }
@@ -179,14 +179,14 @@ TEST(Timeline, OnlyARunThatNeedsAttentionHasStepsWaitingForApproval) {
       Ev(1, 2'000, "step.awaiting_approval", Json::object(), 1, "restart"),
       Ev(2, 2'100, "run.needs_attention")};
   Timeline waiting = AssembleTimeline({}, Incident(), {make("needs_attention", false)}, events);
-  EXPECT_EQ(waiting.runs[0].steps[0].status, "awaiting_approval");
+  EXPECT_EQ(ShownStatus(waiting.runs[0], waiting.runs[0].steps[0]), "awaiting_approval");
   EXPECT_EQ(waiting.runs[0].awaiting_since.at("restart"), 2'000);
   // Approved, not yet continued: no longer waiting for a person.
   Timeline approved = AssembleTimeline({}, Incident(), {make("needs_attention", true)}, events);
-  EXPECT_EQ(approved.runs[0].steps[0].status, "pending");
+  EXPECT_EQ(approved.runs[0].steps[0].status, StepStatus::kPending);
   // A run that failed elsewhere: the step will never run.
   Timeline failed = AssembleTimeline({}, Incident(), {make("failed", false)}, events);
-  EXPECT_EQ(failed.runs[0].steps[0].status, "pending");
+  EXPECT_EQ(failed.runs[0].steps[0].status, StepStatus::kPending);
   EXPECT_TRUE(failed.runs[0].awaiting_since.empty());
 }
 

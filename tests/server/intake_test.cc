@@ -12,6 +12,7 @@
 #include "playbooks/approval.h"
 #include "store/alerts.h"
 #include "tests/support/test_support.h"
+#include "tests/support/test_env.h"
 
 namespace medic {
 namespace {
@@ -81,14 +82,14 @@ routes:
 
 TEST_F(IntakeTest, FirstAlertOpensAnIncidentAndQueuesOneRun) {
   RunQueue queue(10);
-  Intake intake(*store_, config_, queue, *SystemClock::Default(), metrics_);
+  Intake intake(*store_, config_, queue, *test::RealEnv().clock, metrics_);
   auto r = intake.Accept(Of({MakeAlert("checkout", "p1", "firing", 1'000)}), 0);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->accepted, 1);
   ASSERT_EQ(r->new_runs.size(), 1u);
   EXPECT_EQ(queue.depth(), 1u);
   auto run = store_->GetRun(r->new_runs[0]);
-  EXPECT_EQ(run->status, "queued");
+  EXPECT_EQ(run->status, RunStatus::kQueued);
   EXPECT_EQ(run->trigger, "generic");
   EXPECT_EQ(run->options, Json({{"auto_confirm", false}, {"route", "svc"}}));
   EXPECT_EQ(run->params["service"], "checkout");
@@ -99,7 +100,7 @@ TEST_F(IntakeTest, FirstAlertOpensAnIncidentAndQueuesOneRun) {
   EXPECT_EQ(inc->title, "GoPanicRateHigh: checkout");
   auto events = store_->EventsOfIncident(inc->id);
   ASSERT_GE(events->size(), 2u);
-  EXPECT_EQ((*events)[0].kind, "alert.firing");
+  EXPECT_EQ((*events)[0].kind, EventKind::kAlertFiring);
   for (const char* k : {"labels", "annotations", "startsAt", "endsAt", "fingerprint", "source"})
     EXPECT_TRUE((*events)[0].data.contains(k)) << k;
   EXPECT_EQ((*events)[0].data["startsAt"], "1970-01-01T00:00:01.000Z");
@@ -107,7 +108,7 @@ TEST_F(IntakeTest, FirstAlertOpensAnIncidentAndQueuesOneRun) {
 
 TEST_F(IntakeTest, RepeatsAndOtherPodsJoinTheOpenIncidentWithoutNewRuns) {
   RunQueue queue(10);
-  Intake intake(*store_, config_, queue, *SystemClock::Default(), metrics_);
+  Intake intake(*store_, config_, queue, *test::RealEnv().clock, metrics_);
   auto first = intake.Accept(Of({MakeAlert("checkout", "p1", "firing", 5'000)}), 0);
   ASSERT_TRUE(first.ok());
   auto again = intake.Accept(
@@ -126,7 +127,9 @@ TEST_F(IntakeTest, RepeatsAndOtherPodsJoinTheOpenIncidentWithoutNewRuns) {
   auto events = store_->EventsOfIncident(id);
   ASSERT_TRUE(events.ok());
   for (const auto& e : *events)
-    if (e.kind.rfind("alert.", 0) == 0) kinds.push_back(e.kind);
+    if (e.kind == EventKind::kAlertFiring || e.kind == EventKind::kAlertRepeated ||
+        e.kind == EventKind::kAlertResolved)
+      kinds.push_back(ToString(e.kind));
   EXPECT_EQ(kinds, (std::vector<std::string>{"alert.firing", "alert.repeated", "alert.repeated"}));
   auto other = intake.Accept(Of({MakeAlert("cart", "c1")}), 0);
   EXPECT_EQ(other->new_runs.size(), 1u) << "another dedup key is another incident";
@@ -134,7 +137,7 @@ TEST_F(IntakeTest, RepeatsAndOtherPodsJoinTheOpenIncidentWithoutNewRuns) {
 
 TEST_F(IntakeTest, ABurstOfDuplicatesFromManyThreadsYieldsOneIncident) {
   RunQueue queue(1000);
-  Intake intake(*store_, config_, queue, *SystemClock::Default(), metrics_);
+  Intake intake(*store_, config_, queue, *test::RealEnv().clock, metrics_);
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < 8; ++t)
@@ -154,7 +157,7 @@ TEST_F(IntakeTest, ABurstOfDuplicatesFromManyThreadsYieldsOneIncident) {
 
 TEST_F(IntakeTest, ResolvedClosesTheIncidentOnlyWhenAllItsAlertsResolved) {
   RunQueue queue(10);
-  Intake intake(*store_, config_, queue, *SystemClock::Default(), metrics_);
+  Intake intake(*store_, config_, queue, *test::RealEnv().clock, metrics_);
   auto first = intake.Accept(Of({MakeAlert("checkout", "p1"), MakeAlert("checkout", "p2")}), 0);
   int64_t id = first->incident_ids[0];
   ASSERT_TRUE(intake.Accept(Of({MakeAlert("checkout", "p1", "resolved")}), 0).ok());
@@ -164,7 +167,7 @@ TEST_F(IntakeTest, ResolvedClosesTheIncidentOnlyWhenAllItsAlertsResolved) {
   EXPECT_EQ(last->body["alerts"][0]["incident_closed"], true);
   EXPECT_EQ(store_->GetIncident(id)->status, "closed");
   auto events = store_->EventsOfIncident(id);
-  EXPECT_EQ(events->back().kind, "incident.closed");
+  EXPECT_EQ(events->back().kind, EventKind::kIncidentClosed);
   auto late = intake.Accept(Of({MakeAlert("checkout", "p2", "resolved")}), 0);
   EXPECT_EQ(late->ignored, 1) << "a resolved alert with no open incident opens nothing";
   auto refire = intake.Accept(Of({MakeAlert("checkout", "p1")}), 0);
@@ -174,7 +177,7 @@ TEST_F(IntakeTest, ResolvedClosesTheIncidentOnlyWhenAllItsAlertsResolved) {
 
 TEST_F(IntakeTest, AFullQueueRefusesNewRunsAndRecordsNothing) {
   RunQueue queue(1);
-  Intake intake(*store_, config_, queue, *SystemClock::Default(), metrics_);
+  Intake intake(*store_, config_, queue, *test::RealEnv().clock, metrics_);
   ASSERT_TRUE(intake.Accept(Of({MakeAlert("a", "1")}), 0).ok());
   auto full = intake.Accept(Of({MakeAlert("a", "2"), MakeAlert("b", "1")}), 0);
   ASSERT_FALSE(full.ok());
@@ -189,7 +192,7 @@ TEST_F(IntakeTest, AFullQueueRefusesNewRunsAndRecordsNothing) {
 
 TEST_F(IntakeTest, UnroutedAndUnusableAlertsAreKeptWithTheReason) {
   RunQueue queue(10);
-  Intake intake(*store_, config_, queue, *SystemClock::Default(), metrics_);
+  Intake intake(*store_, config_, queue, *test::RealEnv().clock, metrics_);
   Alert nameless;
   nameless.labels = {{"job", "x"}};
   nameless.fingerprint = "f1";
@@ -210,7 +213,7 @@ TEST_F(IntakeTest, UnroutedAndUnusableAlertsAreKeptWithTheReason) {
 
 TEST_F(IntakeTest, ARedeliveredPagerDutyWebhookIsRecordedOnce) {
   RunQueue queue(10);
-  Intake intake(*store_, config_, queue, *SystemClock::Default(), metrics_);
+  Intake intake(*store_, config_, queue, *test::RealEnv().clock, metrics_);
   Notification n = Of({MakeAlert("checkout", "p1")}, "pagerduty");
   n.delivery_id = "d-1";
   auto first = intake.Accept(n, 0);
@@ -224,39 +227,39 @@ TEST_F(IntakeTest, ARedeliveredPagerDutyWebhookIsRecordedOnce) {
 
 TEST_F(IntakeTest, ApprovalsLetAWaitingWebhookRunGoOn) {
   RunQueue queue(10);
-  Intake intake(*store_, config_, queue, *SystemClock::Default(), metrics_);
+  Intake intake(*store_, config_, queue, *test::RealEnv().clock, metrics_);
   auto r = intake.Accept(Of({MakeAlert("checkout", "p1")}), 0);
   int64_t run_id = r->new_runs[0];
   auto early =
-      TakeApprovals(*store_, *SystemClock::Default(), [](int64_t) { return false; });
+      TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return false; });
   EXPECT_TRUE(early->empty());
 
   EXPECT_EQ(
-      ApproveStep(*store_, *SystemClock::Default(), run_id, "restrat", "ann").status().message(),
+      ApproveStep(*store_, *test::RealEnv().clock, run_id, "restrat", "ann").status().message(),
       "run " + std::to_string(run_id) +
           " has no step 'restrat' (did you mean 'restart'?); its steps: hello, restart");
-  auto ok = ApproveStep(*store_, *SystemClock::Default(), run_id, "restart", "ann");
+  auto ok = ApproveStep(*store_, *test::RealEnv().clock, run_id, "restart", "ann");
   ASSERT_TRUE(ok.ok()) << ok.status().message();
   EXPECT_TRUE(store_->GetStep(run_id, "restart")->approved);
-  EXPECT_TRUE(ApproveStep(*store_, *SystemClock::Default(), run_id, "restart", "bob")->already);
+  EXPECT_TRUE(ApproveStep(*store_, *test::RealEnv().clock, run_id, "restart", "bob")->already);
   auto events = store_->EventsOfRun(run_id);
-  EXPECT_EQ(events->back().kind, "step.approval_given");
+  EXPECT_EQ(events->back().kind, EventKind::kStepApprovalGiven);
   EXPECT_EQ(events->back().data, Json({{"by", "medic approve"}, {"user", "ann"}}));
 
   // A runner reaching the step before the approval overwrote the flag; the run waits.
   auto run = store_->GetRun(run_id);
-  run->status = "needs_attention";
+  run->status = RunStatus::kNeedsAttention;
   ASSERT_TRUE(store_->SaveRun(*run).ok());
   auto step = store_->GetStep(run_id, "restart");
   step->approved = false;
   ASSERT_TRUE(store_->SaveStep(*step).ok());
-  auto busy = TakeApprovals(*store_, *SystemClock::Default(), [](int64_t) { return true; });
+  auto busy = TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return true; });
   EXPECT_TRUE(busy->empty()) << "a run being driven is left for the next poll";
   auto queued =
-      TakeApprovals(*store_, *SystemClock::Default(), [](int64_t) { return false; });
+      TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return false; });
   ASSERT_EQ(*queued, std::vector<int64_t>{run_id});
   EXPECT_TRUE(store_->GetStep(run_id, "restart")->approved);
-  EXPECT_TRUE(TakeApprovals(*store_, *SystemClock::Default(), [](int64_t) {
+  EXPECT_TRUE(TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) {
                 return false;
               })->empty());
 }

@@ -101,11 +101,11 @@ TEST(Store, RunsStepsEventsAndArtifactsRoundTrip) {
   auto steps = s.GetSteps(*id);
   ASSERT_TRUE(steps.ok());
   ASSERT_EQ(steps->size(), 2u);
-  EXPECT_EQ((*steps)[0].status, "pending");
+  EXPECT_EQ((*steps)[0].status, StepStatus::kPending);
   EXPECT_EQ((*steps)[0].budget_ms, 10'000);
 
   StepRecord step = (*steps)[0];
-  step.status = "running";
+  step.status = StepStatus::kRunning;
   step.pgid = 4242;
   step.outputs = {{"stdout", "x"}};
   EventRecord e;
@@ -113,11 +113,11 @@ TEST(Store, RunsStepsEventsAndArtifactsRoundTrip) {
   e.run_id = *id;
   e.step_id = "a";
   e.at = 3;
-  e.kind = "step.started";
+  e.kind = EventKind::kStepStarted;
   ASSERT_TRUE(s.SaveStep(step, &e).ok());
   auto again = s.GetStep(*id, "a");
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->status, "running");
+  EXPECT_EQ(again->status, StepStatus::kRunning);
   EXPECT_EQ(again->pgid, 4242);
   EXPECT_EQ(again->outputs["stdout"], "x");
 
@@ -134,8 +134,8 @@ TEST(Store, RunsStepsEventsAndArtifactsRoundTrip) {
   auto events = s.EventsOfRun(*id);
   ASSERT_TRUE(events.ok());
   ASSERT_EQ(events->size(), 2u);  // run.created + step.started
-  EXPECT_EQ((*events)[0].kind, "run.created");
-  EXPECT_EQ((*events)[1].kind, "step.started");
+  EXPECT_EQ((*events)[0].kind, EventKind::kRunCreated);
+  EXPECT_EQ((*events)[1].kind, EventKind::kStepStarted);
   EXPECT_EQ(s.EventsOfIncident(incident)->size(), 2u);
 }
 
@@ -175,7 +175,7 @@ int64_t NewRun(Store& s) {
   run.playbook = "pb";
   run.playbook_path = "pb.yaml";
   run.playbook_source = "name: pb";
-  run.status = "queued";
+  run.status = RunStatus::kQueued;
   run.created_at = 2;
   StepRecord a;
   a.step_id = "a";
@@ -230,13 +230,13 @@ TEST(Store, AWriteFencedByAnOlderClaimIsRefusedAndChangesNothing) {
   auto new_claim = (*two)->ClaimRun(id, ClaimBy(200, 20'000));
   ASSERT_TRUE(new_claim.ok());
   auto step = *(*one)->GetStep(id, "a");
-  step.status = "running";
+  step.status = StepStatus::kRunning;
   Status st = (*one)->Transaction([&]() -> Status {
     MEDIC_RETURN_IF_ERROR((*one)->CheckFence(id, old_claim->fence));
     return (*one)->SaveStep(step);
   });
   EXPECT_EQ(st.code(), Code::kLost) << st.message();
-  EXPECT_EQ((*two)->GetStep(id, "a")->status, "pending");
+  EXPECT_EQ((*two)->GetStep(id, "a")->status, StepStatus::kPending);
   EXPECT_EQ((*one)->RenewLease(id, old_claim->fence, 99'000).code(), Code::kLost);
   EXPECT_TRUE((*two)->RenewLease(id, new_claim->fence, 99'000).ok());
   EXPECT_EQ((*one)->GetRun(id)->lease_until, 99'000);
@@ -248,7 +248,7 @@ TEST(Store, AClaimChecksTheStatusTheCallerExpects) {
   ASSERT_TRUE(store.ok());
   int64_t id = NewRun(**store);
   RunClaim c = ClaimBy(100, 1'000);
-  c.statuses = {"needs_attention"};
+  c.statuses = {RunStatus::kNeedsAttention};
   auto r = (*store)->ClaimRun(id, c);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);

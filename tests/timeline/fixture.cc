@@ -4,7 +4,7 @@
 #include <map>
 #include <vector>
 
-#include "base/clock.h"
+#include "env/clock.h"
 #include "base/strings.h"
 #include "playbooks/runner.h"
 #include "playbooks/approval.h"
@@ -51,7 +51,7 @@ class Recorder {
     e.run_id = incident_only ? 0 : run_.id;
     e.step_id = step;
     e.at = at;
-    e.kind = kind;
+    e.kind = ParseEventKind(kind).value();
     e.message = message;
     e.data = std::move(data);
     return store_.AddEvent(e);
@@ -69,12 +69,14 @@ class Recorder {
     } else {
       run_.ended_at = at;
     }
-    run_.status = status;
+    run_.status = ParseRunStatus(status).value();
     EventRecord e;
     e.incident_id = incident_;
     e.run_id = run_.id;
     e.at = at;
-    e.kind = status == "running" ? (resumed ? "run.resumed" : "run.started") : "run." + status;
+    e.kind = ParseEventKind(status == "running" ? (resumed ? "run.resumed" : "run.started")
+                                                : "run." + status)
+                 .value();
     e.message = message;
     return store_.SaveRun(run_, &e);
   }
@@ -93,7 +95,7 @@ class Recorder {
     e.run_id = run_.id;
     e.step_id = id;
     e.at = at;
-    e.kind = kind;
+    e.kind = ParseEventKind(kind).value();
     e.message = msg;
     e.data = std::move(data);
     return store_.SaveStep(s, &e);
@@ -122,7 +124,7 @@ class Recorder {
   Status Start(const std::string& id, int64_t at) {
     StepRecord& s = steps_.at(id);
     s.attempts = 1;
-    s.status = "running";
+    s.status = StepStatus::kRunning;
     s.started_at = at;
     return Save(id, at, "step.started", "started", {{"attempt", 1}});
   }
@@ -150,7 +152,7 @@ class Recorder {
   Status End(const std::string& id, int64_t at, const std::string& status,
              const std::string& error = "", Json outputs = Json::object()) {
     StepRecord& s = steps_.at(id);
-    s.status = status;
+    s.status = ParseStepStatus(status).value();
     s.ended_at = at;
     s.duration_ms = at - s.started_at;
     s.over_budget = s.budget_ms > 0 && s.duration_ms > s.budget_ms;
@@ -171,7 +173,7 @@ class Recorder {
 
   Status Skip(const std::string& id, int64_t at, const std::string& why) {
     StepRecord& s = steps_.at(id);
-    s.status = "skipped";
+    s.status = StepStatus::kSkipped;
     s.started_at = s.ended_at = at;
     return Save(id, at, "step.skipped", why, {{"when", "params.page == true"}});
   }
@@ -247,7 +249,7 @@ Status WriteGoldenRun(Recorder& r, int64_t t0) {
   run.playbook_path = "playbooks/library/golden-three-minutes.yaml";
   run.params = {
       {"service", "checkout"}, {"namespace", "prod"}, {"slack_token", "xoxb-1234-abcd5678"}};
-  run.status = "queued";
+  run.status = medic::RunStatus::kQueued;
   run.trigger = "alertmanager";
   run.options = {{"auto_confirm", true}, {"route", "checkout"}};
   run.created_at = t0 + 20'150;
@@ -360,7 +362,7 @@ Status WriteExtra(Store& store, int64_t incident, int64_t t0, int extra) {
   Recorder r(store, incident);
   RunRecord run;
   run.playbook = "bulk";
-  run.status = "queued";
+  run.status = medic::RunStatus::kQueued;
   run.trigger = "cli";
   run.created_at = t0 + 200 * S;
   std::vector<StepRecord> defs;
@@ -433,7 +435,7 @@ Result<int64_t> WriteAwaitingApprovalIncident(Store& store) {
   run.playbook = "rescue";
   run.playbook_path = "/etc/medic/rescue.yaml";
   run.params = {{"service", "checkout"}};
-  run.status = "queued";
+  run.status = medic::RunStatus::kQueued;
   run.trigger = "alertmanager";
   run.options = {{"auto_confirm", false}, {"route", "checkout"}};
   run.created_at = T(5'010);

@@ -10,10 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "base/clock.h"
+#include "env/clock.h"
 #include "base/strings.h"
 #include "tests/support/serve_peer.h"
 #include "tests/support/test_support.h"
+#include "tests/support/test_env.h"
 
 namespace medic {
 namespace {
@@ -94,7 +95,7 @@ limits: {drain_timeout: 10s}
 };
 
 TEST_F(TimelineOfServe, ShowsTheAlertsServeRecordedAndTheMilestonesTheyImply) {
-  int64_t now = SystemClock::Default()->NowUnixMs() / 1000 * 1000;
+  int64_t now = test::RealEnv().clock->NowUnixMs() / 1000 * 1000;
   std::string starts = FormatTimeUtc(now - 90'000), ends = FormatTimeUtc(now - 5'000);
   json first = Post("firing", starts, "0001-01-01T00:00:00Z");
   ASSERT_TRUE(first.contains("incident_id")) << first.dump();

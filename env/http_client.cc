@@ -1,4 +1,4 @@
-#include "integrations/http_client.h"
+#include "env/http_client.h"
 
 #include <curl/curl.h>
 
@@ -72,11 +72,6 @@ std::string HttpResponse::Header(const std::string& name) const {
 CurlHttpClient::CurlHttpClient() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-CurlHttpClient* CurlHttpClient::Default() {
-  static CurlHttpClient client;
-  return &client;
 }
 
 Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req) {

@@ -15,12 +15,16 @@ class Clock {
   virtual int64_t MonotonicMs() = 0;
 };
 
+/// Milliseconds on the monotonic clock itself: for the code that implements the seams
+/// (process deadlines, socket deadlines of the HTTP front, the terminal's spinner);
+/// everything that a test may want to drive asks a Clock.
+int64_t SteadyNowMs();
+
 /// The real clock. Stateless; one shared instance is fine.
 class SystemClock : public Clock {
  public:
   int64_t NowUnixMs() override;
   int64_t MonotonicMs() override;
-  static SystemClock* Default();
 };
 
 }  // namespace medic

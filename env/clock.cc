@@ -1,4 +1,4 @@
-#include "base/clock.h"
+#include "env/clock.h"
 
 #include <chrono>
 
@@ -10,15 +10,12 @@ int64_t SystemClock::NowUnixMs() {
       .count();
 }
 
-int64_t SystemClock::MonotonicMs() {
+int64_t SteadyNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
-SystemClock* SystemClock::Default() {
-  static SystemClock clock;
-  return &clock;
-}
+int64_t SystemClock::MonotonicMs() { return SteadyNowMs(); }
 
 }  // namespace medic

@@ -56,12 +56,28 @@ class ProcessRunner {
 /// (RunStepProcess for a step, a runner with medic's Ctrl-C token for a command).
 using RunProcessFn = std::function<Result<ProcessResult>(const ProcessSpec&)>;
 
-/// fork/exec implementation. Thread-safe.
+/// How PosixProcessRunner starts a child.
+enum class SpawnMode {
+  /// clone(CLONE_VM): the child shares medic's memory until it execs, so starting it costs
+  /// the same however large medic is.
+  kSharedMemory,
+  /// fork(): for tools that cannot follow clone(CLONE_VM), such as valgrind (scripts/bench
+  /// engine-instructions sets MEDIC_SPAWN=fork).
+  kFork,
+};
+
+/// kFork when the environment says MEDIC_SPAWN=fork, else kSharedMemory.
+SpawnMode SpawnModeFromEnvironment();
+
+/// clone/exec implementation. Thread-safe.
 class PosixProcessRunner : public ProcessRunner {
  public:
+  explicit PosixProcessRunner(SpawnMode mode = SpawnMode::kSharedMemory) : mode_(mode) {}
   Result<ProcessResult> Run(const ProcessSpec& spec, const CancelToken* cancel,
                             const std::function<Status(pid_t)>& on_started) override;
-  static PosixProcessRunner* Default();
+
+ private:
+  SpawnMode mode_;
 };
 
 /// The absolute path of `program` (as given if it contains '/'), searched on $PATH.

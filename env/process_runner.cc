@@ -1,10 +1,11 @@
-#include "integrations/process_runner.h"
+#include "env/process_runner.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sched.h>
+#include <string_view>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -22,14 +23,10 @@
 
 extern char** environ;
 
+#include "env/clock.h"
+
 namespace medic {
 namespace {
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 const char* PackageFor(const std::string& program) {
   static const std::map<std::string, const char*> kPackages = {
@@ -150,9 +147,9 @@ Result<std::string> FindExecutable(const std::string& program) {
   return Status::NotFound(msg);
 }
 
-PosixProcessRunner* PosixProcessRunner::Default() {
-  static PosixProcessRunner runner;
-  return &runner;
+SpawnMode SpawnModeFromEnvironment() {
+  const char* mode = std::getenv("MEDIC_SPAWN");
+  return mode && std::string_view(mode) == "fork" ? SpawnMode::kFork : SpawnMode::kSharedMemory;
 }
 
 Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec, const CancelToken* cancel,
@@ -218,8 +215,14 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec, const Can
   sigset_t all, old_mask;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old_mask);
-  auto start = NowMs();
-  pid_t pid = clone(ChildMain, static_cast<char*>(stack) + kStackSize, CLONE_VM | SIGCHLD, &child);
+  auto start = SteadyNowMs();
+  pid_t pid;
+  if (mode_ == SpawnMode::kFork) {
+    pid = fork();
+    if (pid == 0) _exit(ChildMain(&child));
+  } else {
+    pid = clone(ChildMain, static_cast<char*>(stack) + kStackSize, CLONE_VM | SIGCHLD, &child);
+  }
   int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   if (pid < 0) {
@@ -279,11 +282,11 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec, const Can
     result.timed_out = timed_out;
     result.cancelled = !timed_out;
     KillGroup(pid, SIGTERM);
-    kill_at = NowMs() + spec.kill_grace_ms;
+    kill_at = SteadyNowMs() + spec.kill_grace_ms;
   };
 
   while (!exited || out_open || err_open) {
-    int64_t now = NowMs();
+    int64_t now = SteadyNowMs();
     if (!exited && now >= deadline) stop(true);
     if (!exited && cancel && cancel->cancelled()) stop(false);
     if (kill_at != INT64_MAX && now >= kill_at) {
@@ -330,7 +333,7 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec, const Can
   if (pidfd >= 0) close(pidfd);
   // A timed-out or cancelled step leaves nothing behind: the whole group goes.
   if (result.timed_out || result.cancelled) KillGroup(pid, SIGKILL);
-  result.duration_ms = NowMs() - start;
+  result.duration_ms = SteadyNowMs() - start;
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
   } else if (WIFSIGNALED(status)) {
@@ -390,8 +393,8 @@ bool StopLeftoverGroup(pid_t pgid, uint64_t start_ticks, int64_t grace_ms) {
   uint64_t leader_start = ProcessStartTicks(pgid);
   if (leader_start != 0 && start_ticks != 0 && leader_start != start_ticks) return false;
   kill(-pgid, SIGTERM);
-  auto deadline = NowMs() + grace_ms;
-  while (NowMs() < deadline && ProcessGroupAlive(pgid)) {
+  auto deadline = SteadyNowMs() + grace_ms;
+  while (SteadyNowMs() < deadline && ProcessGroupAlive(pgid)) {
     // Reap if it is our own child (resume in the same process); harmless otherwise.
     waitpid(-pgid, nullptr, WNOHANG);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -12,7 +12,7 @@
 
 #include "base/cancel.h"
 #include "base/status.h"
-#include "integrations/retry.h"
+#include "base/retry.h"
 
 namespace medic {
 
@@ -56,8 +56,6 @@ class CurlHttpClient : public HttpClient {
  public:
   CurlHttpClient();
   Result<HttpResponse> Send(const HttpRequest& request) override;
-  /// A process-wide instance.
-  static CurlHttpClient* Default();
 };
 
 /// True for answers worth another try: 408, 429 and 5xx other than 501 and 505.

@@ -1,4 +1,4 @@
-#include "integrations/retry.h"
+#include "base/retry.h"
 
 #include <algorithm>
 #include <chrono>

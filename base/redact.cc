@@ -1,5 +1,4 @@
 #include "base/redact.h"
-#include "base/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -8,6 +7,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include "base/strings.h"
 
 extern char** environ;
 
@@ -27,8 +28,7 @@ std::string Lower(std::string_view s) {
 }
 
 const std::regex& BearerPattern() {
-  static const std::regex re(R"((Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{4,})",
-                             std::regex::icase);
+  static const std::regex re(R"((Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{4,})", std::regex::icase);
   return re;
 }
 const std::regex& UrlCredentialPattern() {
@@ -96,10 +96,10 @@ std::string Redact(std::string_view text) {
   auto has = [&](const char* w) { return lower.find(w) != std::string::npos; };
   if (has("bearer") || has("basic") || has("token"))
     out = std::regex_replace(out, BearerPattern(), "$1 [REDACTED]");
-  if (has("://") && has("@")) out = std::regex_replace(out, UrlCredentialPattern(), "$1[REDACTED]@");
-  if ((has("=") || has(":")) &&
-      (has("pass") || has("secret") || has("token") || has("key") || has("signature") ||
-       has("credential")))
+  if (has("://") && has("@"))
+    out = std::regex_replace(out, UrlCredentialPattern(), "$1[REDACTED]@");
+  if ((has("=") || has(":")) && (has("pass") || has("secret") || has("token") || has("key") ||
+                                 has("signature") || has("credential")))
     out = std::regex_replace(out, KeyValuePattern(), "$1[REDACTED]");
   return out;
 }
@@ -114,7 +114,8 @@ Json RedactJson(const Json& value) {
   if (value.is_object()) {
     Json out = Json::object();
     for (auto it = value.begin(); it != value.end(); ++it) {
-      if (LooksSecretName(it.key()) && it.value().is_string() && !it.value().get_ref<const std::string&>().empty())
+      if (LooksSecretName(it.key()) && it.value().is_string() &&
+          !it.value().get_ref<const std::string&>().empty())
         out[it.key()] = std::string(kRedacted);
       else
         out[it.key()] = RedactJson(it.value());

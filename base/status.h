@@ -64,7 +64,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(data_); }
@@ -91,8 +91,8 @@ class [[nodiscard]] Result {
 }  // namespace medic
 
 /// Propagates a non-ok Status from an expression returning Status.
-#define MEDIC_RETURN_IF_ERROR(expr)            \
-  do {                                         \
-    ::medic::Status medic_status_ = (expr);    \
+#define MEDIC_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::medic::Status medic_status_ = (expr);        \
     if (!medic_status_.ok()) return medic_status_; \
   } while (0)

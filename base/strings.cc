@@ -189,8 +189,8 @@ std::string QuoteArgv(const std::vector<std::string>& argv) {
     if (i) out += ' ';
     const std::string& a = argv[i];
     bool plain = !a.empty() && std::all_of(a.begin(), a.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_./=:,@%+").find(c) !=
-                                                               std::string_view::npos;
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             std::string_view("-_./=:,@%+").find(c) != std::string_view::npos;
     });
     if (plain) {
       out += a;

@@ -13,7 +13,8 @@ void AddActionsCommand(CLI::App& app, Context& ctx) {
     std::string name;
   };
   auto flags = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("actions", "List the actions a playbook step can use, with parameters");
+  auto* cmd =
+      app.add_subcommand("actions", "List the actions a playbook step can use, with parameters");
   cmd->add_option("name", flags->name, "show only this action");
   cmd->add_flag("--json", flags->json, "print JSON");
   cmd->callback([flags, &ctx] {
@@ -21,7 +22,8 @@ void AddActionsCommand(CLI::App& app, Context& ctx) {
     std::vector<std::string> names = reg.Names();
     if (!flags->name.empty()) {
       if (!reg.Find(flags->name))
-        return ctx.Fail(Status::NotFound("unknown action '" + flags->name + "'" + DidYouMean(flags->name, names)),
+        return ctx.Fail(Status::NotFound("unknown action '" + flags->name + "'" +
+                                         DidYouMean(flags->name, names)),
                         kExitUsage);
       names = {flags->name};
     }
@@ -31,15 +33,22 @@ void AddActionsCommand(CLI::App& app, Context& ctx) {
       if (flags->json) {
         Json params = Json::array();
         for (const auto& p : info.params) {
-          Json pj = {{"name", p.name}, {"type", ParamTypeName(p.type)}, {"required", p.required},
-                     {"default", p.default_value}, {"help", p.help}};
+          Json pj = {{"name", p.name},
+                     {"type", ParamTypeName(p.type)},
+                     {"required", p.required},
+                     {"default", p.default_value},
+                     {"help", p.help}};
           if (!p.choices.empty()) pj["choices"] = p.choices;
           params.push_back(pj);
         }
         Json outputs = Json::array();
         for (const auto& o : info.outputs) outputs.push_back({{"name", o.name}, {"help", o.help}});
-        arr.push_back({{"name", info.name}, {"summary", info.summary}, {"idempotent", info.idempotent},
-                       {"destructive", info.destructive}, {"params", params}, {"outputs", outputs}});
+        arr.push_back({{"name", info.name},
+                       {"summary", info.summary},
+                       {"idempotent", info.idempotent},
+                       {"destructive", info.destructive},
+                       {"params", params},
+                       {"outputs", outputs}});
         continue;
       }
       std::cout << info.name << "  " << info.summary;
@@ -47,7 +56,8 @@ void AddActionsCommand(CLI::App& app, Context& ctx) {
       if (info.idempotent) std::cout << " [idempotent]";
       std::cout << "\n";
       for (const auto& p : info.params) {
-        std::cout << "    " << p.name << " (" << ParamTypeName(p.type) << (p.required ? ", required" : "");
+        std::cout << "    " << p.name << " (" << ParamTypeName(p.type)
+                  << (p.required ? ", required" : "");
         if (!p.default_value.is_null()) std::cout << ", default " << p.default_value.dump();
         std::cout << ")  " << p.help;
         if (!p.choices.empty()) std::cout << " [" << Join(p.choices, "|") << "]";

@@ -9,9 +9,9 @@
 
 #include "base/cancel.h"
 #include "cmd/commands.h"
+#include "env/env.h"
 #include "integrations/golang/analyzer.h"
 #include "integrations/golang/report.h"
-#include "env/env.h"
 
 namespace medic {
 namespace {
@@ -67,9 +67,8 @@ void RunAnalyze(const AnalyzeFlags& f, Context& ctx) {
   } else {
     std::error_code ec;
     if (std::filesystem::is_directory(f.input, ec)) {
-      ctx.Fail(Status::Invalid(f.input +
-                               ": is a directory; give a log file, '-' for stdin, or "
-                               "--core FILE --binary EXE"));
+      ctx.Fail(Status::Invalid(f.input + ": is a directory; give a log file, '-' for stdin, or "
+                                         "--core FILE --binary EXE"));
       return;
     }
     std::ifstream in(f.input, std::ios::binary);

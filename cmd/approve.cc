@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "env/env.h"
 #include "cmd/commands.h"
+#include "env/env.h"
 #include "playbooks/approval.h"
 
 namespace medic {

@@ -2,9 +2,9 @@
 // resolve). Later alerts with the same dedup key open a new incident and a new run.
 #include <cstdio>
 
-#include "env/env.h"
 #include "base/redact.h"
 #include "cmd/commands.h"
+#include "env/env.h"
 
 namespace medic {
 
@@ -28,8 +28,7 @@ void AddCloseCommand(CLI::App& app, Context& ctx) {
     }
     std::string why =
         "closed with `medic close`" + (flags->reason.empty() ? "" : ": " + flags->reason);
-    Status st =
-        (*store)->CloseIncident(flags->id, ctx.env().clock->NowUnixMs(), Redact(why));
+    Status st = (*store)->CloseIncident(flags->id, ctx.env().clock->NowUnixMs(), Redact(why));
     if (!st.ok()) return ctx.Fail(st);
     std::printf("incident %lld closed\n", static_cast<long long>(flags->id));
   });

@@ -14,19 +14,19 @@ namespace medic {
 
 /// medic's documented exit codes (also printed by `medic --help`).
 enum ExitCode : int {
-  kExitOk = 0,               ///< succeeded / analysed
-  kExitFailed = 1,           ///< the run failed, or an operation failed
-  kExitUsage = 2,            ///< usage or validation error
-  kExitNeedsAttention = 3,   ///< the run waits for a person (confirmation, interrupted step)
-  kExitNoCrash = 4,          ///< `medic analyze` found no Go crash in its input
-  kExitInterrupted = 130,    ///< stopped by Ctrl-C or SIGTERM; resumable
+  kExitOk = 0,              ///< succeeded / analysed
+  kExitFailed = 1,          ///< the run failed, or an operation failed
+  kExitUsage = 2,           ///< usage or validation error
+  kExitNeedsAttention = 3,  ///< the run waits for a person (confirmation, interrupted step)
+  kExitNoCrash = 4,         ///< `medic analyze` found no Go crash in its input
+  kExitInterrupted = 130,   ///< stopped by Ctrl-C or SIGTERM; resumable
 };
 
 /// State shared by the subcommands of one invocation.
 struct Context {
-  std::string db_path;   ///< --db; empty means the default (see DefaultDatabasePath)
+  std::string db_path;  ///< --db; empty means the default (see DefaultDatabasePath)
   int exit_code = kExitOk;
-  bool color = false;    ///< stderr is a terminal and NO_COLOR is unset
+  bool color = false;  ///< stderr is a terminal and NO_COLOR is unset
   bool stdout_tty = false;
 
   /// Prints "medic: error: MESSAGE" (redacted) to stderr and sets exit_code from the

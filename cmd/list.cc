@@ -17,9 +17,14 @@ void ListUnrouted(Context& ctx, Store& store, int limit, bool json) {
   if (json) {
     Json arr = Json::array();
     for (const auto& a : *alerts)
-      arr.push_back({{"id", a.id}, {"received_at", FormatTimeUtc(a.received_at)}, {"source", a.source},
-                     {"status", a.status}, {"fingerprint", a.fingerprint}, {"labels", a.labels},
-                     {"annotations", a.annotations}, {"reason", a.reason}});
+      arr.push_back({{"id", a.id},
+                     {"received_at", FormatTimeUtc(a.received_at)},
+                     {"source", a.source},
+                     {"status", a.status},
+                     {"fingerprint", a.fingerprint},
+                     {"labels", a.labels},
+                     {"annotations", a.annotations},
+                     {"reason", a.reason}});
     std::cout << arr.dump(2) << std::endl;
     return;
   }
@@ -27,7 +32,8 @@ void ListUnrouted(Context& ctx, Store& store, int limit, bool json) {
     std::cout << "no unrouted alerts in " << store.path() << "\n";
     return;
   }
-  std::printf("%-6s %-24s %-13s %-9s %s\n", "ID", "RECEIVED (UTC)", "SOURCE", "STATUS", "LABELS / REASON");
+  std::printf("%-6s %-24s %-13s %-9s %s\n", "ID", "RECEIVED (UTC)", "SOURCE", "STATUS",
+              "LABELS / REASON");
   for (const auto& a : *alerts)
     std::printf("%-6lld %-24s %-13s %-9s %s\n%56s%s\n", static_cast<long long>(a.id),
                 FormatTimeUtc(a.received_at).c_str(), a.source.c_str(), a.status.c_str(),
@@ -46,7 +52,8 @@ void AddListCommand(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("list", "List recent runs, newest first");
   cmd->add_flag("--json", flags->json, "print JSON");
   cmd->add_option("-n,--limit", flags->limit, "how many (default 50)");
-  cmd->add_flag("--unrouted", flags->unrouted, "list alerts `medic serve` received that no route matched");
+  cmd->add_flag("--unrouted", flags->unrouted,
+                "list alerts `medic serve` received that no route matched");
   cmd->callback([flags, &ctx] {
     auto store = ctx.OpenStore();
     if (!store.ok()) return ctx.Fail(store.status());
@@ -63,7 +70,8 @@ void AddListCommand(CLI::App& app, Context& ctx) {
       std::cout << "no runs yet in " << (*store)->path() << "\n";
       return;
     }
-    std::printf("%-6s %-9s %-16s %-24s %s\n", "ID", "INCIDENT", "STATUS", "STARTED (UTC)", "PLAYBOOK");
+    std::printf("%-6s %-9s %-16s %-24s %s\n", "ID", "INCIDENT", "STATUS", "STARTED (UTC)",
+                "PLAYBOOK");
     for (const auto& r : *runs) {
       std::printf("%-6lld %-9lld %-16s %-24s %s\n", static_cast<long long>(r.id),
                   static_cast<long long>(r.incident_id), ToString(r.status),

@@ -17,10 +17,10 @@ namespace {
 using AddCommand = void (*)(CLI::App&, medic::Context&);
 
 constexpr AddCommand kCommands[] = {
-    medic::AddRunCommand,      medic::AddResumeCommand,   medic::AddListCommand,
-    medic::AddShowCommand,     medic::AddValidateCommand, medic::AddActionsCommand,
-    medic::AddAnalyzeCommand,  medic::AddTimelineCommand,
-    medic::AddServeCommand,    medic::AddApproveCommand,  medic::AddCloseCommand,
+    medic::AddRunCommand,     medic::AddResumeCommand,   medic::AddListCommand,
+    medic::AddShowCommand,    medic::AddValidateCommand, medic::AddActionsCommand,
+    medic::AddAnalyzeCommand, medic::AddTimelineCommand, medic::AddServeCommand,
+    medic::AddApproveCommand, medic::AddCloseCommand,
 };
 
 constexpr const char* kFooter = R"(Exit codes:

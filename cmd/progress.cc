@@ -9,8 +9,8 @@
 
 #include "base/redact.h"
 #include "base/strings.h"
-#include "env/clock.h"
 #include "cmd/context.h"
+#include "env/clock.h"
 
 namespace medic {
 namespace {
@@ -79,8 +79,10 @@ void ProgressPrinter::PrintLocked(const std::string& line) {
 
 void ProgressPrinter::OnStageStart(const StageDef& stage) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::string line = Colorize(color_, "1", "▸ " + stage.name) + (stage.parallel ? " (parallel)" : "");
-  PrintLocked(live_ ? line : WallClock() + " stage " + stage.name + (stage.parallel ? " (parallel)" : ""));
+  std::string line =
+      Colorize(color_, "1", "▸ " + stage.name) + (stage.parallel ? " (parallel)" : "");
+  PrintLocked(live_ ? line
+                    : WallClock() + " stage " + stage.name + (stage.parallel ? " (parallel)" : ""));
 }
 
 void ProgressPrinter::OnStepStart(const StepDef& def, const StepRecord& rec) {
@@ -124,11 +126,13 @@ void ProgressPrinter::OnStepEnd(const StepDef& def, const StepRecord& rec) {
                            : WallClock() + "   " + def.id + " " + ToString(rec.status);
   if (rec.status != StepStatus::kSkipped) line += "  " + FormatDurationMs(rec.duration_ms);
   if (rec.budget_ms > 0 && rec.status != StepStatus::kSkipped) {
-    line += rec.over_budget ? Colorize(color_, "33", " (over " + FormatDurationMs(rec.budget_ms) + " budget)")
-                            : " (budget " + FormatDurationMs(rec.budget_ms) + ")";
+    line += rec.over_budget
+                ? Colorize(color_, "33", " (over " + FormatDurationMs(rec.budget_ms) + " budget)")
+                : " (budget " + FormatDurationMs(rec.budget_ms) + ")";
   }
   if (rec.attempts > 1) line += "  " + std::to_string(rec.attempts) + " attempts";
-  if (live_ && rec.status != StepStatus::kSucceeded) line += "  " + Colorize(color_, color.c_str(), ToString(rec.status));
+  if (live_ && rec.status != StepStatus::kSucceeded)
+    line += "  " + Colorize(color_, color.c_str(), ToString(rec.status));
   if (!rec.error.empty()) line += ": " + rec.error.substr(0, 300);
   PrintLocked(line);
 }

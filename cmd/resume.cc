@@ -13,9 +13,11 @@ void AddResumeCommand(CLI::App& app, Context& ctx) {
     bool yes = false, json = false;
   };
   auto flags = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("resume", "Continue an interrupted run (succeeded steps are not repeated)");
+  auto* cmd = app.add_subcommand("resume",
+                                 "Continue an interrupted run (succeeded steps are not repeated)");
   cmd->add_option("id", flags->id, "run id (see `medic list`)")->required();
-  cmd->add_option("--retry", flags->retry, "run this interrupted or failed step again (repeatable)");
+  cmd->add_option("--retry", flags->retry,
+                  "run this interrupted or failed step again (repeatable)");
   cmd->add_option("--skip", flags->skip, "mark this step skipped and go on (repeatable)");
   cmd->add_flag("-y,--yes", flags->yes, "confirm every destructive step");
   cmd->add_flag("--json", flags->json, "print the run as JSON on stdout");

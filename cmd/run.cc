@@ -66,10 +66,11 @@ void PrintDryRun(const Json& plan, bool json) {
   }
   std::cout << "dry run of " << plan["playbook"].get<std::string>() << ": nothing will be run\n";
   for (const auto& stage : plan["stages"]) {
-    std::cout << "stage " << stage["name"].get<std::string>() << (stage["parallel"].get<bool>() ? " (parallel)" : "")
-              << "\n";
+    std::cout << "stage " << stage["name"].get<std::string>()
+              << (stage["parallel"].get<bool>() ? " (parallel)" : "") << "\n";
     for (const auto& step : stage["steps"]) {
-      std::cout << "  " << step["id"].get<std::string>() << " (" << step["action"].get<std::string>() << ")";
+      std::cout << "  " << step["id"].get<std::string>() << " ("
+                << step["action"].get<std::string>() << ")";
       if (step.value("confirm", false)) std::cout << " [needs confirmation]";
       if (step.contains("when")) {
         const Json& w = step["would_run"];
@@ -77,7 +78,8 @@ void PrintDryRun(const Json& plan, bool json) {
                   << (w.is_boolean() ? (w.get<bool>() ? "runs" : "skipped") : w.get<std::string>());
       }
       std::cout << "\n";
-      for (const auto& c : step.value("commands", Json::array())) std::cout << "      $ " << c.get<std::string>() << "\n";
+      for (const auto& c : step.value("commands", Json::array()))
+        std::cout << "      $ " << c.get<std::string>() << "\n";
       std::cout << "      with " << step["with"].dump() << "\n";
     }
   }
@@ -115,8 +117,8 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
     if (!store.ok()) return ctx.Fail(store.status());
     auto id = CreateRun(**store, *ctx.env().clock, *pb, *params, "cli", 0);
     if (!id.ok()) return ctx.Fail(id.status());
-    std::fprintf(stderr, "run %lld: %s (record: %s)\n", static_cast<long long>(*id), pb->name.c_str(),
-                 (*store)->path().c_str());
+    std::fprintf(stderr, "run %lld: %s (record: %s)\n", static_cast<long long>(*id),
+                 pb->name.c_str(), (*store)->path().c_str());
     RunOptions options;
     options.yes = flags->yes;
     options.playbook = &*pb;

@@ -11,8 +11,10 @@ std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps
                   : run.status == RunStatus::kNeedsAttention ? "33"
                                                              : "31";
   std::string out = "run " + std::to_string(run.id) + " (" + run.playbook + ", incident " +
-                    std::to_string(run.incident_id) + "): " + Colorize(color, c, ToString(run.status));
-  if (run.started_at > 0 && run.ended_at > 0) out += " in " + FormatDurationMs(run.ended_at - run.started_at);
+                    std::to_string(run.incident_id) +
+                    "): " + Colorize(color, c, ToString(run.status));
+  if (run.started_at > 0 && run.ended_at > 0)
+    out += " in " + FormatDurationMs(run.ended_at - run.started_at);
   out += "\n";
   std::string stage;
   for (const auto& s : steps) {
@@ -21,7 +23,8 @@ std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps
       out += "  " + stage + "\n";
     }
     out += "    " + s.step_id + "  " + ToString(s.status);
-    if (s.ended_at > 0 && s.status != StepStatus::kSkipped) out += "  " + FormatDurationMs(s.duration_ms);
+    if (s.ended_at > 0 && s.status != StepStatus::kSkipped)
+      out += "  " + FormatDurationMs(s.duration_ms);
     if (s.over_budget) out += " (over " + FormatDurationMs(s.budget_ms) + " budget)";
     if (s.attempts > 1) out += "  " + std::to_string(s.attempts) + " attempts";
     if (!s.error.empty()) out += "  " + s.error.substr(0, 300);
@@ -39,10 +42,14 @@ std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps
 
 int ExitCodeForRun(RunStatus status) {
   switch (status) {
-    case RunStatus::kSucceeded: return kExitOk;
-    case RunStatus::kNeedsAttention: return kExitNeedsAttention;
-    case RunStatus::kInterrupted: return kExitInterrupted;
-    default: return kExitFailed;
+    case RunStatus::kSucceeded:
+      return kExitOk;
+    case RunStatus::kNeedsAttention:
+      return kExitNeedsAttention;
+    case RunStatus::kInterrupted:
+      return kExitInterrupted;
+    default:
+      return kExitFailed;
   }
 }
 

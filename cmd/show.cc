@@ -13,7 +13,8 @@ void AddShowCommand(CLI::App& app, Context& ctx) {
     bool json = false;
   };
   auto flags = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("show", "Show a run: every step, its status, outputs and artifacts");
+  auto* cmd =
+      app.add_subcommand("show", "Show a run: every step, its status, outputs and artifacts");
   cmd->add_option("id", flags->id, "run id (see `medic list`)")->required();
   cmd->add_flag("--json", flags->json, "print JSON");
   cmd->callback([flags, &ctx] {

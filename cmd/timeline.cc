@@ -2,6 +2,8 @@
 // runs and alerts) or of one run, as Markdown, JSON, CSV or a self-contained HTML page.
 // The positional id is an incident: the postmortem's unit is the incident, and an explicit
 // --run keeps the two id spaces from being mistaken for each other.
+#include "report/timeline.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,7 +21,6 @@
 #include "base/strings.h"
 #include "cmd/commands.h"
 #include "report/export_heap.h"
-#include "report/timeline.h"
 #include "report/timeline_export.h"
 
 namespace medic {
@@ -100,8 +101,8 @@ void AddTimelineCommand(CLI::App& app, Context& ctx) {
   run->excludes(incident);
   cmd->add_option("--format", flags->format,
                   "md (default), json, csv or html; default from -o's extension")
-      ->check(CLI::IsMember(std::vector<std::string>(std::begin(kTimelineFormats),
-                                                     std::end(kTimelineFormats))));
+      ->check(CLI::IsMember(
+          std::vector<std::string>(std::begin(kTimelineFormats), std::end(kTimelineFormats))));
   cmd->add_flag("--json", flags->json, "same as --format json");
   cmd->add_option("-o,--output", flags->output, "write to FILE instead of stdout");
   auto* utc = cmd->add_flag("--utc", flags->utc, "times in UTC (the default)");

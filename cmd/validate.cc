@@ -24,7 +24,8 @@ void AddValidateCommand(CLI::App& app, Context& ctx) {
       if (pb.ok()) {
         r["playbook"] = pb->name;
         r["steps"] = pb->Steps().size();
-        if (!flags->json) std::cout << file << ": ok (" << pb->name << ", " << pb->Steps().size() << " steps)\n";
+        if (!flags->json)
+          std::cout << file << ": ok (" << pb->name << ", " << pb->Steps().size() << " steps)\n";
       } else {
         all_ok = false;
         r["problems"] = Json::array();
@@ -32,7 +33,8 @@ void AddValidateCommand(CLI::App& app, Context& ctx) {
         size_t start = 0;
         while (start <= msg.size()) {
           size_t nl = msg.find('\n', start);
-          r["problems"].push_back(msg.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+          r["problems"].push_back(
+              msg.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
           if (nl == std::string::npos) break;
           start = nl + 1;
         }

@@ -59,8 +59,7 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 std::string HttpResponse::Header(const std::string& name) const {
   for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) ==
                  std::tolower(static_cast<unsigned char>(b));
         }))
@@ -81,7 +80,8 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req) {
   if (!curl) return Status::Internal("curl_easy_init failed");
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_slist* headers = nullptr;
-  for (const auto& [k, v] : req.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+  for (const auto& [k, v] : req.headers)
+    headers = curl_slist_append(headers, (k + ": " + v).c_str());
   // Large bodies must not wait for "100 Continue" round trips. curl 7.88's SigV4 signer
   // would sign that removal line as an empty "expect" header which is never sent (so S3
   // answers SignatureDoesNotMatch); signed requests keep curl's unsigned
@@ -108,13 +108,16 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req) {
   curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<int64_t>(1, req.timeout_ms)));
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(std::max<int64_t>(1, std::min(req.connect_timeout_ms, req.timeout_ms))));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(std::max<int64_t>(1, req.timeout_ms)));
+  curl_easy_setopt(
+      curl, CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(std::max<int64_t>(1, std::min(req.connect_timeout_ms, req.timeout_ms))));
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   if (!req.aws_sigv4.empty()) curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, req.aws_sigv4.c_str());
-  if (!req.user_password.empty()) curl_easy_setopt(curl, CURLOPT_USERPWD, req.user_password.c_str());
+  if (!req.user_password.empty())
+    curl_easy_setopt(curl, CURLOPT_USERPWD, req.user_password.c_str());
 
   auto start = std::chrono::steady_clock::now();
   CURLcode rc = curl_easy_perform(curl);
@@ -172,7 +175,8 @@ std::string UrlEncode(const std::string& s, bool keep_slash) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
       out += static_cast<char>(c);
     } else {
       out += '%';

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "base/cancel.h"
-#include "base/status.h"
 #include "base/retry.h"
+#include "base/status.h"
 
 namespace medic {
 
@@ -22,13 +22,13 @@ struct HttpRequest {
   std::string method = "GET";
   std::string url;
   HttpHeaders headers;
-  std::string body;                          ///< sent as-is when non-empty or method needs it
-  int64_t timeout_ms = 30'000;               ///< whole request, connect included
+  std::string body;             ///< sent as-is when non-empty or method needs it
+  int64_t timeout_ms = 30'000;  ///< whole request, connect included
   int64_t connect_timeout_ms = 5'000;
-  size_t max_response_bytes = 8 << 20;       ///< the rest is dropped and `truncated` set
-  const CancelToken* cancel = nullptr;       ///< aborts the transfer when cancelled
-  std::string aws_sigv4;                     ///< e.g. "aws:amz:us-east-1:s3"; empty = unsigned
-  std::string user_password;                 ///< "user:password" for SigV4 keys or basic auth
+  size_t max_response_bytes = 8 << 20;  ///< the rest is dropped and `truncated` set
+  const CancelToken* cancel = nullptr;  ///< aborts the transfer when cancelled
+  std::string aws_sigv4;                ///< e.g. "aws:amz:us-east-1:s3"; empty = unsigned
+  std::string user_password;            ///< "user:password" for SigV4 keys or basic auth
 };
 
 struct HttpResponse {

@@ -3,9 +3,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <sched.h>
-#include <string_view>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -19,6 +18,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -30,9 +30,14 @@ namespace {
 
 const char* PackageFor(const std::string& program) {
   static const std::map<std::string, const char*> kPackages = {
-      {"kubectl", "kubernetes-client"}, {"gdb", "gdb"},     {"gcore", "gdb"},
-      {"dlv", "delve"},                 {"zstd", "zstd"},   {"curl", "curl"},
-      {"go", "golang-go"},              {"panicparse", "panicparse"},
+      {"kubectl", "kubernetes-client"},
+      {"gdb", "gdb"},
+      {"gcore", "gdb"},
+      {"dlv", "delve"},
+      {"zstd", "zstd"},
+      {"curl", "curl"},
+      {"go", "golang-go"},
+      {"panicparse", "panicparse"},
   };
   auto it = kPackages.find(program);
   return it == kPackages.end() ? nullptr : it->second;
@@ -96,7 +101,8 @@ int ChildMain(void* p) {
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) {
     struct sigaction cur;
-    if (sigaction(sig, nullptr, &cur) == 0 && cur.sa_handler != SIG_DFL && cur.sa_handler != SIG_IGN)
+    if (sigaction(sig, nullptr, &cur) == 0 && cur.sa_handler != SIG_DFL &&
+        cur.sa_handler != SIG_IGN)
       sigaction(sig, &dfl, nullptr);
   }
   sigaction(SIGPIPE, &dfl, nullptr);
@@ -272,9 +278,8 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec, const Can
   bool out_open = out_file < 0, err_open = true, exited = false;
   if (!out_open) out.CloseRead();
   int status = 0;
-  int64_t deadline = spec.timeout_ms > 0 && spec.timeout_ms < INT64_MAX / 2
-                         ? start + spec.timeout_ms
-                         : INT64_MAX;
+  int64_t deadline =
+      spec.timeout_ms > 0 && spec.timeout_ms < INT64_MAX / 2 ? start + spec.timeout_ms : INT64_MAX;
   int64_t kill_at = INT64_MAX;  // when SIGKILL follows the SIGTERM already sent
 
   auto stop = [&](bool timed_out) {
@@ -303,15 +308,28 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec, const Can
     pollfd fds[5];
     int nfds = 0;
     int i_out = -1, i_err = -1, i_in = -1, i_pid = -1;
-    if (out_open) { i_out = nfds; fds[nfds++] = {out.r, POLLIN, 0}; }
-    if (err_open) { i_err = nfds; fds[nfds++] = {err.r, POLLIN, 0}; }
-    if (in.w >= 0) { i_in = nfds; fds[nfds++] = {in.w, POLLOUT, 0}; }
-    if (pidfd >= 0) { i_pid = nfds; fds[nfds++] = {pidfd, POLLIN, 0}; }
+    if (out_open) {
+      i_out = nfds;
+      fds[nfds++] = {out.r, POLLIN, 0};
+    }
+    if (err_open) {
+      i_err = nfds;
+      fds[nfds++] = {err.r, POLLIN, 0};
+    }
+    if (in.w >= 0) {
+      i_in = nfds;
+      fds[nfds++] = {in.w, POLLOUT, 0};
+    }
+    if (pidfd >= 0) {
+      i_pid = nfds;
+      fds[nfds++] = {pidfd, POLLIN, 0};
+    }
     if (cancel) fds[nfds++] = {cancel->fd(), POLLIN, 0};
     int64_t wait = 100;
     if (pidfd >= 0) wait = 1000;
     if (deadline != INT64_MAX) wait = std::min<int64_t>(wait, std::max<int64_t>(0, deadline - now));
-    if (kill_at < INT64_MAX - 1) wait = std::min<int64_t>(wait, std::max<int64_t>(0, kill_at - now));
+    if (kill_at < INT64_MAX - 1)
+      wait = std::min<int64_t>(wait, std::max<int64_t>(0, kill_at - now));
     if (cancel && cancel->cancelled()) wait = std::min<int64_t>(wait, 50);
     int rc = poll(fds, nfds, static_cast<int>(wait));
     if (rc < 0 && errno != EINTR) break;

@@ -18,20 +18,20 @@
 namespace medic {
 
 struct ProcessSpec {
-  std::vector<std::string> argv;                            ///< argv[0] is looked up on PATH
-  std::vector<std::pair<std::string, std::string>> env;     ///< set on top of medic's own
-  std::string cwd;                                          ///< empty: medic's
-  std::string stdin_data;                                   ///< fed to stdin, then closed
-  std::string stdout_path;  ///< when set, stdout is written to this file, not captured
-  size_t max_output = 1 << 20;                              ///< per stream; the rest is counted, dropped
-  int64_t timeout_ms = 0;                                   ///< 0: none
-  int64_t kill_grace_ms = 2'000;                            ///< SIGTERM -> SIGKILL delay
+  std::vector<std::string> argv;                         ///< argv[0] is looked up on PATH
+  std::vector<std::pair<std::string, std::string>> env;  ///< set on top of medic's own
+  std::string cwd;                                       ///< empty: medic's
+  std::string stdin_data;                                ///< fed to stdin, then closed
+  std::string stdout_path;        ///< when set, stdout is written to this file, not captured
+  size_t max_output = 1 << 20;    ///< per stream; the rest is counted, dropped
+  int64_t timeout_ms = 0;         ///< 0: none
+  int64_t kill_grace_ms = 2'000;  ///< SIGTERM -> SIGKILL delay
 };
 
 struct ProcessResult {
   pid_t pid = -1;
-  int exit_code = -1;          ///< -1 when killed by a signal
-  int term_signal = 0;         ///< the signal that ended it, 0 if it exited
+  int exit_code = -1;   ///< -1 when killed by a signal
+  int term_signal = 0;  ///< the signal that ended it, 0 if it exited
   bool timed_out = false;
   bool cancelled = false;
   std::string out;

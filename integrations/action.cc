@@ -26,7 +26,9 @@ std::string Describe(const Json& v) {
 // Returns "" when `v` fits `spec`, else what is wrong.
 std::string CheckValue(const ParamSpec& spec, const Json& v, bool allow_templates) {
   if (allow_templates && IsTemplate(v)) return "";
-  auto expected = [&](const char* what) { return std::string("expected ") + what + ", got " + Describe(v); };
+  auto expected = [&](const char* what) {
+    return std::string("expected ") + what + ", got " + Describe(v);
+  };
   switch (spec.type) {
     case ParamType::kString:
       if (!v.is_string() && !v.is_number() && !v.is_boolean()) return expected("a string");
@@ -117,7 +119,8 @@ std::string CheckLiteral(const ParamSpec& spec, const Json& v) {
 Json Normalize(const ParamSpec& spec, const Json& v) {
   switch (spec.type) {
     case ParamType::kString:
-      return v.is_string() ? v : Json(v.is_boolean() ? (v.get<bool>() ? "true" : "false") : v.dump());
+      return v.is_string() ? v
+                           : Json(v.is_boolean() ? (v.get<bool>() ? "true" : "false") : v.dump());
     case ParamType::kInt:
       return v.is_string() ? Json(std::stoll(v.get<std::string>())) : v;
     case ParamType::kNumber:
@@ -149,16 +152,26 @@ Json Normalize(const ParamSpec& spec, const Json& v) {
 
 const char* ParamTypeName(ParamType type) {
   switch (type) {
-    case ParamType::kString: return "string";
-    case ParamType::kInt: return "int";
-    case ParamType::kNumber: return "number";
-    case ParamType::kBool: return "bool";
-    case ParamType::kDuration: return "duration";
-    case ParamType::kSize: return "size";
-    case ParamType::kStringList: return "list of strings";
-    case ParamType::kStringMap: return "map of strings";
-    case ParamType::kObject: return "mapping";
-    case ParamType::kAny: return "any";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kInt:
+      return "int";
+    case ParamType::kNumber:
+      return "number";
+    case ParamType::kBool:
+      return "bool";
+    case ParamType::kDuration:
+      return "duration";
+    case ParamType::kSize:
+      return "size";
+    case ParamType::kStringList:
+      return "list of strings";
+    case ParamType::kStringMap:
+      return "map of strings";
+    case ParamType::kObject:
+      return "mapping";
+    case ParamType::kAny:
+      return "any";
   }
   return "?";
 }
@@ -183,7 +196,8 @@ std::vector<std::string> Registry::Names() const {
   return names;
 }
 
-std::vector<std::string> CheckParams(const ActionInfo& info, const Json& with, bool allow_templates) {
+std::vector<std::string> CheckParams(const ActionInfo& info, const Json& with,
+                                     bool allow_templates) {
   std::vector<std::string> problems;
   if (!with.is_null() && !with.is_object()) {
     problems.push_back("'with' must be a mapping of parameters");
@@ -211,7 +225,8 @@ std::vector<std::string> CheckParams(const ActionInfo& info, const Json& with, b
   }
   for (const auto& p : info.params) {
     if (p.required && (!with.is_object() || !with.contains(p.name)))
-      problems.push_back("missing required parameter '" + p.name + "' for action '" + info.name + "'");
+      problems.push_back("missing required parameter '" + p.name + "' for action '" + info.name +
+                         "'");
   }
   return problems;
 }

@@ -70,20 +70,21 @@ struct ActionInfo {
   std::string summary;
   std::vector<ParamSpec> params;
   std::vector<OutputSpec> outputs;
-  bool idempotent = false;   ///< safe to re-run after a crash mid-way
-  bool destructive = false;  ///< changes production: needs confirmation unless the step says otherwise
-  bool open_outputs = false; ///< outputs may hold keys beyond `outputs` (e.g. parsed JSON)
+  bool idempotent = false;  ///< safe to re-run after a crash mid-way
+  bool destructive =
+      false;  ///< changes production: needs confirmation unless the step says otherwise
+  bool open_outputs = false;  ///< outputs may hold keys beyond `outputs` (e.g. parsed JSON)
   /// Names of parameters whose values are secrets (redacted in the record and dry runs).
   std::vector<std::string> secret_params;
 };
 
 /// A file or object the step produced (core, dump, snapshot), kept in the record.
 struct ArtifactInfo {
-  std::string kind;        ///< "core", "goroutine_dump", "snapshot", "upload", ...
-  std::string path;        ///< local path, if any
-  std::string url;         ///< remote location, if any
-  int64_t size = -1;       ///< bytes, -1 unknown
-  std::string sha256;      ///< hex, if known
+  std::string kind;    ///< "core", "goroutine_dump", "snapshot", "upload", ...
+  std::string path;    ///< local path, if any
+  std::string url;     ///< remote location, if any
+  int64_t size = -1;   ///< bytes, -1 unknown
+  std::string sha256;  ///< hex, if known
   std::string description;
 };
 
@@ -163,7 +164,8 @@ void RegisterBuiltinActions(Registry& registry);
 /// parameters, types, choices and each ParamSpec::check. Template strings ("{{ ... }}") are
 /// accepted for any type when `allow_templates`. Returns every problem, each as
 /// "param 'x': ...".
-std::vector<std::string> CheckParams(const ActionInfo& info, const Json& with, bool allow_templates);
+std::vector<std::string> CheckParams(const ActionInfo& info, const Json& with,
+                                     bool allow_templates);
 
 /// Returns `with` with defaults filled in and durations/sizes normalised to integers
 /// (milliseconds, bytes). Fails with the first problem from CheckParams.

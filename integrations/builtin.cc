@@ -2,15 +2,15 @@
 // Register*Actions function from its own file pair; add new ones here.
 #include "base/strings.h"
 #include "integrations/action.h"
+#include "integrations/alertmanager.h"
 #include "integrations/gdb.h"
-#include "integrations/s3_action.h"
 #include "integrations/http.h"
 #include "integrations/kubectl.h"
-#include "integrations/process.h"
-#include "integrations/alertmanager.h"
 #include "integrations/pagerduty.h"
+#include "integrations/process.h"
 #include "integrations/prometheus.h"
 #include "integrations/pushgateway.h"
+#include "integrations/s3_action.h"
 #include "integrations/slack.h"
 #include "integrations/webhook.h"
 

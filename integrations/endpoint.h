@@ -11,8 +11,8 @@
 
 #include "base/json.h"
 #include "base/status.h"
-#include "integrations/action.h"
 #include "env/http_client.h"
+#include "integrations/action.h"
 
 namespace medic {
 
@@ -77,7 +77,8 @@ bool StatusExpected(const Json& with, long status);
 /// The `request_timeout` parameter shared by every endpoint action (default 10s); `help`
 /// says what it bounds.
 ParamSpec RequestTimeoutParam(
-    const std::string& help = "limit for one request (the step's timeout still bounds all of them)");
+    const std::string& help =
+        "limit for one request (the step's timeout still bounds all of them)");
 
 /// The optional `url` parameter of an endpoint that may come from `url_env` instead; `what`
 /// describes it ("Prometheus base URL, e.g. http://prometheus:9090").

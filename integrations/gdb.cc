@@ -14,7 +14,8 @@ class AnalyzeAction : public Action {
  public:
   AnalyzeAction() {
     info_.name = "gdb.analyze";
-    info_.summary = "Classify a Go crash from logs, goroutine dumps and a core file (medic analyze)";
+    info_.summary =
+        "Classify a Go crash from logs, goroutine dumps and a core file (medic analyze)";
     info_.params = {
         {.name = "logs",
          .type = ParamType::kStringList,
@@ -52,7 +53,8 @@ class AnalyzeAction : public Action {
     std::vector<std::string> plan;
     for (const auto& log : ParamStringList(with, "logs")) plan.push_back("medic analyze " + log);
     if (!ParamString(with, "core").empty())
-      plan.push_back("medic analyze --core " + ParamString(with, "core") + " --binary " + ParamString(with, "binary"));
+      plan.push_back("medic analyze --core " + ParamString(with, "core") + " --binary " +
+                     ParamString(with, "binary"));
     return plan;
   }
 
@@ -83,7 +85,8 @@ class AnalyzeAction : public Action {
     }
     std::string core = ParamString(with, "core"), binary = ParamString(with, "binary");
     if (!core.empty()) {
-      if (binary.empty()) return Status::Invalid("core given without binary: delve needs the Go binary too");
+      if (binary.empty())
+        return Status::Invalid("core given without binary: delve needs the Go binary too");
       ctx.Progress("reading core " + core + " with delve");
       auto a = golang::AnalyzeCore(core, binary, opts);
       if (!a.ok()) return a.status();
@@ -91,7 +94,8 @@ class AnalyzeAction : public Action {
       if (a->crash_found && !crash) crash = *a;
       if (!state || a->goroutines_total > state->goroutines_total) state = *a;
     }
-    if (!crash && !state && !first) return Status::Invalid("nothing to analyze: give logs and/or core");
+    if (!crash && !state && !first)
+      return Status::Invalid("nothing to analyze: give logs and/or core");
     golang::Analysis result = crash ? *crash : state ? *state : *first;
     // The crash says what broke; the live process' goroutines say what it looks like now.
     if (crash && state && result.leak_suspects.empty()) {
@@ -113,6 +117,8 @@ class AnalyzeAction : public Action {
 
 }  // namespace
 
-void RegisterGdbActions(Registry& registry) { (void)registry.Add(std::make_unique<AnalyzeAction>()); }
+void RegisterGdbActions(Registry& registry) {
+  (void)registry.Add(std::make_unique<AnalyzeAction>());
+}
 
 }  // namespace medic

@@ -5,8 +5,8 @@
 
 #include "base/redact.h"
 #include "base/strings.h"
-#include "integrations/endpoint.h"
 #include "env/http_client.h"
+#include "integrations/endpoint.h"
 #include "integrations/sha256.h"
 
 namespace medic {
@@ -64,7 +64,8 @@ Status SaveBody(const Json& with, const HttpResponse& r, StepContext& ctx, Json&
   std::string name = ParamString(with, "save_to");
   if (name.empty()) return Status::Ok();
   if (name.find('/') != std::string::npos || name == "." || name == "..")
-    return Status::Invalid("save_to '" + name + "' must be a plain file name (it goes in the run's directory)");
+    return Status::Invalid("save_to '" + name +
+                           "' must be a plain file name (it goes in the run's directory)");
   std::string path = ctx.work_dir() + "/" + name;
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!f.write(r.body.data(), static_cast<std::streamsize>(r.body.size())))
@@ -111,13 +112,14 @@ class HttpRequestAction : public Action {
     if (!r.ok()) return r.status();
     FillOutputs(*r, outputs);
     if (StatusExpected(with, r->status)) {
-      if (!ParamString(with, "save_to").empty()) outputs["body"] = "[saved to " + ParamString(with, "save_to") + "]";
+      if (!ParamString(with, "save_to").empty())
+        outputs["body"] = "[saved to " + ParamString(with, "save_to") + "]";
       return SaveBody(with, *r, ctx, outputs);
     }
     std::string body(Trim(r->body.substr(0, 200)));
-    return Status::Unavailable(ParamString(with, "method") + " " + Redact(ParamString(with, "url")) +
-                               " answered " + std::to_string(r->status) +
-                               (body.empty() ? "" : ": " + Redact(body)));
+    return Status::Unavailable(
+        ParamString(with, "method") + " " + Redact(ParamString(with, "url")) + " answered " +
+        std::to_string(r->status) + (body.empty() ? "" : ": " + Redact(body)));
   }
 
  private:
@@ -165,7 +167,8 @@ class HttpWaitAction : public Action {
       }
       ctx.Progress("attempt " + std::to_string(attempt) + ": " + last_error);
       if (max_attempts > 0 && attempt >= max_attempts)
-        return Status::Unavailable("gave up after " + std::to_string(attempt) + " attempts: " + last_error);
+        return Status::Unavailable("gave up after " + std::to_string(attempt) +
+                                   " attempts: " + last_error);
       if (ctx.RemainingMs() <= interval)
         return Status::Timeout("not ready before the step's timeout: " + last_error);
       if (!ctx.cancel().SleepFor(interval)) return Status::Cancelled("stopped");

@@ -15,8 +15,8 @@
 #include "base/redact.h"
 #include "base/strings.h"
 #include "base/ticker.h"
-#include "integrations/proc_table.h"
 #include "env/process_runner.h"
+#include "integrations/proc_table.h"
 #include "integrations/process_status.h"
 
 namespace medic {

@@ -11,8 +11,8 @@
 #include "base/duration.h"
 #include "base/redact.h"
 #include "base/strings.h"
-#include "integrations/endpoint.h"
 #include "env/http_client.h"
+#include "integrations/endpoint.h"
 #include "integrations/metric_condition.h"
 #include "integrations/sha256.h"
 

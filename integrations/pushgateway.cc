@@ -7,8 +7,8 @@
 
 #include "base/redact.h"
 #include "base/strings.h"
-#include "integrations/endpoint.h"
 #include "env/http_client.h"
+#include "integrations/endpoint.h"
 
 namespace medic {
 namespace {

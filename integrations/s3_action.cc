@@ -17,7 +17,8 @@ class UploadAction : public Action {
  public:
   UploadAction() {
     info_.name = "s3.upload";
-    info_.summary = "Upload a file (zstd-compressed, multipart, sha256 recorded) to S3-compatible storage";
+    info_.summary =
+        "Upload a file (zstd-compressed, multipart, sha256 recorded) to S3-compatible storage";
     info_.params = {
         {.name = "file",
          .type = ParamType::kString,
@@ -59,9 +60,12 @@ class UploadAction : public Action {
          .help = "KMS key for sse: aws:kms"},
     };
     info_.idempotent = true;
-    info_.outputs = {{"url", "http(s) URL of the object"},  {"s3_uri", "s3://bucket/key"},
-                     {"sha256_in", "sha256 of the file"},   {"sha256_out", "sha256 of the stored object"},
-                     {"bytes_in", "file size"},             {"bytes_out", "stored size"},
+    info_.outputs = {{"url", "http(s) URL of the object"},
+                     {"s3_uri", "s3://bucket/key"},
+                     {"sha256_in", "sha256 of the file"},
+                     {"sha256_out", "sha256 of the stored object"},
+                     {"bytes_in", "file size"},
+                     {"bytes_out", "stored size"},
                      {"parts", "parts uploaded"}};
   }
   const ActionInfo& info() const override { return info_; }
@@ -69,8 +73,9 @@ class UploadAction : public Action {
   std::vector<std::string> Plan(const Json& with) const override {
     std::string bucket = ParamString(with, "bucket");
     if (bucket.empty()) bucket = "$MEDIC_S3_BUCKET";
-    return {std::string(ParamBool(with, "compress") ? "zstd | " : "") + "upload " + ParamString(with, "file") +
-            " to s3://" + bucket + "/" + (ParamString(with, "key").empty() ? "incidents/..." : ParamString(with, "key"))};
+    return {std::string(ParamBool(with, "compress") ? "zstd | " : "") + "upload " +
+            ParamString(with, "file") + " to s3://" + bucket + "/" +
+            (ParamString(with, "key").empty() ? "incidents/..." : ParamString(with, "key"))};
   }
 
   Status Run(const Json& with, StepContext& ctx, Json& outputs) override {
@@ -79,7 +84,8 @@ class UploadAction : public Action {
     if (overrides.bucket.empty()) {
       overrides.bucket = ctx.env().Var("MEDIC_S3_BUCKET");
     }
-    if (overrides.bucket.empty()) return Status::Skipped("not configured: no bucket (set bucket or MEDIC_S3_BUCKET)");
+    if (overrides.bucket.empty())
+      return Status::Skipped("not configured: no bucket (set bucket or MEDIC_S3_BUCKET)");
     overrides.endpoint = ParamString(with, "endpoint");
     overrides.region = ParamString(with, "region");
     overrides.sse = ParamString(with, "sse");
@@ -90,8 +96,8 @@ class UploadAction : public Action {
     bool compress = ParamBool(with, "compress");
     std::string key = ParamString(with, "key");
     if (key.empty()) {
-      key = "incidents/" + std::to_string(ctx.incident_id()) + "/run-" + std::to_string(ctx.run_id()) + "/" +
-            BaseName(file) + (compress ? ".zst" : "");
+      key = "incidents/" + std::to_string(ctx.incident_id()) + "/run-" +
+            std::to_string(ctx.run_id()) + "/" + BaseName(file) + (compress ? ".zst" : "");
     }
     UploadOptions options;
     options.compress = compress;
@@ -104,8 +110,9 @@ class UploadAction : public Action {
       int64_t now = ctx.clock().MonotonicMs();
       if (now - last < 500) return;
       last = now;
-      ctx.Progress("read " + std::to_string(p.bytes_read >> 20) + "/" + std::to_string(p.bytes_total >> 20) +
-                   " MiB, uploaded " + std::to_string(p.bytes_uploaded >> 20) + " MiB");
+      ctx.Progress("read " + std::to_string(p.bytes_read >> 20) + "/" +
+                   std::to_string(p.bytes_total >> 20) + " MiB, uploaded " +
+                   std::to_string(p.bytes_uploaded >> 20) + " MiB");
     };
     auto result = UploadFile(ctx.http(), *config, file, key, options);
     if (!result.ok()) return result.status();

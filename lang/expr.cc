@@ -93,8 +93,7 @@ class Reader {
       } else if (c == '=' || c == '!' || c == '<' || c == '>' ||
                  (d_.symbolic_logic && (c == '&' || c == '|'))) {
         std::string op(1, c);
-        if (i + 1 < s_.size() &&
-            (s_[i + 1] == '=' || ((c == '&' || c == '|') && s_[i + 1] == c)))
+        if (i + 1 < s_.size() && (s_[i + 1] == '=' || ((c == '&' || c == '|') && s_[i + 1] == c)))
           op += s_[i + 1];
         i += op.size();
         if (op == "=" || (op == "!" && !d_.symbolic_logic))
@@ -102,7 +101,12 @@ class Reader {
         if (op == "&" || op == "|")
           return At(start, "'" + op + "'", " is not an operator (use 'and', 'or')");
         if (op == "&&" || op == "||" || op == "!") {
-          tokens_.push_back({Token::kIdent, op == "&&" ? "and" : op == "||" ? "or" : "not", start, {}});
+          tokens_.push_back({Token::kIdent,
+                             op == "&&"   ? "and"
+                             : op == "||" ? "or"
+                                          : "not",
+                             start,
+                             {}});
         } else {
           tokens_.push_back({Token::kOp, op, start, {}});
         }

@@ -69,8 +69,8 @@ Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id,
   auto run = store.GetRun(run_id);
   if (!run.ok()) return run.status();
   if (run->status == RunStatus::kSucceeded || run->status == RunStatus::kFailed)
-    return Status::Precondition("run " + std::to_string(run_id) + " already " + ToString(run->status) +
-                                "; there is nothing left to approve");
+    return Status::Precondition("run " + std::to_string(run_id) + " already " +
+                                ToString(run->status) + "; there is nothing left to approve");
   auto steps = store.GetSteps(run_id);
   if (!steps.ok()) return steps.status();
   auto it = std::find_if(steps->begin(), steps->end(),

@@ -34,8 +34,10 @@ Result<Json> DryRun(const Playbook& pb, const Json& params, const Registry& regi
       Action* action = registry.Find(def.action);
       if (def.when_expr) {
         step["when"] = def.when;
-        bool depends_on_steps = std::any_of(def.when_expr->paths().begin(), def.when_expr->paths().end(),
-                                            [](const std::string& p) { return StartsWith(p, "steps.") || StartsWith(p, "run.") || StartsWith(p, "incident."); });
+        bool depends_on_steps = std::any_of(
+            def.when_expr->paths().begin(), def.when_expr->paths().end(), [](const std::string& p) {
+              return StartsWith(p, "steps.") || StartsWith(p, "run.") || StartsWith(p, "incident.");
+            });
         if (depends_on_steps) {
           step["would_run"] = "decided at run time";
         } else {

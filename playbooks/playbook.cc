@@ -11,9 +11,9 @@
 #include "base/duration.h"
 #include "base/strings.h"
 #include "integrations/action.h"
+#include "lang/template.h"
 #include "playbooks/secrets.h"
 #include "playbooks/yaml_bounds.h"
-#include "lang/template.h"
 
 namespace medic {
 namespace {
@@ -22,9 +22,9 @@ const std::vector<std::string> kTopFields = {"name",      "description", "params
                                              "allow_env", "secrets",     "stages"};
 const std::vector<std::string> kParamFields = {"required", "default", "description"};
 const std::vector<std::string> kStageFields = {"name", "parallel", "steps"};
-const std::vector<std::string> kStepFields = {"id",          "action",     "description", "with",
-                                              "timeout",     "budget",     "retries",     "retry_delay",
-                                              "when",        "on_failure", "idempotent",  "confirm"};
+const std::vector<std::string> kStepFields = {"id",      "action",     "description", "with",
+                                              "timeout", "budget",     "retries",     "retry_delay",
+                                              "when",    "on_failure", "idempotent",  "confirm"};
 
 SourceMark MarkOf(const YAML::Node& n) {
   YAML::Mark m = n.Mark();
@@ -152,11 +152,13 @@ class Loader {
     for (const auto& kv : map) {
       std::string key = kv.first.Scalar();
       if (std::find(known.begin(), known.end(), key) == known.end())
-        Add(MarkOf(kv.first), step, "unknown " + what + " field '" + key + "'" + DidYouMean(key, known));
+        Add(MarkOf(kv.first), step,
+            "unknown " + what + " field '" + key + "'" + DidYouMean(key, known));
     }
   }
 
-  std::string ScalarField(const YAML::Node& map, const char* key, const std::string& step, bool required) {
+  std::string ScalarField(const YAML::Node& map, const char* key, const std::string& step,
+                          bool required) {
     auto n = map[key];
     if (!n) {
       if (required) Add(MarkOf(map), step, std::string("missing '") + key + "'");
@@ -180,7 +182,8 @@ class Loader {
     return v.get<bool>();
   }
 
-  int64_t DurationField(const YAML::Node& map, const char* key, const std::string& step, int64_t fallback) {
+  int64_t DurationField(const YAML::Node& map, const char* key, const std::string& step,
+                        int64_t fallback) {
     auto n = map[key];
     if (!n) return fallback;
     if (!n.IsScalar()) {
@@ -197,7 +200,8 @@ class Loader {
 
   void LoadParams(const YAML::Node& params, Playbook* pb) {
     if (!params.IsMap()) {
-      Add(MarkOf(params), "", "'params' must be a mapping of name -> {required, default, description}");
+      Add(MarkOf(params), "",
+          "'params' must be a mapping of name -> {required, default, description}");
       return;
     }
     static const std::regex kName("[a-z_][a-z0-9_]*");
@@ -270,7 +274,8 @@ class Loader {
       else if (v == "continue")
         step->on_failure = OnFailure::kContinue;
       else
-        Add(MarkOf(f), id, "'on_failure' must be abort or continue" + DidYouMean(v, {"abort", "continue"}));
+        Add(MarkOf(f), id,
+            "'on_failure' must be abort or continue" + DidYouMean(v, {"abort", "continue"}));
     }
     step->idempotent = BoolField(n, "idempotent", id);
     step->confirm = BoolField(n, "confirm", id);
@@ -369,7 +374,8 @@ void Validate(const Playbook& pb, const Registry& registry,
       }
     }
     if (s->budget_ms > 0 && s->timeout_ms > 0 && s->budget_ms > s->timeout_ms)
-      problems->push_back({s->mark, s->id, "budget is longer than timeout: the step is killed first"});
+      problems->push_back(
+          {s->mark, s->id, "budget is longer than timeout: the step is killed first"});
   }
 }
 
@@ -420,7 +426,8 @@ Result<Playbook> ParsePlaybook(const std::string& text, const std::string& path,
   Validate(pb, registry, loader.with_marks_, &problems);
   if (!problems.empty()) {
     std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
-      return a.mark.line < b.mark.line || (a.mark.line == b.mark.line && a.mark.column < b.mark.column);
+      return a.mark.line < b.mark.line ||
+             (a.mark.line == b.mark.line && a.mark.column < b.mark.column);
     });
     std::vector<std::string> lines;
     for (const auto& p : problems) lines.push_back(p.Format(path));
@@ -445,8 +452,8 @@ const Scope& PlaybookScope() {
       std::string last = roots.back() + ".";
       roots.pop_back();
       for (auto& r : roots) r += ".";
-      return "'" + path + "' does not name anything; references start with " +
-             Join(roots, ", ") + " or " + last + DidYouMean(root, scope.Roots());
+      return "'" + path + "' does not name anything; references start with " + Join(roots, ", ") +
+             " or " + last + DidYouMean(root, scope.Roots());
     });
     s.Root("params", {"NAME..."})
         .Root("steps", {"ID.outputs.KEY...", "ID.status"},
@@ -467,7 +474,8 @@ Result<Json> BindParams(const Playbook& pb, const Json& vars) {
     for (auto it = vars.begin(); it != vars.end(); ++it) {
       if (std::find(names.begin(), names.end(), it.key()) == names.end())
         problems.push_back("unknown param '" + it.key() + "' for playbook '" + pb.name + "'" +
-                           DidYouMean(it.key(), names) + (names.empty() ? "" : "; it takes: " + Join(names, ", ")));
+                           DidYouMean(it.key(), names) +
+                           (names.empty() ? "" : "; it takes: " + Join(names, ", ")));
     }
   }
   for (const auto& p : pb.params) {
@@ -477,7 +485,8 @@ Result<Json> BindParams(const Playbook& pb, const Json& vars) {
       out[p.name] = p.default_value;
     else if (p.required)
       problems.push_back("missing required param '" + p.name + "'" +
-                         (p.description.empty() ? "" : " (" + p.description + ")") + ": pass --var " + p.name + "=...");
+                         (p.description.empty() ? "" : " (" + p.description + ")") +
+                         ": pass --var " + p.name + "=...");
     else
       out[p.name] = "";
   }

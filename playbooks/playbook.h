@@ -38,9 +38,9 @@ struct StepDef {
   std::string id;
   std::string action;
   std::string description;
-  Json with = Json::object();      ///< raw, templates unrendered
-  int64_t timeout_ms = 0;          ///< 0: none
-  int64_t budget_ms = 0;           ///< 0: none
+  Json with = Json::object();  ///< raw, templates unrendered
+  int64_t timeout_ms = 0;      ///< 0: none
+  int64_t budget_ms = 0;       ///< 0: none
   int retries = 0;
   int64_t retry_delay_ms = 1'000;  ///< doubled after each failed attempt
   std::string when;                ///< empty: always

@@ -20,7 +20,8 @@ bool Listed(const std::vector<std::string>& ids, const std::string& id) {
 
 }  // namespace
 
-Status Runner::Recover(RunRecord& run, const Playbook& pb, const RunOptions& options, bool* needs_attention) {
+Status Runner::Recover(RunRecord& run, const Playbook& pb, const RunOptions& options,
+                       bool* needs_attention) {
   *needs_attention = false;
   for (const StepDef* def : pb.Steps()) {
     StepRecord& rec = records_.at(def->id);
@@ -43,7 +44,8 @@ Status Runner::Recover(RunRecord& run, const Playbook& pb, const RunOptions& opt
     }
     if (skip && !IsFinal(rec.status)) {
       Move(rec, StepStatus::kSkipped);
-      MEDIC_RETURN_IF_ERROR(Save(rec, EventKind::kStepSkipped, "skipped on resume by the operator"));
+      MEDIC_RETURN_IF_ERROR(
+          Save(rec, EventKind::kStepSkipped, "skipped on resume by the operator"));
       continue;
     }
     StepStatus now = rec.status;
@@ -64,11 +66,15 @@ Status Runner::Recover(RunRecord& run, const Playbook& pb, const RunOptions& opt
       bool idempotent = def->idempotent.value_or(action && action->info().idempotent);
       if (idempotent) {
         Move(rec, StepStatus::kPending);
-        MEDIC_RETURN_IF_ERROR(Save(rec, EventKind::kStepReset, "interrupted and idempotent: will run again"));
+        MEDIC_RETURN_IF_ERROR(
+            Save(rec, EventKind::kStepReset, "interrupted and idempotent: will run again"));
       } else {
         *needs_attention = true;
-        run.error = "step '" + def->id + "' was interrupted mid-way and is not idempotent: check what it did, then `medic resume " +
-                    std::to_string(run.id) + " --retry " + def->id + "` or `--skip " + def->id + "`";
+        run.error = "step '" + def->id +
+                    "' was interrupted mid-way and is not idempotent: check what it did, then "
+                    "`medic resume " +
+                    std::to_string(run.id) + " --retry " + def->id + "` or `--skip " + def->id +
+                    "`";
         return Status::Ok();
       }
     }

@@ -11,9 +11,9 @@
 
 #include "base/redact.h"
 #include "base/strings.h"
+#include "lang/template.h"
 #include "playbooks/approval.h"
 #include "store/states.h"
-#include "lang/template.h"
 
 namespace medic {
 namespace {
@@ -73,7 +73,8 @@ class Runner::Context : public StepContext {
     }
     std::vector<std::string> shown;
     for (const auto& a : redacted) shown.push_back(a.get<std::string>());
-    return r_.Save(rec_, EventKind::kStepCommand, QuoteArgv(shown), {{"argv", redacted}, {"pgid", pgid}});
+    return r_.Save(rec_, EventKind::kStepCommand, QuoteArgv(shown),
+                   {{"argv", redacted}, {"pgid", pgid}});
   }
 
   void Progress(const std::string& message) override {
@@ -92,18 +93,18 @@ class Runner::Context : public StepContext {
     rec.description = Redact(a.description);
     rec.created_at = r_.s_.env.clock->NowUnixMs();
     return r_.Write([&]() -> Status {
-    auto id = r_.s_.store->AddArtifact(rec);
-    if (!id.ok()) return id.status();
-    EventRecord e;
-    e.incident_id = r_.run_.incident_id;
-    e.run_id = r_.run_.id;
-    e.step_id = def_.id;
-    e.at = rec.created_at;
-    e.kind = EventKind::kArtifactAdded;
-    e.message = a.kind + " " + (rec.url.empty() ? rec.path : rec.url);
-    e.data = {{"artifact_id", *id}, {"kind", a.kind}, {"path", rec.path}, {"url", rec.url},
-              {"size", a.size}, {"sha256", a.sha256}};
-    return r_.s_.store->AddEvent(e);
+      auto id = r_.s_.store->AddArtifact(rec);
+      if (!id.ok()) return id.status();
+      EventRecord e;
+      e.incident_id = r_.run_.incident_id;
+      e.run_id = r_.run_.id;
+      e.step_id = def_.id;
+      e.at = rec.created_at;
+      e.kind = EventKind::kArtifactAdded;
+      e.message = a.kind + " " + (rec.url.empty() ? rec.path : rec.url);
+      e.data = {{"artifact_id", *id}, {"kind", a.kind}, {"path", rec.path},
+                {"url", rec.url},     {"size", a.size}, {"sha256", a.sha256}};
+      return r_.s_.store->AddEvent(e);
     });
   }
 
@@ -120,7 +121,8 @@ Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& pb, const 
   if (incident_id == 0) {
     IncidentRecord inc;
     inc.title = pb.name;
-    if (params.contains("service") && params["service"].is_string() && !params["service"].get<std::string>().empty())
+    if (params.contains("service") && params["service"].is_string() &&
+        !params["service"].get<std::string>().empty())
       inc.title += ": " + params["service"].get<std::string>();
     inc.source = trigger;
     inc.created_at = now;
@@ -165,7 +167,8 @@ Status Runner::Save(StepRecord& rec, EventKind kind, const std::string& message,
 }
 
 Status Runner::Write(const std::function<Status()>& body) {
-  if (lost_) return Status::Lost("run " + std::to_string(run_.id) + " was claimed by another medic");
+  if (lost_)
+    return Status::Lost("run " + std::to_string(run_.id) + " was claimed by another medic");
   Status st = s_.store->Transaction([&]() -> Status {
     MEDIC_RETURN_IF_ERROR(s_.store->CheckFence(run_.id, run_.fence));
     return body();
@@ -258,7 +261,8 @@ void Runner::Finish(StepRecord& rec, StepStatus to, const std::string& error, in
   if (!st.ok() && s_.observer) s_.observer->OnNote("could not record step end: " + st.message());
 }
 
-Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const Json& with, StepRecord& rec) {
+Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const Json& with,
+                                 StepRecord& rec) {
   int64_t mono_start = s_.env.clock->MonotonicMs();
   if (rec.started_at == 0) rec.started_at = s_.env.clock->NowUnixMs();
   int64_t delay = def.retry_delay_ms;
@@ -268,15 +272,18 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
     rec.attempts += 1;
     Move(rec, StepStatus::kRunning);
     // The running state is durable before the action does anything.
-    Status saved = Save(rec, attempt == 1 ? EventKind::kStepStarted : EventKind::kStepRetry,
-                        attempt == 1 ? "started" : "attempt " + std::to_string(attempt) + " after: " + result.message(),
-                        {{"attempt", rec.attempts}});
+    Status saved =
+        Save(rec, attempt == 1 ? EventKind::kStepStarted : EventKind::kStepRetry,
+             attempt == 1 ? "started"
+                          : "attempt " + std::to_string(attempt) + " after: " + result.message(),
+             {{"attempt", rec.attempts}});
     if (!saved.ok()) {
       Finish(rec, StepStatus::kFailed, "cannot record the step: " + saved.message(), mono_start);
       return Outcome::kFailedAbort;
     }
     if (s_.observer) s_.observer->OnStepStart(def, rec);
-    int64_t deadline = def.timeout_ms > 0 ? s_.env.clock->MonotonicMs() + def.timeout_ms : INT64_MAX;
+    int64_t deadline =
+        def.timeout_ms > 0 ? s_.env.clock->MonotonicMs() + def.timeout_ms : INT64_MAX;
     Context ctx(*this, def, rec, deadline);
     outputs = Json::object();
     try {
@@ -302,12 +309,18 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
     if (result.code() == Code::kCancelled || cancel().cancelled()) {
       int sig = ScopedSignalCancel::received_signal();
       Finish(rec, StepStatus::kInterrupted,
-             sig == SIGINT ? "stopped by Ctrl-C" : sig == SIGTERM ? "stopped by SIGTERM" : "stopped", mono_start);
+             sig == SIGINT    ? "stopped by Ctrl-C"
+             : sig == SIGTERM ? "stopped by SIGTERM"
+                              : "stopped",
+             mono_start);
       return Outcome::kInterrupted;
     }
     bool retryable = result.code() != Code::kInvalidArgument && result.code() != Code::kNotFound;
     if (attempt <= def.retries && retryable) {
-      if (s_.observer) s_.observer->OnStepProgress(def, "attempt " + std::to_string(attempt) + " failed: " + Redact(result.message()) + "; retrying in " + FormatDurationMs(delay));
+      if (s_.observer)
+        s_.observer->OnStepProgress(def, "attempt " + std::to_string(attempt) +
+                                             " failed: " + Redact(result.message()) +
+                                             "; retrying in " + FormatDurationMs(delay));
       if (!cancel().SleepFor(delay)) {
         Finish(rec, StepStatus::kInterrupted, "stopped during retry backoff", mono_start);
         return Outcome::kInterrupted;
@@ -334,7 +347,8 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
   if (def.when_expr) {
     auto go = def.when_expr->Evaluate(resolver);
     if (!go.ok()) {
-      Finish(rec, StepStatus::kFailed, "'when' could not be evaluated: " + go.status().message(), mono_start);
+      Finish(rec, StepStatus::kFailed, "'when' could not be evaluated: " + go.status().message(),
+             mono_start);
       return def.on_failure == OnFailure::kContinue ? Outcome::kDone : Outcome::kFailedAbort;
     }
     if (!*go) {
@@ -347,7 +361,8 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
     }
   }
   auto rendered = RenderJson(def.with, resolver);
-  Result<Json> with = rendered.ok() ? NormalizeParams(action->info(), *rendered) : Result<Json>(rendered.status());
+  Result<Json> with =
+      rendered.ok() ? NormalizeParams(action->info(), *rendered) : Result<Json>(rendered.status());
   if (!with.ok()) {
     rec.attempts += 1;
     if (rec.started_at == 0) rec.started_at = s_.env.clock->NowUnixMs();
@@ -357,7 +372,8 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
   }
   // Secrets written straight into a playbook are known as such from the schema.
   for (const auto& name : action->info().secret_params) {
-    if (with->contains(name) && (*with)[name].is_string()) RegisterSecret((*with)[name].get<std::string>());
+    if (with->contains(name) && (*with)[name].is_string())
+      RegisterSecret((*with)[name].get<std::string>());
   }
   bool needs_confirm = def.confirm.value_or(action->info().destructive);
   if (needs_confirm && !rec.approved) {
@@ -388,7 +404,8 @@ Runner::Outcome Runner::ExecuteStep(const StepDef& def, const RunOptions& option
   } else if (needs_confirm) {
     // Approved outside this runner (`medic approve`): recorded once, as the step goes.
     Json approval = UnrecordedApproval(*s_.store, run_.id, def.id);
-    if (!approval.is_null()) (void)Save(rec, EventKind::kStepApproved, DescribeApproval(approval), approval);
+    if (!approval.is_null())
+      (void)Save(rec, EventKind::kStepApproved, DescribeApproval(approval), approval);
   }
   Outcome outcome = Attempts(def, *action, *with, rec);
   if (s_.observer) s_.observer->OnStepEnd(def, rec);
@@ -400,11 +417,13 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
   if (!loaded.ok()) return loaded.status();
   RunStatus was = loaded->status;
   if (was == RunStatus::kSucceeded)
-    return Status::Precondition("run " + std::to_string(run_id) + " already succeeded; nothing to resume");
+    return Status::Precondition("run " + std::to_string(run_id) +
+                                " already succeeded; nothing to resume");
   bool resets = !options.retry_steps.empty() || !options.skip_steps.empty();
   if (was == RunStatus::kFailed && !resets)
     return Status::Precondition("run " + std::to_string(run_id) + " failed: " + loaded->error +
-                                "\nto run a failed step again: medic resume " + std::to_string(run_id) + " --retry STEP");
+                                "\nto run a failed step again: medic resume " +
+                                std::to_string(run_id) + " --retry STEP");
   // The claim is the one atomic check: two medics that both read the run above as theirs
   // to drive cannot both get past it.
   std::vector<RunStatus> claimable;
@@ -418,7 +437,8 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
       if (Contains(claimable, st)) both.push_back(st);
     claimable = both;
   }
-  auto claimed = s_.store->ClaimRun(run_id, ClaimByThisProcess(*s_.env.clock, options.lease, claimable));
+  auto claimed =
+      s_.store->ClaimRun(run_id, ClaimByThisProcess(*s_.env.clock, options.lease, claimable));
   if (!claimed.ok()) return claimed.status();
   run_ = *claimed;
   lost_ = false;
@@ -441,14 +461,17 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
   outputs_.clear();
   for (auto& rec : *steps) records_[rec.step_id] = rec;
   for (const StepDef* def : pb.Steps()) {
-    if (!records_.count(def->id)) return Status::Internal("run " + std::to_string(run_id) + " has no record of step " + def->id);
+    if (!records_.count(def->id))
+      return Status::Internal("run " + std::to_string(run_id) + " has no record of step " +
+                              def->id);
   }
   for (const auto& id : options.retry_steps)
     if (!pb.FindStep(id)) return Status::Invalid("--retry: the playbook has no step '" + id + "'");
   for (const auto& id : options.skip_steps)
     if (!pb.FindStep(id)) return Status::Invalid("--skip: the playbook has no step '" + id + "'");
 
-  work_dir_ = (options.work_root.empty() ? std::string("/tmp/medic") : options.work_root) + "/run-" + std::to_string(run_id);
+  work_dir_ = (options.work_root.empty() ? std::string("/tmp/medic") : options.work_root) +
+              "/run-" + std::to_string(run_id);
   std::error_code ec;
   std::filesystem::create_directories(work_dir_, ec);
   if (ec) return Status::Io("cannot create " + work_dir_ + ": " + ec.message());
@@ -507,7 +530,8 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
       for (size_t i = 0; i < todo.size(); ++i) {
         if (outcomes[i] == Outcome::kFailedAbort && !failed) {
           failed = true;
-          fail_reason = "step '" + todo[i]->id + "' " + ToString(records_.at(todo[i]->id).status) + ": " + records_.at(todo[i]->id).error;
+          fail_reason = "step '" + todo[i]->id + "' " + ToString(records_.at(todo[i]->id).status) +
+                        ": " + records_.at(todo[i]->id).error;
         }
         awaiting = awaiting || outcomes[i] == Outcome::kAwaiting;
         interrupted = interrupted || outcomes[i] == Outcome::kInterrupted;
@@ -538,13 +562,13 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
     if (run_.error.empty()) {
       std::vector<std::string> waiting;
       for (const StepDef* def : pb.Steps())
-        if (records_.at(def->id).status == StepStatus::kPending &&
-            !records_.at(def->id).approved) {
+        if (records_.at(def->id).status == StepStatus::kPending && !records_.at(def->id).approved) {
           waiting.push_back(def->id);
           break;
         }
-      run_.error = "waiting for confirmation of step '" + (waiting.empty() ? std::string("?") : waiting[0]) +
-                   "': `medic resume " + std::to_string(run_.id) + " --yes` or `medic approve " +
+      run_.error = "waiting for confirmation of step '" +
+                   (waiting.empty() ? std::string("?") : waiting[0]) + "': `medic resume " +
+                   std::to_string(run_.id) + " --yes` or `medic approve " +
                    std::to_string(run_.id) + " STEP`";
     }
   }

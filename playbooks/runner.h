@@ -7,8 +7,8 @@
 
 #include <atomic>
 #include <functional>
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -16,8 +16,8 @@
 #include "base/cancel.h"
 #include "base/json.h"
 #include "base/status.h"
-#include "integrations/action.h"
 #include "env/env.h"
+#include "integrations/action.h"
 #include "playbooks/lease.h"
 #include "playbooks/playbook.h"
 #include "store/states.h"
@@ -42,12 +42,12 @@ class RunObserver {
 using ConfirmFn = std::function<bool(const StepDef& step, const std::vector<std::string>& plan)>;
 
 struct RunOptions {
-  bool yes = false;                        ///< approve every step that needs confirmation
-  ConfirmFn ask;                           ///< interactive confirmation; null: none
-  std::string user;                        ///< who runs medic ($USER), named in approvals
-  std::vector<std::string> retry_steps;    ///< resume: run these again
-  std::vector<std::string> skip_steps;     ///< resume: mark these skipped
-  std::string work_root;                   ///< runs' files go to WORK_ROOT/run-ID
+  bool yes = false;                      ///< approve every step that needs confirmation
+  ConfirmFn ask;                         ///< interactive confirmation; null: none
+  std::string user;                      ///< who runs medic ($USER), named in approvals
+  std::vector<std::string> retry_steps;  ///< resume: run these again
+  std::vector<std::string> skip_steps;   ///< resume: mark these skipped
+  std::string work_root;                 ///< runs' files go to WORK_ROOT/run-ID
   /// The run's playbook when the caller has it loaded already; used only when its source
   /// is the run's recorded source (saves parsing it again).
   const Playbook* playbook = nullptr;
@@ -59,7 +59,7 @@ struct RunOptions {
 
 /// What the runner works with; all must outlive the Runner.
 struct RunServices {
-  Env env;                          ///< the machine: clock, processes, HTTP, files, variables
+  Env env;  ///< the machine: clock, processes, HTTP, files, variables
   Store* store = nullptr;
   const Registry* registry = nullptr;
   CancelToken* cancel = nullptr;    ///< the caller's stop (Ctrl-C, serve shutting down)
@@ -69,10 +69,9 @@ struct RunServices {
 /// Records a new run of `playbook` with bound `params` and its pending steps; creates an
 /// incident titled after the playbook when incident_id is 0. Returns the run id.
 /// `options` is stored with the run ({"auto_confirm": true} lets destructive steps go).
-Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& playbook,
-                          const Json& params, const std::string& trigger, int64_t incident_id,
+Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& playbook, const Json& params,
+                          const std::string& trigger, int64_t incident_id,
                           const Json& options = Json::object());
-
 
 class Runner {
  public:
@@ -89,7 +88,8 @@ class Runner {
   class Context;
 
   /// Makes a run left behind by a dead medic safe to drive again (playbooks/recovery.cc).
-  Status Recover(RunRecord& run, const Playbook& pb, const RunOptions& options, bool* needs_attention);
+  Status Recover(RunRecord& run, const Playbook& pb, const RunOptions& options,
+                 bool* needs_attention);
   Outcome ExecuteStep(const StepDef& def, const RunOptions& options);
   Outcome Attempts(const StepDef& def, const Action& action, const Json& with, StepRecord& rec);
   Result<Json> Resolve(const std::string& path);

@@ -14,10 +14,10 @@
 namespace medic {
 
 struct YamlBounds {
-  uint64_t max_file_bytes = 2u << 20;      ///< the text itself
-  uint64_t max_nodes = 200'000;            ///< scalars, sequences and maps, aliases expanded
-  uint64_t max_scalar_bytes = 16u << 20;   ///< all scalars' bytes, aliases expanded
-  uint64_t max_aliases = 1'000;            ///< `*name` references
+  uint64_t max_file_bytes = 2u << 20;     ///< the text itself
+  uint64_t max_nodes = 200'000;           ///< scalars, sequences and maps, aliases expanded
+  uint64_t max_scalar_bytes = 16u << 20;  ///< all scalars' bytes, aliases expanded
+  uint64_t max_aliases = 1'000;           ///< `*name` references
 };
 
 /// Fails with kInvalidArgument ("FILE: ...: what to do") when `text` is over any bound.

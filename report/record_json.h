@@ -48,8 +48,7 @@ Json ArtifactToJson(const ArtifactRecord& artifact, const RecordJsonOptions& opt
 /// The run as `medic show --json` prints it: RunSummaryToJson plus "steps" (playbook order)
 /// and "artifacts".
 Json RunToJson(const RunRecord& run, const std::vector<StepRecord>& steps,
-               const std::vector<ArtifactRecord>& artifacts,
-               const RecordJsonOptions& options = {});
+               const std::vector<ArtifactRecord>& artifacts, const RecordJsonOptions& options = {});
 
 /// {"id", "at", "run_id", "step", "kind", "message", "data"}; "run_id" is null for an event
 /// about the incident only, "step" null for one about no step.

@@ -51,20 +51,33 @@ std::string StatusOf(const TimelineEvent& e) {
     case EventKind::kStepRetry:
     case EventKind::kRunStarted:
     case EventKind::kRunResumed:
-    case EventKind::kStageStarted: return ToString(RunStatus::kRunning);
-    case EventKind::kRunCreated: return ToString(RunStatus::kQueued);
-    case EventKind::kRunSucceeded: return ToString(RunStatus::kSucceeded);
-    case EventKind::kRunFailed: return ToString(RunStatus::kFailed);
-    case EventKind::kRunInterrupted: return ToString(RunStatus::kInterrupted);
-    case EventKind::kRunNeedsAttention: return ToString(RunStatus::kNeedsAttention);
-    case EventKind::kStageFinished: return StringField(e.data, "status");
+    case EventKind::kStageStarted:
+      return ToString(RunStatus::kRunning);
+    case EventKind::kRunCreated:
+      return ToString(RunStatus::kQueued);
+    case EventKind::kRunSucceeded:
+      return ToString(RunStatus::kSucceeded);
+    case EventKind::kRunFailed:
+      return ToString(RunStatus::kFailed);
+    case EventKind::kRunInterrupted:
+      return ToString(RunStatus::kInterrupted);
+    case EventKind::kRunNeedsAttention:
+      return ToString(RunStatus::kNeedsAttention);
+    case EventKind::kStageFinished:
+      return StringField(e.data, "status");
     case EventKind::kAlertFiring:
-    case EventKind::kAlertRepeated: return "firing";
-    case EventKind::kAlertResolved: return "resolved";
-    case EventKind::kIncidentClosed: return "closed";
-    case EventKind::kStepAwaitingApproval: return "awaiting_approval";
-    case EventKind::kStepApproved: return "approved";
-    default: return "";
+    case EventKind::kAlertRepeated:
+      return "firing";
+    case EventKind::kAlertResolved:
+      return "resolved";
+    case EventKind::kIncidentClosed:
+      return "closed";
+    case EventKind::kStepAwaitingApproval:
+      return "awaiting_approval";
+    case EventKind::kStepApproved:
+      return "approved";
+    default:
+      return "";
   }
 }
 

@@ -57,7 +57,7 @@ struct TimelineEvent {
   int64_t at = 0;      ///< unix ms
   int64_t run_id = 0;  ///< 0: about the incident only (alerts, incident.closed)
   std::string step_id;
-  std::string stage;     ///< the step's stage, or the stage of stage.* events
+  std::string stage;                        ///< the step's stage, or the stage of stage.* events
   EventKind kind = EventKind::kRunCreated;  ///< as recorded (store/states.h)
   std::string category;  ///< alert|incident|run|stage|step|approval|command|artifact|analysis|other
   std::string severity;  ///< info | warning (over budget, interrupted, awaiting) | error (failed)

@@ -173,18 +173,17 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
         st_start = st_start == 0 || s.started_at < st_start ? s.started_at : st_start;
         st_end = std::max(st_end, end_of(s));
         double bx = x(a), bw = std::max(2.0, x(b) - x(a));
-        std::string tip =
-            s.step_id + ": " + status + ", started " + time.Human(s.started_at) +
-            (s.ended_at > 0 && s.status != StepStatus::kSkipped ? ", took " + FormatDurationMs(s.duration_ms)
-                                                     : "") +
-            (s.budget_ms > 0 ? ", budget " + FormatDurationMs(s.budget_ms) : "") +
-            (s.attempts > 1 ? ", " + std::to_string(s.attempts) + " attempts" : "");
+        std::string tip = s.step_id + ": " + status + ", started " + time.Human(s.started_at) +
+                          (s.ended_at > 0 && s.status != StepStatus::kSkipped
+                               ? ", took " + FormatDurationMs(s.duration_ms)
+                               : "") +
+                          (s.budget_ms > 0 ? ", budget " + FormatDurationMs(s.budget_ms) : "") +
+                          (s.attempts > 1 ? ", " + std::to_string(s.attempts) + " attempts" : "");
         stage_rows += "<rect class=\"bar\" data-step=\"" + Esc(s.step_id) + "\" data-status=\"" +
                       Esc(status) + "\" x=\"" + Num(bx) + "\" y=\"" + Num(bar_y) + "\" width=\"" +
                       Num(bw) + "\" height=\"" + Num(bar_h) + "\" rx=\"2\" fill=\"" +
-                      StatusColor(status) + "\"" +
-                      (s.ended_at > 0 ? "" : " fill-opacity=\"0.5\"") + "><title>" + Esc(tip) +
-                      "</title></rect>";
+                      StatusColor(status) + "\"" + (s.ended_at > 0 ? "" : " fill-opacity=\"0.5\"") +
+                      "><title>" + Esc(tip) + "</title></rect>";
         if (s.budget_ms > 0) {
           int64_t limit = a + s.budget_ms;
           if (s.over_budget && limit < b)
@@ -439,17 +438,17 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
                                ? FormatDurationMs(s.budget_ms) +
                                      (s.ended_at > 0 ? (s.over_budget ? " over" : " met") : "")
                                : "—";
-      h += std::string("<tr") +
-           (s.status == StepStatus::kFailed || s.status == StepStatus::kTimedOut
-                ? " class=\"error\""
-            : s.over_budget                                 ? " class=\"warning\""
-                                                            : "") +
-           "><td>" + Esc(s.stage) + "</td><td><code>" + Esc(s.step_id) + "</code></td><td>" +
-           Esc(StatusText(ShownStatus(r, s))) + "</td><td>" + std::to_string(s.attempts) +
-           "</td><td class=\"t wide-only\">" + Esc(when(s.started_at)) + "</td><td class=\"t\">" +
-           Esc(s.ended_at > 0 && s.status != StepStatus::kSkipped ? FormatDurationMs(s.duration_ms)
-                                                                  : "—") +
-           "</td><td class=\"t\">" + Esc(budget) + "</td><td>" + Esc(s.error) + "</td></tr>";
+      h +=
+          std::string("<tr") +
+          (s.status == StepStatus::kFailed || s.status == StepStatus::kTimedOut ? " class=\"error\""
+           : s.over_budget ? " class=\"warning\""
+                           : "") +
+          "><td>" + Esc(s.stage) + "</td><td><code>" + Esc(s.step_id) + "</code></td><td>" +
+          Esc(StatusText(ShownStatus(r, s))) + "</td><td>" + std::to_string(s.attempts) +
+          "</td><td class=\"t wide-only\">" + Esc(when(s.started_at)) + "</td><td class=\"t\">" +
+          Esc(s.ended_at > 0 && s.status != StepStatus::kSkipped ? FormatDurationMs(s.duration_ms)
+                                                                 : "—") +
+          "</td><td class=\"t\">" + Esc(budget) + "</td><td>" + Esc(s.error) + "</td></tr>";
     }
     h += "</tbody></table></div>";
     if (!r.artifacts.empty()) {

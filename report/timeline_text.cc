@@ -119,8 +119,10 @@ std::string DescribeEvent(const TimelineEvent& e, const TimeFormatter& time) {
         out += (out.empty() ? "" : "; ") + summary;
     }
     int64_t ms = 0;
-    if (ParseTimeRfc3339(StringField(d, "startsAt"), &ms) && ms > 0) out += "; started " + time.Human(ms);
-    if (e.kind == EventKind::kAlertResolved && ParseTimeRfc3339(StringField(d, "endsAt"), &ms) && ms > 0)
+    if (ParseTimeRfc3339(StringField(d, "startsAt"), &ms) && ms > 0)
+      out += "; started " + time.Human(ms);
+    if (e.kind == EventKind::kAlertResolved && ParseTimeRfc3339(StringField(d, "endsAt"), &ms) &&
+        ms > 0)
       out += "; ended " + time.Human(ms);
     std::string fingerprint = StringField(d, "fingerprint");
     if (!fingerprint.empty()) out += "; fingerprint " + fingerprint;

@@ -23,10 +23,17 @@ const std::vector<std::string> kAuthFields = {"bearer_tokens_file", "bearer_toke
                                               "pagerduty_max_event_age"};
 const std::vector<std::string> kRouteFields = {"name", "match",     "playbook",
                                                "vars", "dedup_key", "auto_confirm"};
-const std::vector<std::string> kLimitFields = {
-    "max_concurrent_runs", "max_body",        "queue",          "http_threads",
-    "drain_timeout",       "max_connections", "max_connections_per_peer", "header_timeout",
-    "request_timeout",     "lease",           "lease_renew"};
+const std::vector<std::string> kLimitFields = {"max_concurrent_runs",
+                                               "max_body",
+                                               "queue",
+                                               "http_threads",
+                                               "drain_timeout",
+                                               "max_connections",
+                                               "max_connections_per_peer",
+                                               "header_timeout",
+                                               "request_timeout",
+                                               "lease",
+                                               "lease_renew"};
 
 // Secrets shorter than this would also be too short to redact reliably.
 constexpr size_t kMinSecretBytes = 12;

@@ -46,15 +46,15 @@ struct RouteConfig {
 
 struct ServeLimits {
   int max_concurrent_runs = 4;
-  int64_t max_body = 1 << 20;         ///< bytes; larger requests get 413
-  int queue = 1000;                   ///< runs waiting for a worker; beyond: 503 + Retry-After
-  int http_threads = 16;              ///< requests handled at once
-  int max_connections = 4096;         ///< open connections; beyond, the oldest idle is closed
-  int max_connections_per_peer = 256; ///< the same, per client address
-  int64_t header_timeout_ms = 10'000; ///< a request head (or the next one) must arrive within
-  int64_t request_timeout_ms = 30'000; ///< one request's body must arrive within
-  int64_t drain_timeout_ms = 30'000;  ///< SIGTERM: how long running steps may finish
-  LeaseTiming lease;                  ///< how long a claim of a run lasts, how often renewed
+  int64_t max_body = 1 << 20;           ///< bytes; larger requests get 413
+  int queue = 1000;                     ///< runs waiting for a worker; beyond: 503 + Retry-After
+  int http_threads = 16;                ///< requests handled at once
+  int max_connections = 4096;           ///< open connections; beyond, the oldest idle is closed
+  int max_connections_per_peer = 256;   ///< the same, per client address
+  int64_t header_timeout_ms = 10'000;   ///< a request head (or the next one) must arrive within
+  int64_t request_timeout_ms = 30'000;  ///< one request's body must arrive within
+  int64_t drain_timeout_ms = 30'000;    ///< SIGTERM: how long running steps may finish
+  LeaseTiming lease;                    ///< how long a claim of a run lasts, how often renewed
 };
 
 struct ServeConfig {
@@ -64,7 +64,7 @@ struct ServeConfig {
   /// A signed PagerDuty event whose occurred_at is older than this is refused as a replay
   /// (0: no limit). Deliveries are remembered for 7 days, so keep it well below that.
   int64_t pagerduty_max_event_age_ms = 3'600'000;
-  std::vector<RouteConfig> routes;             ///< first match wins
+  std::vector<RouteConfig> routes;  ///< first match wins
   ServeLimits limits;
 };
 

@@ -91,9 +91,7 @@ class HttpFront::ConnStream final : public httplib::Stream {
 
   bool failed() const { return failed_; }
 
-  bool is_readable() const override {
-    return c_.pos < c_.buf.size() || Wait(POLLIN, ReadBudget());
-  }
+  bool is_readable() const override { return c_.pos < c_.buf.size() || Wait(POLLIN, ReadBudget()); }
   bool is_writable() const override { return Wait(POLLOUT, write_timeout_ms_); }
 
   ssize_t read(char* ptr, size_t size) override {
@@ -215,9 +213,10 @@ void HttpFront::Process(Conn* c) {
   int64_t read_timeout_ms = read_timeout_sec_ * 1000 + read_timeout_usec_ / 1000;
   int64_t write_timeout_ms = write_timeout_sec_ * 1000 + write_timeout_usec_ / 1000;
   ++c->served;
-  bool closing = stopping_.load() ||
-                 (keep_alive_max_count_ > 0 && c->served >= keep_alive_max_count_);
-  ConnStream stream(*c, SteadyNowMs() + limits_.request_timeout_ms, read_timeout_ms, write_timeout_ms);
+  bool closing =
+      stopping_.load() || (keep_alive_max_count_ > 0 && c->served >= keep_alive_max_count_);
+  ConnStream stream(*c, SteadyNowMs() + limits_.request_timeout_ms, read_timeout_ms,
+                    write_timeout_ms);
   t_close_after = false;
   bool connection_closed = false;
   bool ok = process_request(stream, closing, connection_closed, {});

@@ -20,12 +20,12 @@
 namespace medic {
 
 struct HttpFrontLimits {
-  size_t threads = 16;                 ///< requests handled at once
-  size_t max_connections = 4096;       ///< open connections; beyond, the oldest idle is closed
+  size_t threads = 16;                    ///< requests handled at once
+  size_t max_connections = 4096;          ///< open connections; beyond, the oldest idle is closed
   size_t max_connections_per_peer = 256;  ///< the same, per client address
-  int64_t header_timeout_ms = 10'000;  ///< a whole request head must arrive within this
-  int64_t request_timeout_ms = 30'000;  ///< reading one request's body, all of it
-  size_t max_head_bytes = 16 * 1024;   ///< request line + headers; beyond, 431
+  int64_t header_timeout_ms = 10'000;     ///< a whole request head must arrive within this
+  int64_t request_timeout_ms = 30'000;    ///< reading one request's body, all of it
+  size_t max_head_bytes = 16 * 1024;      ///< request line + headers; beyond, 431
 };
 
 /// An httplib::Server whose connections are accepted and held by HttpFront's own loop; the

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "env/clock.h"
 #include "base/json.h"
 #include "base/status.h"
+#include "env/clock.h"
 #include "server/alert.h"
 #include "server/config.h"
 #include "server/metrics.h"

@@ -16,8 +16,8 @@ Resolver AlertResolver(const Alert& alert, const std::string& source) {
         auto it = map.find(ref.args[0]);
         if (it != map.end()) return *it;
         return Status::NotFound("the alert has no " +
-                                std::string(ref.root == "labels" ? "label" : "annotation") +
-                                " '" + ref.args[0] + "'");
+                                std::string(ref.root == "labels" ? "label" : "annotation") + " '" +
+                                ref.args[0] + "'");
       }
       if (ref.root == "status") return Json(alert.status);
       if (ref.root == "fingerprint") return Json(alert.fingerprint);

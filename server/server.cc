@@ -242,8 +242,8 @@ Status Server::Impl::CheckEventAge(const Notification& n) {
   int64_t age = clock_.NowUnixMs() - n.occurred_at;
   if (age > max_age)
     return Status::Invalid("event.occurred_at: " + FormatDurationMs(age) +
-                           " old, over auth.pagerduty_max_event_age (" +
-                           FormatDurationMs(max_age) + "); a replayed event is not acted on");
+                           " old, over auth.pagerduty_max_event_age (" + FormatDurationMs(max_age) +
+                           "); a replayed event is not acted on");
   return Status::Ok();
 }
 
@@ -254,8 +254,7 @@ bool Server::Impl::ReadBody(const httplib::Request& req, const httplib::ContentR
   const size_t max = static_cast<size_t>(config_.limits.max_body);
   auto too_large = [&] {
     HttpFront::CloseAfterResponse();
-    ReplyError(res, 413,
-               "request body over limits.max_body (" + std::to_string(max) + " bytes)");
+    ReplyError(res, 413, "request body over limits.max_body (" + std::to_string(max) + " bytes)");
     return false;
   };
   if (req.has_header("Content-Length")) {
@@ -403,7 +402,8 @@ const Playbook* Server::Impl::PlaybookAt(const std::string& path) const {
 // rules of `medic resume`, unless its lease holder is alive: the worker's claim decides
 // (another serve on the same record may claim it first, and then this one leaves it).
 void Server::Impl::ResumeLeftovers() {
-  auto runs = store_.RunsWithStatus({RunStatus::kQueued, RunStatus::kRunning, RunStatus::kInterrupted});
+  auto runs =
+      store_.RunsWithStatus({RunStatus::kQueued, RunStatus::kRunning, RunStatus::kInterrupted});
   if (!runs.ok()) {
     spdlog::error("cannot look for runs to resume: {}", runs.status().message());
     return;
@@ -415,7 +415,9 @@ void Server::Impl::ResumeLeftovers() {
       spdlog::info("run {} is being driven by pid {}; leaving it", run.id, run.owner_pid);
       continue;
     }
-    queue_.Push({run.id, 0, PlaybookAt(run.playbook_path),
+    queue_.Push({run.id,
+                 0,
+                 PlaybookAt(run.playbook_path),
                  {RunStatus::kQueued, RunStatus::kRunning, RunStatus::kInterrupted}});
     ++resumed;
   }

@@ -61,8 +61,8 @@ Result<bool> AlertStore::RecordAlert(const AlertRecord& a, bool opens, const std
     e.incident_id = a.incident_id;
     e.at = a.last_seen;
     e.kind = a.status != "firing" ? EventKind::kAlertResolved
-           : opens             ? EventKind::kAlertFiring
-                               : EventKind::kAlertRepeated;
+             : opens              ? EventKind::kAlertFiring
+                                  : EventKind::kAlertRepeated;
     e.message = message;
     e.data = {{"labels", a.labels},
               {"annotations", a.annotations},

@@ -1,16 +1,15 @@
 #include "store/states.h"
 
-#include <ostream>
-
 #include <array>
+#include <ostream>
 #include <utility>
 
 namespace medic {
 namespace {
 
 // One table per enum, in enum order: the only place a status or kind is spelled.
-constexpr std::array<const char*, 6> kRunStatusText = {
-    "queued", "running", "succeeded", "failed", "interrupted", "needs_attention"};
+constexpr std::array<const char*, 6> kRunStatusText = {"queued", "running",     "succeeded",
+                                                       "failed", "interrupted", "needs_attention"};
 
 constexpr std::array<const char*, 7> kStepStatusText = {
     "pending", "running", "succeeded", "failed", "skipped", "timed_out", "interrupted"};
@@ -89,25 +88,38 @@ bool IsFinal(StepStatus s) {
 
 EventKind EventFor(RunStatus s) {
   switch (s) {
-    case RunStatus::kQueued: return EventKind::kRunCreated;
-    case RunStatus::kRunning: return EventKind::kRunStarted;
-    case RunStatus::kSucceeded: return EventKind::kRunSucceeded;
-    case RunStatus::kFailed: return EventKind::kRunFailed;
-    case RunStatus::kInterrupted: return EventKind::kRunInterrupted;
-    case RunStatus::kNeedsAttention: return EventKind::kRunNeedsAttention;
+    case RunStatus::kQueued:
+      return EventKind::kRunCreated;
+    case RunStatus::kRunning:
+      return EventKind::kRunStarted;
+    case RunStatus::kSucceeded:
+      return EventKind::kRunSucceeded;
+    case RunStatus::kFailed:
+      return EventKind::kRunFailed;
+    case RunStatus::kInterrupted:
+      return EventKind::kRunInterrupted;
+    case RunStatus::kNeedsAttention:
+      return EventKind::kRunNeedsAttention;
   }
   return EventKind::kRunFailed;
 }
 
 EventKind EventFor(StepStatus s) {
   switch (s) {
-    case StepStatus::kPending: return EventKind::kStepReset;
-    case StepStatus::kRunning: return EventKind::kStepStarted;
-    case StepStatus::kSucceeded: return EventKind::kStepSucceeded;
-    case StepStatus::kFailed: return EventKind::kStepFailed;
-    case StepStatus::kSkipped: return EventKind::kStepSkipped;
-    case StepStatus::kTimedOut: return EventKind::kStepTimedOut;
-    case StepStatus::kInterrupted: return EventKind::kStepInterrupted;
+    case StepStatus::kPending:
+      return EventKind::kStepReset;
+    case StepStatus::kRunning:
+      return EventKind::kStepStarted;
+    case StepStatus::kSucceeded:
+      return EventKind::kStepSucceeded;
+    case StepStatus::kFailed:
+      return EventKind::kStepFailed;
+    case StepStatus::kSkipped:
+      return EventKind::kStepSkipped;
+    case StepStatus::kTimedOut:
+      return EventKind::kStepTimedOut;
+    case StepStatus::kInterrupted:
+      return EventKind::kStepInterrupted;
   }
   return EventKind::kStepFailed;
 }
@@ -116,12 +128,16 @@ bool CanMove(RunStatus from, RunStatus to) {
   using R = RunStatus;
   if (from == to) return true;
   switch (from) {
-    case R::kQueued: return to == R::kRunning;
-    case R::kRunning: return true;
+    case R::kQueued:
+      return to == R::kRunning;
+    case R::kRunning:
+      return true;
     case R::kInterrupted:
     case R::kNeedsAttention:
-    case R::kFailed: return to == R::kRunning;
-    case R::kSucceeded: return false;
+    case R::kFailed:
+      return to == R::kRunning;
+    case R::kSucceeded:
+      return false;
   }
   return false;
 }
@@ -130,13 +146,18 @@ bool CanMove(StepStatus from, StepStatus to) {
   using S = StepStatus;
   if (from == to) return true;
   switch (from) {
-    case S::kPending: return to == S::kRunning || to == S::kSkipped || to == S::kFailed;
-    case S::kRunning: return to != S::kPending;
-    case S::kInterrupted: return to == S::kPending || to == S::kSkipped;
+    case S::kPending:
+      return to == S::kRunning || to == S::kSkipped || to == S::kFailed;
+    case S::kRunning:
+      return to != S::kPending;
+    case S::kInterrupted:
+      return to == S::kPending || to == S::kSkipped;
     case S::kFailed:
     case S::kTimedOut:
-    case S::kSkipped: return to == S::kPending || to == S::kSkipped;
-    case S::kSucceeded: return false;
+    case S::kSkipped:
+      return to == S::kPending || to == S::kSkipped;
+    case S::kSucceeded:
+      return false;
   }
   return false;
 }

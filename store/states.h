@@ -96,7 +96,8 @@ EventKind EventFor(StepStatus status);
 ///   step: pending -> running | skipped | failed (bad parameters, `when` errors);
 ///         running -> succeeded | failed | skipped | timed_out | interrupted;
 ///         interrupted -> pending (re-run) | skipped; failed, timed_out, skipped ->
-///         pending (--retry) ; interrupted/failed/pending -> skipped (--skip); succeeded -> nothing.
+///         pending (--retry) ; interrupted/failed/pending -> skipped (--skip); succeeded ->
+///         nothing.
 bool CanMove(RunStatus from, RunStatus to);
 bool CanMove(StepStatus from, StepStatus to);
 

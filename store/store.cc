@@ -267,9 +267,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
@@ -370,9 +370,9 @@ Result<IncidentRecord> Store::GetIncident(int64_t id) {
 
 Result<std::optional<IncidentRecord>> Store::FindOpenIncident(const std::string& dedup_key) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, cache_, (std::string("SELECT ") + kIncidentColumns +
-               " FROM incidents WHERE status = 'open' AND dedup_key = ? ORDER BY id DESC LIMIT 1")
-                  );
+  Stmt s(db_, cache_,
+         (std::string("SELECT ") + kIncidentColumns +
+          " FROM incidents WHERE status = 'open' AND dedup_key = ? ORDER BY id DESC LIMIT 1"));
   s.Bind(dedup_key);
   int rc = s.Step();
   if (rc == SQLITE_ROW) return std::optional<IncidentRecord>(ReadIncident(s));
@@ -382,7 +382,9 @@ Result<std::optional<IncidentRecord>> Store::FindOpenIncident(const std::string&
 
 Status Store::CloseIncident(int64_t id, int64_t at, const std::string& why) {
   return Transaction([&]() -> Status {
-    Stmt s(db_, cache_, "UPDATE incidents SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'");
+    Stmt s(
+        db_, cache_,
+        "UPDATE incidents SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'");
     s.Bind(at).Bind(id);
     MEDIC_RETURN_IF_ERROR(s.Done("close incident"));
     if (sqlite3_changes(db_) == 0) return Status::Ok();
@@ -397,7 +399,8 @@ Status Store::CloseIncident(int64_t id, int64_t at, const std::string& why) {
 
 Result<std::vector<IncidentRecord>> Store::ListIncidents(int limit) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, cache_, (std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY id DESC LIMIT ?"));
+  Stmt s(db_, cache_,
+         (std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY id DESC LIMIT ?"));
   s.Bind(static_cast<int64_t>(limit));
   std::vector<IncidentRecord> out;
   int rc;
@@ -414,7 +417,11 @@ Result<int64_t> Store::CreateRun(const RunRecord& run, const std::vector<StepRec
            "status, trigger, options, owner_pid, owner_start, created_at, started_at, ended_at, "
            "error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.Bind(run.incident_id).Bind(run.playbook).Bind(run.playbook_path).Bind(run.playbook_source);
-    s.Bind(run.params).Bind(ToString(run.status)).Bind(run.trigger).Bind(run.options).Bind(run.owner_pid);
+    s.Bind(run.params)
+        .Bind(ToString(run.status))
+        .Bind(run.trigger)
+        .Bind(run.options)
+        .Bind(run.owner_pid);
     s.Bind(static_cast<int64_t>(run.owner_start)).Bind(run.created_at).Bind(run.started_at);
     s.Bind(run.ended_at).Bind(run.error);
     MEDIC_RETURN_IF_ERROR(s.Done("create run"));
@@ -448,13 +455,15 @@ Result<RunRecord> Store::GetRun(int64_t id) {
   int rc = s.Step();
   if (rc == SQLITE_ROW) return ReadRun(s);
   if (rc == SQLITE_DONE)
-    return Status::NotFound("no run " + std::to_string(id) + " in " + path_ + " (see `medic list`)");
+    return Status::NotFound("no run " + std::to_string(id) + " in " + path_ +
+                            " (see `medic list`)");
   return s.Error("get run");
 }
 
 Result<std::vector<RunRecord>> Store::ListRuns(int limit) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, cache_, (std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT ?"));
+  Stmt s(db_, cache_,
+         (std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT ?"));
   s.Bind(static_cast<int64_t>(limit));
   std::vector<RunRecord> out;
   int rc;
@@ -465,7 +474,8 @@ Result<std::vector<RunRecord>> Store::ListRuns(int limit) {
 
 Result<std::vector<RunRecord>> Store::RunsOfIncident(int64_t incident_id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, cache_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE incident_id = ? ORDER BY id"));
+  Stmt s(db_, cache_,
+         (std::string("SELECT ") + kRunColumns + " FROM runs WHERE incident_id = ? ORDER BY id"));
   s.Bind(incident_id);
   std::vector<RunRecord> out;
   int rc;
@@ -493,7 +503,11 @@ Status Store::SaveRun(const RunRecord& run, const EventRecord* event) {
     Stmt s(db_, cache_,
            "UPDATE runs SET status = ?, started_at = ?, ended_at = ?, error = ?, owner_pid = ?, "
            "owner_start = ?, options = ?, owner_host = ?, lease_until = ? WHERE id = ?");
-    s.Bind(ToString(run.status)).Bind(run.started_at).Bind(run.ended_at).Bind(run.error).Bind(run.owner_pid);
+    s.Bind(ToString(run.status))
+        .Bind(run.started_at)
+        .Bind(run.ended_at)
+        .Bind(run.error)
+        .Bind(run.owner_pid);
     s.Bind(static_cast<int64_t>(run.owner_start)).Bind(run.options).Bind(run.owner_host);
     s.Bind(run.lease_until).Bind(run.id);
     MEDIC_RETURN_IF_ERROR(s.Done("save run"));
@@ -510,17 +524,17 @@ Result<RunRecord> Store::ClaimRun(int64_t run_id, const RunClaim& claim) {
     std::string id = std::to_string(run_id);
     if (!claim.statuses.empty() &&
         std::find(claim.statuses.begin(), claim.statuses.end(), run.status) == claim.statuses.end())
-      return Status::Precondition("run " + id + " is " + ToString(run.status) + " now; nothing to claim");
+      return Status::Precondition("run " + id + " is " + ToString(run.status) +
+                                  " now; nothing to claim");
     bool mine = run.owner_host == claim.host && run.owner_pid == claim.pid &&
                 run.owner_start == claim.start;
     if (run.owner_pid != 0 && !mine && run.lease_until > claim.now_ms &&
         (!claim.holder_alive || claim.holder_alive(run)))
-      return Status::Precondition("run " + id + " is being run right now by medic pid " +
-                                  std::to_string(run.owner_pid) + " on " +
-                                  (run.owner_host.empty() ? "this host" : run.owner_host) +
-                                  " (its lease runs for another " +
-                                  std::to_string((run.lease_until - claim.now_ms + 999) / 1000) +
-                                  " s)");
+      return Status::Precondition(
+          "run " + id + " is being run right now by medic pid " + std::to_string(run.owner_pid) +
+          " on " + (run.owner_host.empty() ? "this host" : run.owner_host) +
+          " (its lease runs for another " +
+          std::to_string((run.lease_until - claim.now_ms + 999) / 1000) + " s)");
     run.owner_host = claim.host;
     run.owner_pid = claim.pid;
     run.owner_start = claim.start;
@@ -552,7 +566,8 @@ Status Store::CheckFence(int64_t run_id, int64_t fence) {
 Status Store::RenewLease(int64_t run_id, int64_t fence, int64_t until) {
   return Transaction([&]() -> Status {
     MEDIC_RETURN_IF_ERROR(CheckFence(run_id, fence));
-    Stmt s(db_, cache_, "UPDATE runs SET lease_until = ? WHERE id = ? AND fence = ? AND owner_pid != 0");
+    Stmt s(db_, cache_,
+           "UPDATE runs SET lease_until = ? WHERE id = ? AND fence = ? AND owner_pid != 0");
     s.Bind(until).Bind(run_id).Bind(fence);
     return s.Done("renew lease");
   });
@@ -560,7 +575,9 @@ Status Store::RenewLease(int64_t run_id, int64_t fence, int64_t until) {
 
 Result<std::vector<StepRecord>> Store::GetSteps(int64_t run_id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, cache_, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? ORDER BY position"));
+  Stmt s(
+      db_, cache_,
+      (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? ORDER BY position"));
   s.Bind(run_id);
   std::vector<StepRecord> out;
   int rc;
@@ -571,7 +588,8 @@ Result<std::vector<StepRecord>> Store::GetSteps(int64_t run_id) {
 
 Result<StepRecord> Store::GetStep(int64_t run_id, const std::string& step_id) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(db_, cache_, (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? AND step_id = ?"));
+  Stmt s(db_, cache_,
+         (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? AND step_id = ?"));
   s.Bind(run_id).Bind(step_id);
   int rc = s.Step();
   if (rc == SQLITE_ROW) return ReadStep(s);
@@ -594,7 +612,8 @@ Status Store::SaveStep(const StepRecord& step, const EventRecord* event) {
     s.Bind(step.run_id).Bind(step.step_id);
     MEDIC_RETURN_IF_ERROR(s.Done("save step"));
     if (sqlite3_changes(db_) == 0)
-      return Status::NotFound("run " + std::to_string(step.run_id) + " has no step '" + step.step_id + "'");
+      return Status::NotFound("run " + std::to_string(step.run_id) + " has no step '" +
+                              step.step_id + "'");
     return event ? InsertEvent(*event) : Status::Ok();
   });
 }
@@ -603,7 +622,12 @@ Status Store::InsertEvent(const EventRecord& e) {
   Stmt s(db_, cache_,
          "INSERT INTO events (incident_id, run_id, step_id, at, kind, message, data) "
          "VALUES (?,?,?,?,?,?,?)");
-  s.Bind(e.incident_id).Bind(e.run_id).Bind(e.step_id).Bind(e.at).Bind(ToString(e.kind)).Bind(e.message);
+  s.Bind(e.incident_id)
+      .Bind(e.run_id)
+      .Bind(e.step_id)
+      .Bind(e.at)
+      .Bind(ToString(e.kind))
+      .Bind(e.message);
   s.Bind(e.data);
   return s.Done("add event");
 }

@@ -25,30 +25,30 @@ namespace medic {
 struct IncidentRecord {
   int64_t id = 0;
   std::string title;
-  std::string source = "cli";   ///< cli | alertmanager | pagerduty | generic
+  std::string source = "cli";  ///< cli | alertmanager | pagerduty | generic
   std::string dedup_key;
   std::string status = "open";  ///< open | closed
   Json labels = Json::object();
-  int64_t created_at = 0;       ///< unix ms
-  int64_t detected_at = 0;      ///< first alert's startsAt, 0 unknown
+  int64_t created_at = 0;   ///< unix ms
+  int64_t detected_at = 0;  ///< first alert's startsAt, 0 unknown
   int64_t closed_at = 0;
 };
 
 struct RunRecord {
   int64_t id = 0;
   int64_t incident_id = 0;
-  std::string playbook;          ///< playbook name
+  std::string playbook;  ///< playbook name
   std::string playbook_path;
-  std::string playbook_source;   ///< the YAML as it was when the run started
+  std::string playbook_source;  ///< the YAML as it was when the run started
   Json params = Json::object();
   RunStatus status = RunStatus::kRunning;  ///< store/states.h
   std::string trigger = "cli";
-  Json options = Json::object();   ///< {yes, auto_confirm, ...}
-  std::string owner_host;          ///< the host of the medic driving it ("" none)
-  int64_t owner_pid = 0;           ///< the medic process driving it, 0 none
-  uint64_t owner_start = 0;        ///< that process' start ticks (pid reuse guard)
-  int64_t lease_until = 0;         ///< unix ms; the owner must renew before then
-  int64_t fence = 0;               ///< grows on every claim; a driver's writes check it
+  Json options = Json::object();  ///< {yes, auto_confirm, ...}
+  std::string owner_host;         ///< the host of the medic driving it ("" none)
+  int64_t owner_pid = 0;          ///< the medic process driving it, 0 none
+  uint64_t owner_start = 0;       ///< that process' start ticks (pid reuse guard)
+  int64_t lease_until = 0;        ///< unix ms; the owner must renew before then
+  int64_t fence = 0;              ///< grows on every claim; a driver's writes check it
   int64_t created_at = 0;
   int64_t started_at = 0;
   int64_t ended_at = 0;
@@ -59,30 +59,30 @@ struct StepRecord {
   int64_t run_id = 0;
   std::string step_id;
   std::string stage;
-  int position = 0;                ///< order in the playbook
+  int position = 0;  ///< order in the playbook
   std::string action;
   StepStatus status = StepStatus::kPending;  ///< store/states.h
   int attempts = 0;
   int64_t started_at = 0;
   int64_t ended_at = 0;
   int64_t duration_ms = 0;
-  int64_t budget_ms = 0;           ///< 0: no budget
+  int64_t budget_ms = 0;  ///< 0: no budget
   bool over_budget = false;
   Json outputs = Json::object();
-  Json commands = Json::array();   ///< redacted argv of each process started
+  Json commands = Json::array();  ///< redacted argv of each process started
   std::string error;
-  int64_t pgid = 0;                ///< process group of the running process, 0 none
-  uint64_t pgid_start = 0;         ///< start ticks of its leader
-  std::string pgid_host;           ///< the host the process group runs on
-  bool approved = false;           ///< confirmation given for a destructive step
+  int64_t pgid = 0;         ///< process group of the running process, 0 none
+  uint64_t pgid_start = 0;  ///< start ticks of its leader
+  std::string pgid_host;    ///< the host the process group runs on
+  bool approved = false;    ///< confirmation given for a destructive step
 };
 
 struct EventRecord {
   int64_t id = 0;
   int64_t incident_id = 0;
-  int64_t run_id = 0;      ///< 0 when the event is about the incident only
+  int64_t run_id = 0;  ///< 0 when the event is about the incident only
   std::string step_id;
-  int64_t at = 0;          ///< unix ms
+  int64_t at = 0;                           ///< unix ms
   EventKind kind = EventKind::kRunCreated;  ///< store/states.h
   std::string message;
   Json data = Json::object();
@@ -106,8 +106,8 @@ struct RunClaim {
   std::string host;
   int64_t pid = 0;
   uint64_t start = 0;
-  int64_t now_ms = 0;     ///< unix ms
-  int64_t lease_ms = 0;   ///< the lease runs until now_ms + lease_ms
+  int64_t now_ms = 0;    ///< unix ms
+  int64_t lease_ms = 0;  ///< the lease runs until now_ms + lease_ms
   /// Statuses the run may be in to be claimed; empty: any.
   std::vector<RunStatus> statuses;
   /// Whether the current holder of an unexpired lease is still alive (a holder on this

@@ -84,9 +84,9 @@ bool EndsLikeACompleteStack(const Goroutine& g) {
   const Frame& last = g.frames.back();
   if (last.function.empty()) return true;  // klog's caller lists end anywhere
   static constexpr std::string_view kRoots[] = {
-      "main.main",        "runtime.main",        "runtime.goexit", "runtime.mstart",
-      "runtime.rt0_go",   "runtime.cgocallback", "crosscall2",     "runtime.systemstack",
-      "runtime.morestack", "runtime.mcall",      "testing.tRunner"};
+      "main.main",         "runtime.main",        "runtime.goexit", "runtime.mstart",
+      "runtime.rt0_go",    "runtime.cgocallback", "crosscall2",     "runtime.systemstack",
+      "runtime.morestack", "runtime.mcall",       "testing.tRunner"};
   for (std::string_view root : kRoots) {
     if (last.function == root) return true;
   }

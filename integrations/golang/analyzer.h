@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "base/status.h"
+#include "env/process_runner.h"
 #include "integrations/golang/buckets.h"
 #include "integrations/golang/known_signatures.h"
-#include "env/process_runner.h"
 
 namespace medic::golang {
 

@@ -138,8 +138,8 @@ bool HasCgoFrames(const Goroutine& g) {
 
 namespace {
 
-Classification ClassifyOnce(const CrashHeader& header, std::string_view m,
-                            const Goroutine* crasher, const Goroutine* runtime_stack) {
+Classification ClassifyOnce(const CrashHeader& header, std::string_view m, const Goroutine* crasher,
+                            const Goroutine* runtime_stack) {
   bool cgo = header.signal_in_cgo || (crasher && HasCgoFrames(*crasher)) ||
              (runtime_stack && HasCgoFrames(*runtime_stack));
   switch (header.kind) {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "base/status.h"
-#include "integrations/golang/trace.h"
 #include "env/process_runner.h"
+#include "integrations/golang/trace.h"
 
 namespace medic::golang {
 

@@ -10,7 +10,7 @@ constexpr size_t kMaxTokens = 64;
 constexpr size_t kAnchorWindow = 256;  // where a cut-off prefix may end in a full line
 
 constexpr std::array<std::string_view, 14> kSignals = {
-    "SIGQUIT: ", "SIGABRT: ", "SIGSEGV: ", "SIGBUS: ",  "SIGILL: ",  "SIGFPE: ",  "SIGTRAP: ",
+    "SIGQUIT: ", "SIGABRT: ", "SIGSEGV: ", "SIGBUS: ", "SIGILL: ",  "SIGFPE: ",  "SIGTRAP: ",
     "SIGSYS: ",  "SIGTERM: ", "SIGINT: ",  "SIGHUP: ", "SIGPIPE: ", "SIGUSR1: ", "SIGEMT: "};
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }

@@ -304,7 +304,8 @@ void LogLineNormalizer::Content(std::string_view line, size_t skip) {
   }
   // The lines of a Go trace itself, the bulk of a large dump, go straight through.
   char first = c[0];
-  bool indented_block = first == '\t' && c.size() > 10 && c[1] == 'g' && StartsWith(c.substr(1), "goroutine ");
+  bool indented_block =
+      first == '\t' && c.size() > 10 && c[1] == 'g' && StartsWith(c.substr(1), "goroutine ");
   if ((first == '\t' && !indented_block) || (IsLower(first) && c.back() == ')')) {
     emit_(c);
     return;

@@ -93,13 +93,27 @@ bool Unquote(std::string_view q, std::string* out, size_t* consumed) {
     char e = q[i + 1];
     i += 2;
     switch (e) {
-      case 'n': out->push_back('\n'); break;
-      case 't': out->push_back('\t'); break;
-      case 'r': out->push_back('\r'); break;
-      case 'a': out->push_back('\a'); break;
-      case 'b': out->push_back('\b'); break;
-      case 'f': out->push_back('\f'); break;
-      case 'v': out->push_back('\v'); break;
+      case 'n':
+        out->push_back('\n');
+        break;
+      case 't':
+        out->push_back('\t');
+        break;
+      case 'r':
+        out->push_back('\r');
+        break;
+      case 'a':
+        out->push_back('\a');
+        break;
+      case 'b':
+        out->push_back('\b');
+        break;
+      case 'f':
+        out->push_back('\f');
+        break;
+      case 'v':
+        out->push_back('\v');
+        break;
       case 'x': {
         int64_t v = Hex(q, i, 2);
         if (v < 0) {

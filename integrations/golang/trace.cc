@@ -109,9 +109,10 @@ bool IsStandardLibraryFile(std::string_view file) {
 
 bool IsCgoGenerated(const Frame& frame) {
   const std::string& f = frame.function;
-  if (f.find("._Cfunc_") != std::string::npos || f.find("._C2func_") != std::string::npos || f.find("._cgo_") != std::string::npos ||
-      f.find("._Cgo_") != std::string::npos || f.find("_cgoexp_") != std::string::npos ||
-      f.rfind("_cgo_", 0) == 0 || f.rfind("x_cgo_", 0) == 0) {
+  if (f.find("._Cfunc_") != std::string::npos || f.find("._C2func_") != std::string::npos ||
+      f.find("._cgo_") != std::string::npos || f.find("._Cgo_") != std::string::npos ||
+      f.find("_cgoexp_") != std::string::npos || f.rfind("_cgo_", 0) == 0 ||
+      f.rfind("x_cgo_", 0) == 0) {
     return true;
   }
   const std::string& file = frame.file;
@@ -159,7 +160,8 @@ bool IsPanicFrame(const Frame& frame) {
 
 bool IsPanicHandler(std::string_view function) {
   for (std::string_view h : kPanicHandlers) {
-    if (h[0] == '/' ? function.find(h) != std::string_view::npos : function.substr(0, h.size()) == h) {
+    if (h[0] == '/' ? function.find(h) != std::string_view::npos
+                    : function.substr(0, h.size()) == h) {
       return true;
     }
   }

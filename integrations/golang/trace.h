@@ -16,8 +16,8 @@ struct Frame {
   /// "main.(*Registry).Put"; "panic" for runtime.gopanic; empty when only "file:line" was
   /// printed (klog's caller lists)
   std::string function;
-  std::string file;      ///< as printed: absolute, or module-relative under -trimpath
-  int line = 0;          ///< 0 when the location line was missing
+  std::string file;  ///< as printed: absolute, or module-relative under -trimpath
+  int line = 0;      ///< 0 when the location line was missing
 };
 
 /// The id of a goroutine whose header was not printed.

@@ -10,7 +10,7 @@ namespace {
 constexpr size_t kMaxNotes = 8;
 constexpr int kMaxContinuationLines = 20;
 constexpr size_t kMaxMessageBytes = 4096;
-constexpr int kMaxNoiseLines = 64;     // log lines tolerated inside a block, in a row
+constexpr int kMaxNoiseLines = 64;    // log lines tolerated inside a block, in a row
 constexpr size_t kMaxPartial = 8192;  // a wrapped line is joined up to this length
 
 // Signal names the runtime prints as "SIGxxx: description" at the top of a dump.
@@ -105,8 +105,8 @@ bool LooksLikePartialFunction(std::string_view line) {
     char ch = line[i];
     if (ch == '(' && i > 0 && line[i - 1] != '.') return dot;  // the argument list starts
     if (ch == '.') dot = true;
-    if (ch == ' ' || ch == '\t' || ch == '"' || ch == '=' || ch == ',' || ch == ':' ||
-        ch == '{' || ch == '<' || ch == '>' || ch == '|') {
+    if (ch == ' ' || ch == '\t' || ch == '"' || ch == '=' || ch == ',' || ch == ':' || ch == '{' ||
+        ch == '<' || ch == '>' || ch == '|') {
       return false;
     }
   }
@@ -320,8 +320,8 @@ void TraceParser::AddFileOnlyFrame(std::string_view line) {
 bool TraceParser::ContinueLocation(std::string_view line) {
   bool path_open = !failed_location_.empty();
   if (!LooksLikeLocationTail(line, path_open, location_open_)) return false;
-  if (location_frame_ == -1 || (location_frame_ >= 0 &&
-                                static_cast<size_t>(location_frame_) >= g_.frames.size())) {
+  if (location_frame_ == -1 ||
+      (location_frame_ >= 0 && static_cast<size_t>(location_frame_) >= g_.frames.size())) {
     return false;
   }
   Frame& f = location_frame_ == -2 ? g_.created_by : g_.frames[location_frame_];
@@ -517,11 +517,10 @@ void TraceParser::FeedGoroutine(std::string_view line) {
     // lines between frames).
     blank_pending_ = false;
     std::string function;
-    bool frame_follows =
-        indented ? state_ == State::kLocation || IsFileLine(line)
-                 : !(line[0] == 'g' && LooksLikeGoroutineHeader(line)) &&
-                       (StartsWith(line, "created by ") || ParseFunctionLine(line, &function) ||
-                        IsFileLine(line));
+    bool frame_follows = indented ? state_ == State::kLocation || IsFileLine(line)
+                                  : !(line[0] == 'g' && LooksLikeGoroutineHeader(line)) &&
+                                        (StartsWith(line, "created by ") ||
+                                         ParseFunctionLine(line, &function) || IsFileLine(line));
     if (!frame_follows) {
       EndBlock(blank_truncated_);
       FeedIdle(line);
@@ -544,8 +543,7 @@ void TraceParser::FeedGoroutine(std::string_view line) {
       Frame& target = created_by ? g_.created_by : *pending_frame_;
       bool ok = ParseLocationLine(line, &target.file, &target.line);
       last_line_incomplete_ = !ok;
-      location_frame_ =
-          created_by ? -2 : static_cast<int64_t>(pending_frame_ - g_.frames.data());
+      location_frame_ = created_by ? -2 : static_cast<int64_t>(pending_frame_ - g_.frames.data());
       location_open_ = ok && line.find(" +0x") == std::string_view::npos &&
                        line.find(" fp=") == std::string_view::npos && IsDigit(line.back());
       if (ok) {
@@ -646,11 +644,11 @@ void TraceParser::Finish(bool cut_mid_line) {
     ResolvePartial();  // the input ended inside a function line
     last_line_incomplete_ = true;
   }
-  bool truncated = partial_header ||
-                   (blank_pending_ ? blank_truncated_
-                                   : (cut_mid_line && (in_block_ || last_line_incomplete_)) ||
-                                         (in_block_ && (state_ == State::kLocation ||
-                                                        g_.frames.empty())));
+  bool truncated =
+      partial_header ||
+      (blank_pending_ ? blank_truncated_
+                      : (cut_mid_line && (in_block_ || last_line_incomplete_)) ||
+                            (in_block_ && (state_ == State::kLocation || g_.frames.empty())));
   if (in_block_) FlushGoroutine(truncated);
   if (header_pending_) {
     sink_->OnCrash(header_);

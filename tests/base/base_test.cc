@@ -71,7 +71,8 @@ TEST(Strings, ParsesRfc3339AcrossTheCalendarAndRefusesWhatIsNotATime) {
 }
 
 TEST(Strings, QuotesArgvForDisplay) {
-  EXPECT_EQ(QuoteArgv({"kubectl", "-n", "prod", "delete", "pod", "api-1"}), "kubectl -n prod delete pod api-1");
+  EXPECT_EQ(QuoteArgv({"kubectl", "-n", "prod", "delete", "pod", "api-1"}),
+            "kubectl -n prod delete pod api-1");
   EXPECT_EQ(QuoteArgv({"sh", "-c", "echo it's"}), "sh -c 'echo it'\\''s'");
 }
 
@@ -93,7 +94,9 @@ TEST(Redact, RegistersSecretLookingEnvironmentVariables) {
 }
 
 TEST(Redact, RedactsSecretKeysInJsonButNotDedupKeys) {
-  Json in = {{"api_token", "abc123456"}, {"dedup_key", "prod/api"}, {"nested", {{"password", "p4ssw0rd!"}}}};
+  Json in = {{"api_token", "abc123456"},
+             {"dedup_key", "prod/api"},
+             {"nested", {{"password", "p4ssw0rd!"}}}};
   Json out = RedactJson(in);
   EXPECT_EQ(out["api_token"], "[REDACTED]");
   EXPECT_EQ(out["dedup_key"], "prod/api");

@@ -50,7 +50,8 @@ class Cli : public ::testing::Test {
     sqlite3_busy_timeout(db, 2000);
     sqlite3_stmt* s = nullptr;
     std::string out;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
       const unsigned char* t = sqlite3_column_text(s, 0);
       out = t ? reinterpret_cast<const char*>(t) : "";
     }
@@ -59,7 +60,8 @@ class Cli : public ::testing::Test {
     return out;
   }
   std::string StepStatus(const std::string& step) {
-    return Query("select status from steps where step_id = '" + step + "' order by run_id desc limit 1");
+    return Query("select status from steps where step_id = '" + step +
+                 "' order by run_id desc limit 1");
   }
   ScopedTempDir dir_;
 };
@@ -67,7 +69,8 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, HelpDocumentsTheExitCodes) {
   auto r = Medic({"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* s : {"run", "resume", "list", "show", "validate", "actions", "130", "needs attention"})
+  for (const char* s :
+       {"run", "resume", "list", "show", "validate", "actions", "130", "needs attention"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s;
 }
 
@@ -85,13 +88,14 @@ stages:
   auto r = Medic({"run", pb, "--var", "service=checkout", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json j = json::parse(r.out);
-  for (const char* k : {"id", "playbook", "status", "started_at", "ended_at", "duration_ms", "steps"})
+  for (const char* k :
+       {"id", "playbook", "status", "started_at", "ended_at", "duration_ms", "steps"})
     EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["status"], "succeeded");
   ASSERT_EQ(j["steps"].size(), 2u);
   const json& step = j["steps"][0];
-  for (const char* k : {"id", "stage", "action", "status", "attempts", "started_at", "ended_at", "duration_ms",
-                        "over_budget", "outputs", "error"})
+  for (const char* k : {"id", "stage", "action", "status", "attempts", "started_at", "ended_at",
+                        "duration_ms", "over_budget", "outputs", "error"})
     EXPECT_TRUE(step.contains(k)) << k;
   EXPECT_EQ(step["outputs"]["stdout"], "checkout\n");
 
@@ -104,9 +108,13 @@ stages:
 }
 
 TEST_F(Cli, ExitCodesFollowTheRunStatus) {
-  std::string fail = Playbook("f.yaml", "name: f\nstages:\n  - name: s\n    steps:\n      - {id: x, action: exec, with: {argv: ['false']}}\n");
+  std::string fail = Playbook("f.yaml",
+                              "name: f\nstages:\n  - name: s\n    steps:\n      - {id: x, action: "
+                              "exec, with: {argv: ['false']}}\n");
   EXPECT_EQ(Medic({"run", fail}).exit_code, 1);
-  std::string confirm = Playbook("c.yaml", "name: c\nstages:\n  - name: s\n    steps:\n      - {id: x, action: exec, confirm: true, with: {argv: ['true']}}\n");
+  std::string confirm = Playbook("c.yaml",
+                                 "name: c\nstages:\n  - name: s\n    steps:\n      - {id: x, "
+                                 "action: exec, confirm: true, with: {argv: ['true']}}\n");
   auto waiting = Medic({"run", confirm});
   EXPECT_EQ(waiting.exit_code, 3);
   EXPECT_NE(waiting.err.find("needs confirmation"), std::string::npos) << waiting.err;
@@ -128,9 +136,11 @@ stages:
 )");
   auto r = Medic({"validate", pb});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find(pb + ":6:17: step 'capture_core': unknown action 'gcor'"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(":8:9: step 'capture_core': unknown step field 'budgt' (did you mean 'budget'?)"),
-            std::string::npos)
+  EXPECT_NE(r.err.find(pb + ":6:17: step 'capture_core': unknown action 'gcor'"), std::string::npos)
+      << r.err;
+  EXPECT_NE(
+      r.err.find(":8:9: step 'capture_core': unknown step field 'budgt' (did you mean 'budget'?)"),
+      std::string::npos)
       << r.err;
   auto j = Medic({"validate", pb, "--json"});
   EXPECT_EQ(json::parse(j.out)[0]["problems"].size(), 2u);
@@ -148,7 +158,8 @@ params:
 stages:
   - name: s
     steps:
-      - {id: touch, action: exec, with: {argv: [touch, ")" + marker + R"("]}}
+      - {id: touch, action: exec, with: {argv: [touch, ")" +
+                                           marker + R"("]}}
       - {id: kill, action: exec, confirm: true, with: {argv: [echo, delete, "{{ params.pod }}"]}}
 )");
   auto r = Medic({"run", pb, "--var", "pod=api-7", "--dry-run"});
@@ -180,7 +191,9 @@ stages:
 }
 
 TEST_F(Cli, UnknownVarsAreRejectedWithASuggestion) {
-  std::string pb = Playbook("pb.yaml", "name: v\nparams:\n  service: {required: true}\nstages:\n  - name: s\n    steps:\n      - {id: a, action: exec, with: {argv: ['true']}}\n");
+  std::string pb = Playbook("pb.yaml",
+                            "name: v\nparams:\n  service: {required: true}\nstages:\n  - name: s\n "
+                            "   steps:\n      - {id: a, action: exec, with: {argv: ['true']}}\n");
   auto r = Medic({"run", pb, "--var", "servce=x"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("did you mean 'service'"), std::string::npos) << r.err;
@@ -197,14 +210,17 @@ TEST_F(Cli, KillNineThenResumeRunsEachSideEffectExactlyOnce) {
 stages:
   - name: one
     steps:
-      - {id: a, action: exec, with: {argv: [sh, -c, 'echo a >> "$0"', ")" + log + R"("]}}
+      - {id: a, action: exec, with: {argv: [sh, -c, 'echo a >> "$0"', ")" +
+                                           log + R"("]}}
       - id: b
         action: exec
         idempotent: true
-        with: {argv: [sh, -c, 'echo $$ > "$2"; if [ -f "$1" ]; then sleep 300; fi; echo b >> "$0"', ")" + log + R"(", ")" + slow + R"(", ")" + pidfile + R"("]}
+        with: {argv: [sh, -c, 'echo $$ > "$2"; if [ -f "$1" ]; then sleep 300; fi; echo b >> "$0"', ")" +
+                                           log + R"(", ")" + slow + R"(", ")" + pidfile + R"("]}
   - name: two
     steps:
-      - {id: c, action: exec, with: {argv: [sh, -c, 'echo c >> "$0"', ")" + log + R"("]}}
+      - {id: c, action: exec, with: {argv: [sh, -c, 'echo c >> "$0"', ")" +
+                                           log + R"("]}}
 )");
   PeerProcess medic;
   ASSERT_TRUE(medic.Start({MedicBinary(), "--db", Db(), "run", pb}, dir_.Join("run.log")));
@@ -219,13 +235,15 @@ stages:
   std::remove(slow.c_str());
   auto r = Medic({"resume", Query("select id from runs"), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(WaitFor([&] { return ProcessGone(leftover); })) << "leftover process group not stopped";
+  EXPECT_TRUE(WaitFor([&] { return ProcessGone(leftover); }))
+      << "leftover process group not stopped";
   EXPECT_EQ(ReadFile(log), "a\nb\nc\n");
   json j = json::parse(r.out);
   EXPECT_EQ(j["steps"][0]["attempts"], 1);
   EXPECT_EQ(j["steps"][1]["attempts"], 2);
-  EXPECT_NE(Query("select group_concat(kind) from events where step_id = 'b'").find("step.interrupted"),
-            std::string::npos);
+  EXPECT_NE(
+      Query("select group_concat(kind) from events where step_id = 'b'").find("step.interrupted"),
+      std::string::npos);
 }
 
 // Two `medic resume` started at once on a run whose medic was killed: one drives it, the
@@ -247,7 +265,8 @@ stages:
                                                log + R"(", ")" + hold + R"("]}
   - name: two
     steps:
-      - {id: mutate, action: exec, with: {argv: [sh, -c, 'echo mutate >> "$0"', ")" + log + R"("]}}
+      - {id: mutate, action: exec, with: {argv: [sh, -c, 'echo mutate >> "$0"', ")" +
+                                               log + R"("]}}
 )");
     PeerProcess medic;
     ASSERT_TRUE(medic.Start({MedicBinary(), "--db", Db(), "run", pb}, dir_.Join("run.log")));
@@ -266,11 +285,11 @@ stages:
     for (int i = 0; i < 2; ++i)
       racers[i] = std::thread([&, i] { results[i] = Medic({"resume", id, "--yes"}); });
     for (auto& t : racers) t.join();
-    EXPECT_EQ(ReadFile(log), "wait\nmutate\n")
-        << results[0].err << "\n---\n" << results[1].err;
+    EXPECT_EQ(ReadFile(log), "wait\nmutate\n") << results[0].err << "\n---\n" << results[1].err;
     int ok = (results[0].exit_code == 0) + (results[1].exit_code == 0);
     EXPECT_EQ(ok, 1) << "one resume drives the run, the other is refused\n"
-                     << results[0].err << "\n---\n" << results[1].err;
+                     << results[0].err << "\n---\n"
+                     << results[1].err;
     const std::string& refused = results[0].exit_code == 0 ? results[1].err : results[0].err;
     EXPECT_TRUE(refused.find("being run right now") != std::string::npos ||
                 refused.find("already succeeded") != std::string::npos)
@@ -289,7 +308,8 @@ stages:
       - id: mutate
         action: exec
         confirm: true
-        with: {argv: [sh, -c, 'echo mutate >> "$0"; sleep 300', ")" + log + R"("]}
+        with: {argv: [sh, -c, 'echo mutate >> "$0"; sleep 300', ")" +
+                                           log + R"("]}
 )");
   PeerProcess medic;
   ASSERT_TRUE(medic.Start({MedicBinary(), "--db", Db(), "run", pb, "--yes"}, dir_.Join("run.log")));
@@ -331,7 +351,8 @@ TEST_F(Cli, AnInterruptedNonIdempotentStepNeedsAPerson) {
 stages:
   - name: s
     steps:
-      - {id: mutate, action: exec, with: {argv: [sh, -c, 'echo start >> "$0"; sleep 300', ")" + log + R"("]}}
+      - {id: mutate, action: exec, with: {argv: [sh, -c, 'echo start >> "$0"; sleep 300', ")" +
+                                           log + R"("]}}
       - {id: after, action: exec, with: {argv: ['true']}}
 )");
   PeerProcess medic;
@@ -356,7 +377,8 @@ TEST_F(Cli, SigtermStopsRunningStepsAndRecordsAnInterruptedRun) {
 stages:
   - name: s
     steps:
-      - {id: long, action: exec, with: {argv: [sh, -c, 'sleep 300 & echo $! > "$0"; wait', ")" + pidfile + R"("]}}
+      - {id: long, action: exec, with: {argv: [sh, -c, 'sleep 300 & echo $! > "$0"; wait', ")" +
+                                           pidfile + R"("]}}
 )");
   PeerProcess medic;
   ASSERT_TRUE(medic.Start({MedicBinary(), "--db", Db(), "run", pb}, dir_.Join("run.log")));
@@ -368,7 +390,8 @@ stages:
   EXPECT_EQ(WEXITSTATUS(status), 130);
   EXPECT_EQ(Query("select status from runs"), "interrupted");
   EXPECT_EQ(StepStatus("long"), "interrupted");
-  EXPECT_TRUE(WaitFor([&] { return ProcessGone(child); })) << "the step's process group outlived SIGTERM";
+  EXPECT_TRUE(WaitFor([&] { return ProcessGone(child); }))
+      << "the step's process group outlived SIGTERM";
 }
 
 TEST_F(Cli, ActionsListsParametersFromTheSameSchemasValidateUses) {
@@ -388,24 +411,27 @@ namespace {
 
 TEST_F(Cli, ShippedPlaybooksValidateAndDryRunShowsTheirCommands) {
   std::string lib = testing::SourceDir() + "/playbooks/library/";
-  auto v = Medic({"validate", lib + "golden-three-minutes-k8s.yaml", lib + "golden-three-minutes-local.yaml"});
+  auto v = Medic(
+      {"validate", lib + "golden-three-minutes-k8s.yaml", lib + "golden-three-minutes-local.yaml"});
   ASSERT_EQ(v.exit_code, 0) << v.err;
 
-  auto k8s = Medic({"run", lib + "golden-three-minutes-k8s.yaml", "--dry-run", "--json", "--var", "service=checkout",
-                    "--var", "namespace=shop", "--var", "selector=app=checkout", "--var", "deployment=checkout",
-                    "--var", "container=app", "--var", "image=registry.example/checkout:1.4.3"});
+  auto k8s = Medic({"run", lib + "golden-three-minutes-k8s.yaml", "--dry-run", "--json", "--var",
+                    "service=checkout", "--var", "namespace=shop", "--var", "selector=app=checkout",
+                    "--var", "deployment=checkout", "--var", "container=app", "--var",
+                    "image=registry.example/checkout:1.4.3"});
   ASSERT_EQ(k8s.exit_code, 0) << k8s.err;
   std::string plan = json::parse(k8s.out).dump();
-  for (const char* cmd : {"get pods", "set image deployment/checkout app=registry.example/checkout:1.4.3",
-                          "rollout status deployment/checkout", "rollout restart deployment/checkout"})
+  for (const char* cmd :
+       {"get pods", "set image deployment/checkout app=registry.example/checkout:1.4.3",
+        "rollout status deployment/checkout", "rollout restart deployment/checkout"})
     EXPECT_NE(plan.find(cmd), std::string::npos) << cmd << " missing from " << plan;
 
-  auto local = Medic({"run", lib + "golden-three-minutes-local.yaml", "--dry-run", "--var", "service=demo",
-                      "--var", "port=8080", "--var", "log_file=/var/log/demo.log", "--var",
-                      "restart_command=/usr/local/bin/restart-demo"});
+  auto local = Medic({"run", lib + "golden-three-minutes-local.yaml", "--dry-run", "--var",
+                      "service=demo", "--var", "port=8080", "--var", "log_file=/var/log/demo.log",
+                      "--var", "restart_command=/usr/local/bin/restart-demo"});
   ASSERT_EQ(local.exit_code, 0) << local.err;
-  for (const char* cmd : {"gcore -o", "POST http://127.0.0.1:8080/admin/degrade", "medic analyze /var/log/demo.log",
-                          "/usr/local/bin/restart-demo"})
+  for (const char* cmd : {"gcore -o", "POST http://127.0.0.1:8080/admin/degrade",
+                          "medic analyze /var/log/demo.log", "/usr/local/bin/restart-demo"})
     EXPECT_NE(local.out.find(cmd), std::string::npos) << cmd;
   EXPECT_EQ(Query("select count(*) from runs"), "");
 }

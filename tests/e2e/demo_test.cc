@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
@@ -116,7 +116,8 @@ TEST_F(DemoIncident, EveryStageSucceededWithContainInsideItsBudgets) {
   std::map<std::string, json> steps = StepsById(run);
   // Contain: all of it ran in parallel and inside its budgets (10 s freeze, 45 s capture,
   // 15 s degrade); paging is not configured in the demo.
-  for (const char* id : {"find", "snapshot", "marker", "silence", "goroutines", "core", "degrade"}) {
+  for (const char* id :
+       {"find", "snapshot", "marker", "silence", "goroutines", "core", "degrade"}) {
     EXPECT_EQ(steps[id]["status"], "succeeded") << id << ": " << steps[id].dump(2);
     EXPECT_EQ(steps[id]["over_budget"], false) << id;
   }
@@ -183,7 +184,8 @@ TEST_F(DemoIncident, TheCoreAndTheGoroutineDumpWereUploadedWithTheirChecksums) {
     CommandResult sum = RunCommand({"sha256sum", stored});
     ASSERT_EQ(sum.exit_code, 0) << sum.err;
     EXPECT_EQ(sum.out.substr(0, 64), a["sha256"]) << url;
-    uploaded.insert(key.substr(key.rfind('/') + 1, key.find('.', key.rfind('/')) - key.rfind('/') - 1));
+    uploaded.insert(
+        key.substr(key.rfind('/') + 1, key.find('.', key.rfind('/')) - key.rfind('/') - 1));
   }
   EXPECT_EQ(uploaded, (std::set<std::string>{"core", "goroutines"}));
 }
@@ -195,7 +197,8 @@ TEST_F(DemoIncident, TheTimelineShowsTheAlertTheApprovalAndTheProductionChange) 
   bool approved_by_oncall = false, hotfix_command = false;
   for (const auto& e : t["events"]) {
     ++kinds[e["kind"]];
-    if (e["step"] == "hotfix" && e["message"].get<std::string>().find("demo-oncall") != std::string::npos)
+    if (e["step"] == "hotfix" &&
+        e["message"].get<std::string>().find("demo-oncall") != std::string::npos)
       approved_by_oncall = true;
     if (e["step"] == "hotfix" && e["changes"] == true) hotfix_command = true;
   }

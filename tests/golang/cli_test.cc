@@ -60,13 +60,13 @@ TEST(AnalyzeCommand, NoCrashExitsFourWithAOneLineReason) {
 TEST(AnalyzeStep, APlainLogWithoutCrashOrGoroutinesSucceedsSayingSoUnlessACrashIsRequired) {
   ScopedTempDir dir;
   WriteFile(dir.Join("app.log"), "{\"level\":\"info\",\"msg\":\"all good\"}\nserving on :8080\n");
-  WriteFile(dir.Join("pb.yaml"), "name: t\nparams:\n  require: {default: false}\nstages:\n"
-                                 "  - name: diagnose\n    steps:\n      - id: analyze\n"
-                                 "        action: gdb.analyze\n        with: {logs: [\"" +
-                                     dir.Join("app.log") +
-                                     "\"], require_crash: \"{{ params.require }}\"}\n");
-  CommandResult r = RunCommand({MedicBinary(), "--db", dir.Join("m.db"), "run", "--json",
-                                dir.Join("pb.yaml")});
+  WriteFile(dir.Join("pb.yaml"),
+            "name: t\nparams:\n  require: {default: false}\nstages:\n"
+            "  - name: diagnose\n    steps:\n      - id: analyze\n"
+            "        action: gdb.analyze\n        with: {logs: [\"" +
+                dir.Join("app.log") + "\"], require_crash: \"{{ params.require }}\"}\n");
+  CommandResult r =
+      RunCommand({MedicBinary(), "--db", dir.Join("m.db"), "run", "--json", dir.Join("pb.yaml")});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   Json step = Json::parse(r.out)["steps"][0];
   EXPECT_EQ(step["outputs"]["crash_found"], false) << step.dump(2);
@@ -76,9 +76,9 @@ TEST(AnalyzeStep, APlainLogWithoutCrashOrGoroutinesSucceedsSayingSoUnlessACrashI
   CommandResult required = RunCommand({MedicBinary(), "--db", dir.Join("m.db"), "run", "--json",
                                        dir.Join("pb.yaml"), "--var", "require=true"});
   EXPECT_EQ(required.exit_code, 1) << required.err;
-  EXPECT_NE(Json::parse(required.out)["steps"][0]["error"].get<std::string>().find(
-                "no Go crash found"),
-            std::string::npos)
+  EXPECT_NE(
+      Json::parse(required.out)["steps"][0]["error"].get<std::string>().find("no Go crash found"),
+      std::string::npos)
       << required.out;
 }
 

@@ -12,12 +12,12 @@
 #include <thread>
 
 #include "base/cancel.h"
+#include "env/process_runner.h"
 #include "integrations/golang/analyzer.h"
 #include "integrations/golang/core_reader.h"
-#include "env/process_runner.h"
 #include "tests/golang/go_fixtures.h"
-#include "tests/support/test_support.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_support.h"
 
 namespace medic::golang {
 namespace {
@@ -34,7 +34,9 @@ using medic::testing::WriteFile;
 // path, or "" when this machine's core_pattern sends cores elsewhere.
 // Debuggers run as `medic analyze --core` runs them: through the real process runner.
 RunProcessFn RealRunner() {
-  return [](const ProcessSpec& spec) { return test::RealEnv().processes->Run(spec, nullptr, nullptr); };
+  return [](const ProcessSpec& spec) {
+    return test::RealEnv().processes->Run(spec, nullptr, nullptr);
+  };
 }
 
 AnalyzeOptions CoreOptions() {

@@ -92,8 +92,8 @@ Fixtures& Get() {
     if (!f.go_ok) return;
     // A test binary, and two GOPATH-era builds: a vendored library, and a package outside
     // GOPATH that the toolchain names after its directory ("_/abs/path/lib").
-    std::vector<std::string> test_build = {"env", "-C", src, "go", "test", "-c", "-o",
-                                           f.bin + "/gotest.test", "./gotest"};
+    std::vector<std::string> test_build = {
+        "env", "-C", src, "go", "test", "-c", "-o", f.bin + "/gotest.test", "./gotest"};
     RunCommand(test_build, "", env, 600'000);
     auto gopath_env = env;
     gopath_env["GO111MODULE"] = "off";

@@ -119,8 +119,9 @@ TEST(LogForms, KubectlLogsTimestampsFromTheApiServer) {
   medic::testing::ScopedTempDir dir;
   medic::testing::KubePeer peer;
   nlohmann::json pod = medic::testing::CheckoutPod("checkout-abc", 1);
-  nlohmann::json seed = {{"pods", {pod}},
-                         {"logs", {{"shop/checkout-abc/app", {{"current", "ok\n"}, {"previous", out}}}}}};
+  nlohmann::json seed = {
+      {"pods", {pod}},
+      {"logs", {{"shop/checkout-abc/app", {{"current", "ok\n"}, {"previous", out}}}}}};
   std::string err = peer.Start(dir.path(), seed);
   if (!err.empty()) GTEST_SKIP() << err;
   medic::testing::CommandResult r =
@@ -239,7 +240,8 @@ TEST(LogForms, JsonRecordsOfHclogLogrusAndZapCarryingOneLineEach) {
 
 TEST(LogForms, LogfmtRecordsAndLogfmtNoiseBetweenTraceLines) {
   REQUIRE_OUTPUT("jsonlog_logfmt");
-  ExpectCrash(out, "type_assertion", true, "example.com/fixtures/jsonlog/provider.(*Provider).Read");
+  ExpectCrash(out, "type_assertion", true,
+              "example.com/fixtures/jsonlog/provider.(*Provider).Read");
   const std::string& noise = CrashOutput("jsonlog_noise");
   ASSERT_NE(noise.find("level=info msg=\"waiting for plugin\""), std::string::npos);
   ExpectCrash(noise, "type_assertion", true,
@@ -309,9 +311,11 @@ TEST(LogForms, Go14FormatWithRuntimePanicSignalNumbersAndFuncClosures) {
   // Real Go 1.19 output rewritten into what Go 1.2-1.4 printed: runtime.panic in panic.c,
   // "[signal 0xb ...]", closures named func·NNN, explicit hexadecimal arguments.
   std::string runtime_part = out.substr(out.find("\npanic: ") + 1);
-  std::string go14 = Replace(runtime_part, "\\[signal SIGSEGV: segmentation violation ", "[signal 0xb ");
-  go14 = Replace(go14, "panic\\(\\{0x[0-9a-f]+, 0x[0-9a-f]+\\}\\)\n\t[^\n]*",
-                 "runtime.panic(0x4b5e20, 0x6a4f37)\n\t/usr/local/go/src/pkg/runtime/panic.c:266 +0xb6");
+  std::string go14 =
+      Replace(runtime_part, "\\[signal SIGSEGV: segmentation violation ", "[signal 0xb ");
+  go14 = Replace(
+      go14, "panic\\(\\{0x[0-9a-f]+, 0x[0-9a-f]+\\}\\)\n\t[^\n]*",
+      "runtime.panic(0x4b5e20, 0x6a4f37)\n\t/usr/local/go/src/pkg/runtime/panic.c:266 +0xb6");
   go14 = Replace(go14, "main\\.main\\.func1\\(\\)", "main.func·001()");
   go14 = Replace(go14, "\\(\\.\\.\\.\\)", "(0xc208030000)");
   ASSERT_NE(go14.find("runtime.panic("), std::string::npos) << go14;
@@ -348,7 +352,8 @@ TEST(LogForms, WindowsPathsModuleCacheAndDwrapFrames) {
                                  "\t/usr/pkg/mod/example.com/app@v1.4.2/registry/");
   ExpectCrash(modcache, "nil_map_write", true, "example.com/app/registry.(*Registry).Put");
   // Go 1.17-1.20 wrap deferred and go'd calls in main.main·dwrap·N.
-  std::string dwrap = Replace(CrashOutput("nilderef"), "main\\.main\\.func1\\(\\)", "main.main·dwrap·1()");
+  std::string dwrap =
+      Replace(CrashOutput("nilderef"), "main\\.main\\.func1\\(\\)", "main.main·dwrap·1()");
   ExpectCrash(dwrap, "nil_dereference", true, "main.(*Server).port");
 }
 

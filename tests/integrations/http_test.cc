@@ -9,8 +9,8 @@
 #include "env/http_client.h"
 #include "env/process_runner.h"
 #include "playbooks/runner.h"
-#include "tests/support/test_support.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_support.h"
 
 namespace medic {
 namespace {
@@ -31,7 +31,8 @@ class HttpActions : public ::testing::Test {
       }
     });
     server_.Get("/debug/pprof/goroutine", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_content("goroutine 1 [running]:\nmain.main()\n" + req.get_param_value("debug"), "text/plain");
+      res.set_content("goroutine 1 [running]:\nmain.main()\n" + req.get_param_value("debug"),
+                      "text/plain");
     });
     server_.Post("/admin/degrade", [](const httplib::Request& req, httplib::Response& res) {
       res.status = req.get_header_value("Authorization") == "Bearer t0ken-xyz" ? 200 : 401;
@@ -45,7 +46,9 @@ class HttpActions : public ::testing::Test {
     server_.stop();
     thread_.join();
   }
-  std::string Url(const std::string& path) { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string Url(const std::string& path) {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
 
   RunRecord Run(const std::string& yaml) {
     auto pb = ParsePlaybook(yaml, "http.yaml", registry_);
@@ -80,10 +83,13 @@ TEST_F(HttpActions, WaitPollsUntilHealthyAndRequestSavesTheBodyAsAnArtifact) {
 stages:
   - name: s
     steps:
-      - {id: ready, action: http.wait, with: {url: ")" + Url("/healthz") + R"(", interval: 20ms}}
+      - {id: ready, action: http.wait, with: {url: ")" +
+                      Url("/healthz") + R"(", interval: 20ms}}
       - id: dump
         action: http.request
-        with: {url: ")" + Url("/debug/pprof/goroutine?debug=2") + R"(", save_to: goroutines.txt, artifact_kind: goroutine_dump}
+        with: {url: ")" +
+                      Url("/debug/pprof/goroutine?debug=2") +
+                      R"(", save_to: goroutines.txt, artifact_kind: goroutine_dump}
 )");
   ASSERT_EQ(run.status, RunStatus::kSucceeded) << run.error;
   EXPECT_EQ(Step(run.id, "ready").outputs["attempts"], 3);
@@ -107,10 +113,13 @@ stages:
     steps:
       - id: ok
         action: http.request
-        with: {method: POST, url: ")" + Url("/admin/degrade") + R"(", headers: {Authorization: "Bearer {{ env.MEDIC_HTTP_TEST_TOKEN }}"}}
+        with: {method: POST, url: ")" +
+                      Url("/admin/degrade") +
+                      R"(", headers: {Authorization: "Bearer {{ env.MEDIC_HTTP_TEST_TOKEN }}"}}
       - id: denied
         action: http.request
-        with: {method: POST, url: ")" + Url("/admin/degrade") + R"("}
+        with: {method: POST, url: ")" +
+                      Url("/admin/degrade") + R"("}
 )");
   EXPECT_EQ(run.status, RunStatus::kFailed);
   EXPECT_EQ(Step(run.id, "ok").status, StepStatus::kSucceeded);
@@ -131,7 +140,8 @@ stages:
         action: http.request
         retries: 1
         retry_delay: 10ms
-        with: {url: "http://127.0.0.1:)" + std::to_string(closed) + R"(/x", request_timeout: 2s}
+        with: {url: "http://127.0.0.1:)" +
+                      std::to_string(closed) + R"(/x", request_timeout: 2s}
 )");
   EXPECT_EQ(run.status, RunStatus::kFailed);
   StepRecord s = Step(run.id, "nobody");
@@ -148,7 +158,8 @@ TEST_F(HttpActions, ASlowServerHitsTheStepTimeout) {
 stages:
   - name: s
     steps:
-      - {id: slow, action: http.request, timeout: 300ms, with: {url: ")" + Url("/slow") + R"("}}
+      - {id: slow, action: http.request, timeout: 300ms, with: {url: ")" +
+                      Url("/slow") + R"("}}
 )");
   EXPECT_EQ(run.status, RunStatus::kFailed);
   EXPECT_EQ(Step(run.id, "slow").status, StepStatus::kTimedOut);

@@ -16,13 +16,13 @@
 
 #include "base/strings.h"
 #include "env/http_client.h"
-#include "integrations/kube_names.h"
 #include "env/process_runner.h"
+#include "integrations/kube_names.h"
 #include "integrations/sha256.h"
 #include "playbooks/runner.h"
 #include "tests/support/kube_peer.h"
-#include "tests/support/test_support.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_support.h"
 
 namespace medic {
 namespace {
@@ -586,7 +586,8 @@ stages:
                      kHealthy + R"(}}
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
-  ASSERT_EQ(Step(run->id, "delete").status, StepStatus::kSucceeded) << Step(run->id, "delete").error;
+  ASSERT_EQ(Step(run->id, "delete").status, StepStatus::kSucceeded)
+      << Step(run->id, "delete").error;
   EXPECT_EQ(Step(run->id, "delete").outputs["message"], "pod \"" + kHealthy + "\" deleted");
   ASSERT_EQ(Step(run->id, "undo").status, StepStatus::kSucceeded) << Step(run->id, "undo").error;
   StepRecord gone = Step(run->id, "gone");
@@ -666,7 +667,8 @@ struct BadInput {
 
 std::vector<BadInput> BadInputs() {
   return {
-      {"kubectl.logs", "{pod: V}", "Checkout_1", "param 'pod': 'Checkout_1' is not a DNS-1123 name"},
+      {"kubectl.logs", "{pod: V}", "Checkout_1",
+       "param 'pod': 'Checkout_1' is not a DNS-1123 name"},
       {"kubectl.logs", "{pod: V}", "-rf",
        "param 'pod': '-rf' starts with '-', which kubectl would read as a flag"},
       {"kubectl.delete_pod", "{pod: V}", "--all", "param 'pod': '--all' starts with '-'"},
@@ -714,9 +716,9 @@ std::string BadInputsYaml(const std::string& params,
 
 TEST_F(KubectlTest, InvalidLiteralNamesAreRejectedWhenThePlaybookLoads) {
   std::vector<BadInput> cases = BadInputs();
-  auto pb = ParsePlaybook(
-      BadInputsYaml("", [&cases](size_t i) { return "'" + cases[i].value + "'"; }), "test.yaml",
-      registry_);
+  auto pb =
+      ParsePlaybook(BadInputsYaml("", [&cases](size_t i) { return "'" + cases[i].value + "'"; }),
+                    "test.yaml", registry_);
   ASSERT_FALSE(pb.ok());
   const std::string err = pb.status().message();
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -741,11 +743,9 @@ TEST_F(KubectlTest, InvalidNamesFromTemplatesAreRejectedBeforeKubectlRuns) {
     params += "  c" + std::to_string(i) + ": {default: x}\n";
     vars["c" + std::to_string(i)] = cases[i].value;
   }
-  auto run = RunYaml(BadInputsYaml(params,
-                                   [](size_t i) {
-                                     return "'{{ params.c" + std::to_string(i) + " }}'";
-                                   }),
-                     vars);
+  auto run = RunYaml(
+      BadInputsYaml(params, [](size_t i) { return "'{{ params.c" + std::to_string(i) + " }}'"; }),
+      vars);
   ASSERT_TRUE(run.ok()) << run.status().message();
   for (size_t i = 0; i < cases.size(); ++i) {
     StepRecord s = Step(run->id, "c" + std::to_string(i));

@@ -153,7 +153,8 @@ TEST_F(Metrics, SnapshotStoresEveryQueriesSeriesInAnArtifactWithItsHash) {
   auto push = h_.RunStep("pushgateway.push",
                          "{url: " + pushgateway_->url() +
                              ", metric: medic_test_snapshot_marker, grouping: {case: snapshot}}");
-  ASSERT_TRUE(push.ok() && h_.Step(push->id).status == StepStatus::kSucceeded) << Describe(h_.Step(push->id));
+  ASSERT_TRUE(push.ok() && h_.Step(push->id).status == StepStatus::kSucceeded)
+      << Describe(h_.Step(push->id));
   ASSERT_TRUE(WaitForSeries("medic_test_snapshot_marker")) << "Prometheus never scraped the marker";
 
   auto run = h_.RunStep("prometheus.snapshot",
@@ -278,8 +279,8 @@ TEST_F(Metrics, CheckTakesTheBaselineBeforeTheIncidentWasDetectedWhenGivenAt) {
   EXPECT_DOUBLE_EQ(step.outputs["measurements"][0]["baseline"].get<double>(),
                    static_cast<double>(incident->created_at - 3'600'000) / 1000);
 
-  auto bad = h_.RunStep("prometheus.check",
-                        "{url: " + Prom() + ", query: up, baseline: {at: yesterday}}");
+  auto bad =
+      h_.RunStep("prometheus.check", "{url: " + Prom() + ", query: up, baseline: {at: yesterday}}");
   ASSERT_TRUE(bad.ok()) << bad.status().message();
   EXPECT_EQ(h_.Step(bad->id).status, StepStatus::kFailed);
   EXPECT_NE(h_.Step(bad->id).error.find("'baseline.at': \"yesterday\" is not an RFC 3339 time"),

@@ -9,8 +9,8 @@
 #include "env/http_client.h"
 #include "env/process_runner.h"
 #include "playbooks/runner.h"
-#include "tests/support/test_support.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_support.h"
 
 namespace medic::testing {
 
@@ -65,7 +65,8 @@ class PlaybookHarness {
     std::string out;
     auto events = store_->EventsOfRun(run);
     if (!events.ok()) return out;
-    for (const auto& e : *events) out += std::string(ToString(e.kind)) + ": " + e.message + " " + e.data.dump() + "\n";
+    for (const auto& e : *events)
+      out += std::string(ToString(e.kind)) + ": " + e.message + " " + e.data.dump() + "\n";
     return out;
   }
 
@@ -82,8 +83,8 @@ class PlaybookHarness {
 
 /// A step's record as text, for assertion messages.
 inline std::string Describe(const StepRecord& s) {
-  return s.step_id + " " + ToString(s.status) + " (" + std::to_string(s.attempts) + " attempts): " + s.error +
-         "\noutputs: " + s.outputs.dump();
+  return s.step_id + " " + ToString(s.status) + " (" + std::to_string(s.attempts) +
+         " attempts): " + s.error + "\noutputs: " + s.outputs.dump();
 }
 
 }  // namespace medic::testing

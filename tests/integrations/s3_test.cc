@@ -24,8 +24,8 @@
 #include "base/redact.h"
 #include "integrations/sha256.h"
 #include "tests/support/s3_peer.h"
-#include "tests/support/test_support.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_support.h"
 
 namespace medic {
 namespace {

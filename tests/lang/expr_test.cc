@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "lang/expr.h"
+
+#include <gtest/gtest.h>
 
 namespace medic {
 namespace {

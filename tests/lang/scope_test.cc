@@ -39,7 +39,8 @@ TEST(Scope, SaysWhatShapeWouldBeRight) {
   EXPECT_EQ(s.Check("steps.a.outputs"),
             "'steps.a.outputs' needs an output name: {{ steps.ID.outputs.KEY }}");
   EXPECT_EQ(s.Check("steps.a"), "'steps.a': use steps.ID.outputs.KEY or steps.ID.status");
-  EXPECT_EQ(s.Check("steps.a.status.x"), "'steps.a.status.x': use steps.ID.outputs.KEY or steps.ID.status");
+  EXPECT_EQ(s.Check("steps.a.status.x"),
+            "'steps.a.status.x': use steps.ID.outputs.KEY or steps.ID.status");
   EXPECT_EQ(s.Check("run.uuid"), "'run.uuid': use run.id");
   EXPECT_EQ(s.Check("status.x"), "'status.x': use status");
   EXPECT_EQ(s.Check("lables.x"),
@@ -51,7 +52,8 @@ TEST(Scope, SaysWhatShapeWouldBeRight) {
 TEST(Scope, CheckAddsTheContextsRulesAfterTheShape) {
   Scope s = Refs();
   auto declared = [](const Ref& ref) -> std::string {
-    if (ref.root == "params" && ref.args[0] != "service") return "unknown param '" + ref.args[0] + "'";
+    if (ref.root == "params" && ref.args[0] != "service")
+      return "unknown param '" + ref.args[0] + "'";
     return "";
   };
   EXPECT_EQ(s.Check("params.service.x", declared), "");

@@ -1,7 +1,8 @@
+#include "playbooks/playbook.h"
+
 #include <gtest/gtest.h>
 
 #include "integrations/action.h"
-#include "playbooks/playbook.h"
 
 namespace medic {
 namespace {
@@ -9,7 +10,9 @@ namespace {
 class PlaybookTest : public ::testing::Test {
  protected:
   void SetUp() override { RegisterBuiltinActions(registry_); }
-  Result<Playbook> Parse(const std::string& text) { return ParsePlaybook(text, "pb.yaml", registry_); }
+  Result<Playbook> Parse(const std::string& text) {
+    return ParsePlaybook(text, "pb.yaml", registry_);
+  }
   std::string Errors(const std::string& text) {
     auto pb = Parse(text);
     EXPECT_FALSE(pb.ok());
@@ -74,7 +77,9 @@ stages:
         with: {argv: [/bin/true]}
         timout: 10s
 )");
-  EXPECT_NE(err.find("pb.yaml:8:9: step 'a': unknown step field 'timout' (did you mean 'timeout'?)"), std::string::npos)
+  EXPECT_NE(
+      err.find("pb.yaml:8:9: step 'a': unknown step field 'timout' (did you mean 'timeout'?)"),
+      std::string::npos)
       << err;
 }
 
@@ -86,8 +91,12 @@ stages:
       - id: capture_core
         action: gcore
 )");
-  EXPECT_NE(err.find("pb.yaml:6:17: step 'capture_core': unknown action 'gcore'"), std::string::npos) << err;
-  std::string err2 = Errors("name: x\nstages:\n  - name: s\n    steps:\n      - id: a\n        action: slep\n        with: {duration: 1s}\n");
+  EXPECT_NE(err.find("pb.yaml:6:17: step 'capture_core': unknown action 'gcore'"),
+            std::string::npos)
+      << err;
+  std::string err2 = Errors(
+      "name: x\nstages:\n  - name: s\n    steps:\n      - id: a\n        action: slep\n        "
+      "with: {duration: 1s}\n");
   EXPECT_NE(err2.find("did you mean 'sleep'"), std::string::npos) << err2;
 }
 
@@ -248,12 +257,13 @@ TEST(CheckParams, AParamCheckSeesLiteralStringsAndListElementsButNotTemplates) {
   info.params = {{"name", ParamType::kString, false, nullptr, "", {}, no_x},
                  {"names", ParamType::kStringList, false, nullptr, "", {}, no_x},
                  {"free", ParamType::kString, false, nullptr, "", {}}};
-  EXPECT_TRUE(CheckParams(info, {{"name", "ok"}, {"names", {"a", 1}}, {"free", "x"}}, true).empty());
-  EXPECT_TRUE(CheckParams(info, {{"name", "{{ params.x }}"}, {"names", {"{{ params.x }}"}}}, true)
-                  .empty());
-  EXPECT_EQ(CheckParams(info, {{"name", "box"}, {"names", {"a", "fox"}}}, true),
-            (std::vector<std::string>{"param 'name': 'box' has an x",
-                                      "param 'names': 'fox' has an x"}));
+  EXPECT_TRUE(
+      CheckParams(info, {{"name", "ok"}, {"names", {"a", 1}}, {"free", "x"}}, true).empty());
+  EXPECT_TRUE(
+      CheckParams(info, {{"name", "{{ params.x }}"}, {"names", {"{{ params.x }}"}}}, true).empty());
+  EXPECT_EQ(
+      CheckParams(info, {{"name", "box"}, {"names", {"a", "fox"}}}, true),
+      (std::vector<std::string>{"param 'name': 'box' has an x", "param 'names': 'fox' has an x"}));
   // Run time: the rendered value goes through the same check.
   auto normalized = NormalizeParams(info, {{"name", "box"}});
   ASSERT_FALSE(normalized.ok());

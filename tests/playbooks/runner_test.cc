@@ -1,4 +1,6 @@
 // Runner tests against the real process runner and a real SQLite record in a temp dir.
+#include "playbooks/runner.h"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -8,9 +10,8 @@
 
 #include "env/http_client.h"
 #include "env/process_runner.h"
-#include "playbooks/runner.h"
-#include "tests/support/test_support.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_support.h"
 
 namespace medic {
 namespace {
@@ -42,7 +43,8 @@ class RunnerTest : public ::testing::Test {
     store_ = std::move(*s);
   }
 
-  Result<RunRecord> Run(const std::string& yaml, RunOptions options = {}, Json vars = Json::object()) {
+  Result<RunRecord> Run(const std::string& yaml, RunOptions options = {},
+                        Json vars = Json::object()) {
     auto pb = ParsePlaybook(yaml, "test.yaml", registry_);
     if (!pb.ok()) return pb.status();
     auto params = BindParams(*pb, vars);
@@ -74,7 +76,8 @@ class RunnerTest : public ::testing::Test {
 TEST_F(RunnerTest, ParallelStageTakesTheLongestStepNotTheSum) {
   std::string yaml = "name: p\nstages:\n  - name: contain\n    parallel: true\n    steps:\n";
   for (int i = 0; i < 8; ++i)
-    yaml += "      - {id: s" + std::to_string(i) + ", action: exec, with: {argv: [sleep, '0.5']}}\n";
+    yaml +=
+        "      - {id: s" + std::to_string(i) + ", action: exec, with: {argv: [sleep, '0.5']}}\n";
   auto run = Run(yaml);
   ASSERT_TRUE(run.ok()) << run.status().message();
   EXPECT_EQ(run->status, RunStatus::kSucceeded);
@@ -98,7 +101,8 @@ stages:
         action: exec
         retries: 3
         retry_delay: 10ms
-        with: {argv: [sh, -c, 'echo x >> "$0"; [ $(wc -l < "$0") -ge 3 ]', ")" + counter + R"("]}
+        with: {argv: [sh, -c, 'echo x >> "$0"; [ $(wc -l < "$0") -ge 3 ]', ")" +
+                 counter + R"("]}
 )");
   ASSERT_TRUE(run.ok()) << run.status().message();
   EXPECT_EQ(run->status, RunStatus::kSucceeded);
@@ -118,7 +122,8 @@ stages:
       - id: hang
         action: exec
         timeout: 300ms
-        with: {argv: [sh, -c, 'sleep 300 & echo $! > "$0"; wait', ")" + pidfile + R"("]}
+        with: {argv: [sh, -c, 'sleep 300 & echo $! > "$0"; wait', ")" +
+                 pidfile + R"("]}
 )");
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->status, RunStatus::kFailed);
@@ -138,7 +143,8 @@ stages:
     steps:
       - id: look
         action: exec
-        with: {argv: [sh, -c, 'echo "$$"; sqlite3 "$0" "select status, pgid from steps where step_id = ''look''"', ")" + db + R"("]}
+        with: {argv: [sh, -c, 'echo "$$"; sqlite3 "$0" "select status, pgid from steps where step_id = ''look''"', ")" +
+                 db + R"("]}
 )");
   ASSERT_TRUE(run.ok());
   ASSERT_EQ(run->status, RunStatus::kSucceeded) << run->error;
@@ -213,8 +219,10 @@ TEST_F(RunnerTest, ADestructiveStepWaitsForConfirmationThenRunsOnce) {
 stages:
   - name: s
     steps:
-      - {id: before, action: exec, with: {argv: [sh, -c, 'echo before >> "$0"', ")" + log + R"("]}}
-      - {id: restart, action: exec, confirm: true, with: {argv: [sh, -c, 'echo restart >> "$0"', ")" + log + R"("]}}
+      - {id: before, action: exec, with: {argv: [sh, -c, 'echo before >> "$0"', ")" +
+                     log + R"("]}}
+      - {id: restart, action: exec, confirm: true, with: {argv: [sh, -c, 'echo restart >> "$0"', ")" +
+                     log + R"("]}}
 )";
   auto run = Run(yaml);
   ASSERT_TRUE(run.ok());
@@ -339,7 +347,10 @@ TEST_F(RunnerTest, DeclinedConfirmationSkipsTheStep) {
     EXPECT_EQ(plan, std::vector<std::string>{"echo hi"});
     return false;
   };
-  auto run = Run("name: d\nstages:\n  - name: s\n    steps:\n      - {id: x, action: exec, confirm: true, with: {argv: [echo, hi]}}\n", options);
+  auto run =
+      Run("name: d\nstages:\n  - name: s\n    steps:\n      - {id: x, action: exec, confirm: true, "
+          "with: {argv: [echo, hi]}}\n",
+          options);
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(Step(run->id, "x").status, StepStatus::kSkipped);
 }
@@ -350,9 +361,11 @@ TEST_F(RunnerTest, CancellingInterruptsAndResumeFinishesWithoutRepeats) {
 stages:
   - name: s
     steps:
-      - {id: one, action: exec, with: {argv: [sh, -c, 'echo one >> "$0"', ")" + log + R"("]}}
+      - {id: one, action: exec, with: {argv: [sh, -c, 'echo one >> "$0"', ")" +
+                     log + R"("]}}
       - {id: wait, action: sleep, with: {duration: 60s}}
-      - {id: two, action: exec, with: {argv: [sh, -c, 'echo two >> "$0"', ")" + log + R"("]}}
+      - {id: two, action: exec, with: {argv: [sh, -c, 'echo two >> "$0"', ")" +
+                     log + R"("]}}
 )";
   std::thread canceller([this] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -380,7 +393,9 @@ stages:
 }
 
 TEST_F(RunnerTest, ASucceededRunCannotBeResumed) {
-  auto run = Run("name: s\nstages:\n  - name: s\n    steps:\n      - {id: a, action: exec, with: {argv: ['true']}}\n");
+  auto run =
+      Run("name: s\nstages:\n  - name: s\n    steps:\n      - {id: a, action: exec, with: {argv: "
+          "['true']}}\n");
   ASSERT_TRUE(run.ok());
   auto again = Drive(run->id);
   ASSERT_FALSE(again.ok());
@@ -388,7 +403,9 @@ TEST_F(RunnerTest, ASucceededRunCannotBeResumed) {
 }
 
 TEST_F(RunnerTest, AMissingProgramFailsTheStepWithTheDebianPackage) {
-  auto run = Run("name: m\nstages:\n  - name: s\n    steps:\n      - {id: k, action: exec, with: {argv: [medic-no-such-tool]}}\n");
+  auto run =
+      Run("name: m\nstages:\n  - name: s\n    steps:\n      - {id: k, action: exec, with: {argv: "
+          "[medic-no-such-tool]}}\n");
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->status, RunStatus::kFailed);
   EXPECT_NE(Step(run->id, "k").error.find("command not found"), std::string::npos);
@@ -406,7 +423,8 @@ stages:
   ASSERT_TRUE(run.ok());
   ASSERT_EQ(run->status, RunStatus::kSucceeded);
   StepRecord s = Step(run->id, "leak");
-  EXPECT_EQ(s.outputs["stdout"].get<std::string>().find("sekrit"), std::string::npos) << s.outputs.dump();
+  EXPECT_EQ(s.outputs["stdout"].get<std::string>().find("sekrit"), std::string::npos)
+      << s.outputs.dump();
   EXPECT_EQ(s.commands.dump().find("sekrit"), std::string::npos) << s.commands.dump();
   auto events = *store_->EventsOfRun(run->id);
   for (const auto& e : events) {
@@ -426,11 +444,15 @@ TEST_F(RunnerTest, AnActionThatIsNotConfiguredIsSkippedNotFailed) {
    public:
     NotConfigured() { info_.name = "test.optional"; }
     const ActionInfo& info() const override { return info_; }
-    Status Run(const Json&, StepContext&, Json&) override { return Status::Skipped("not configured: no endpoint"); }
+    Status Run(const Json&, StepContext&, Json&) override {
+      return Status::Skipped("not configured: no endpoint");
+    }
     ActionInfo info_;
   };
   ASSERT_TRUE(registry_.Add(std::make_unique<NotConfigured>()).ok());
-  auto run = Run("name: o\nstages:\n  - name: s\n    steps:\n      - {id: opt, action: test.optional}\n      - {id: next, action: exec, with: {argv: ['true']}}\n");
+  auto run =
+      Run("name: o\nstages:\n  - name: s\n    steps:\n      - {id: opt, action: test.optional}\n   "
+          "   - {id: next, action: exec, with: {argv: ['true']}}\n");
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->status, RunStatus::kSucceeded);
   StepRecord s = Step(run->id, "opt");

@@ -46,10 +46,9 @@ TEST(RecordJson, ARunPrintsTheDocumentedFieldsWithStepsNamedById) {
   artifact.kind = "snapshot";
   artifact.path = "/tmp/s.json";
   Json j = RunToJson(run, {step}, {artifact});
-  EXPECT_EQ(Keys(j), (std::vector<std::string>{"id", "incident_id", "playbook", "status",
-                                                "trigger", "params", "created_at", "started_at",
-                                                "ended_at", "duration_ms", "error", "steps",
-                                                "artifacts"}));
+  EXPECT_EQ(Keys(j), (std::vector<std::string>{"id", "incident_id", "playbook", "status", "trigger",
+                                               "params", "created_at", "started_at", "ended_at",
+                                               "duration_ms", "error", "steps", "artifacts"}));
   EXPECT_EQ(j["duration_ms"], 2'500);
   EXPECT_EQ(j["started_at"], "1970-01-01T00:00:01.000Z");
   EXPECT_EQ(j["created_at"], nullptr);
@@ -76,8 +75,8 @@ TEST(RecordJson, AnEventNamesItsStepAsStepAndItsRunOrNull) {
   e.at = 2'000;
   e.kind = EventKind::kAlertFiring;
   Json incident_only = EventToJson(e);
-  EXPECT_EQ(Keys(incident_only), (std::vector<std::string>{"id", "at", "run_id", "step", "kind",
-                                                          "message", "data"}));
+  EXPECT_EQ(Keys(incident_only),
+            (std::vector<std::string>{"id", "at", "run_id", "step", "kind", "message", "data"}));
   EXPECT_EQ(incident_only["run_id"], nullptr);
   EXPECT_EQ(incident_only["step"], nullptr);
   e.run_id = 2;

@@ -219,8 +219,8 @@ routes:
 
 TEST(AlertScopeTest, OneScopeChecksAndResolvesRouteTemplates) {
   const Scope& scope = AlertScope();
-  for (const char* ok : {"labels.service", "annotations.summary", "status", "fingerprint",
-                         "source", "group_key"})
+  for (const char* ok :
+       {"labels.service", "annotations.summary", "status", "fingerprint", "source", "group_key"})
     EXPECT_EQ(scope.Check(ok), "") << ok;
   const std::string use =
       "use labels.NAME, annotations.NAME, status, fingerprint, source or group_key";
@@ -235,10 +235,9 @@ TEST(AlertScopeTest, OneScopeChecksAndResolvesRouteTemplates) {
   });
   ASSERT_TRUE(got.ok()) << got.status().message();
   EXPECT_EQ(*got, "annotations:summary");
-  EXPECT_EQ(scope.Resolve("params.x", [](const Ref&) -> Result<Json> { return Json(1); })
-                .status()
-                .code(),
-            Code::kNotFound);
+  EXPECT_EQ(
+      scope.Resolve("params.x", [](const Ref&) -> Result<Json> { return Json(1); }).status().code(),
+      Code::kNotFound);
 }
 
 }  // namespace

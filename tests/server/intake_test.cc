@@ -8,11 +8,11 @@
 #include <thread>
 
 #include "integrations/action.h"
-#include "playbooks/runner.h"
 #include "playbooks/approval.h"
+#include "playbooks/runner.h"
 #include "store/alerts.h"
-#include "tests/support/test_support.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_support.h"
 
 namespace medic {
 namespace {
@@ -230,8 +230,7 @@ TEST_F(IntakeTest, ApprovalsLetAWaitingWebhookRunGoOn) {
   Intake intake(*store_, config_, queue, *test::RealEnv().clock, metrics_);
   auto r = intake.Accept(Of({MakeAlert("checkout", "p1")}), 0);
   int64_t run_id = r->new_runs[0];
-  auto early =
-      TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return false; });
+  auto early = TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return false; });
   EXPECT_TRUE(early->empty());
 
   EXPECT_EQ(
@@ -255,13 +254,11 @@ TEST_F(IntakeTest, ApprovalsLetAWaitingWebhookRunGoOn) {
   ASSERT_TRUE(store_->SaveStep(*step).ok());
   auto busy = TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return true; });
   EXPECT_TRUE(busy->empty()) << "a run being driven is left for the next poll";
-  auto queued =
-      TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return false; });
+  auto queued = TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return false; });
   ASSERT_EQ(*queued, std::vector<int64_t>{run_id});
   EXPECT_TRUE(store_->GetStep(run_id, "restart")->approved);
-  EXPECT_TRUE(TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) {
-                return false;
-              })->empty());
+  EXPECT_TRUE(
+      TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return false; })->empty());
 }
 
 TEST(RunQueue, ReservationsCountAgainstCapacityUntilUsedOrReleased) {

@@ -7,18 +7,17 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <map>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -109,7 +108,7 @@ stages:
   - name: note
     steps:
       - {id: a, action: exec, with: {argv: [sh, -c, 'echo "a $1" >> "$0"', ")" +
-                                         dir_.Join("effects.log") + R"(", "{{ params.service }}"]}}
+                                        dir_.Join("effects.log") + R"(", "{{ params.service }}"]}}
 )");
   }
 
@@ -139,8 +138,7 @@ limits: {max_body: 64KiB, drain_timeout: 10s)" +
 
   // POST with a Content-Length body over a fresh connection; the raw reply.
   std::string RawPost(const std::string& path, const std::string& body,
-                      const std::string& content_type = "application/json",
-                      bool auth = true) {
+                      const std::string& content_type = "application/json", bool auth = true) {
     int fd = Connect(serve_.port());
     if (fd < 0) return "";
     std::string req = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
@@ -204,8 +202,9 @@ TEST_F(ServeHardening, AChunkedBodyIsCappedAtMaxBodyAndAuthIsCheckedBeforeAnyBod
   StartServe(WriteConfig());
   long before = ProcStatusKb(serve_.pid(), "VmHWM");
   ASSERT_GT(before, 0);
-  const std::string head = "POST /hooks/generic HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                           "Content-Type: application/json\r\n";
+  const std::string head =
+      "POST /hooks/generic HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\n";
   const std::string authed = head + "Authorization: Bearer " + kToken + "\r\n";
 
   // 2 MiB chunked with a token: 413, like the same body with a Content-Length.
@@ -253,11 +252,12 @@ TEST_F(ServeHardening, AThousandIdleOrSlowConnectionsDoNotStopALegitimateRequest
   httplib::Client client("127.0.0.1", serve_.port());
   client.set_read_timeout(8, 0);
   client.set_connection_timeout(8, 0);
-  auto res = client.Post("/hooks/generic", {{"Authorization", "Bearer " + kToken}},
-                         Alert("legit"), "application/json");
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                  .count();
-  ASSERT_TRUE(res) << "no answer with 1,000 idle connections open: " << httplib::to_string(res.error());
+  auto res = client.Post("/hooks/generic", {{"Authorization", "Bearer " + kToken}}, Alert("legit"),
+                         "application/json");
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(res) << "no answer with 1,000 idle connections open: "
+                   << httplib::to_string(res.error());
   EXPECT_EQ(res->status, 202) << res->body;
   auto health = client.Get("/healthz");
   ASSERT_TRUE(health);
@@ -281,8 +281,8 @@ TEST_F(ServeHardening, AFloodFromOnePeerEvictsItsOwnOldestIdleConnections) {
   for (int i = 0; i < 200; ++i) fds.push_back(Connect(serve_.port()));
   httplib::Client client("127.0.0.1", serve_.port());
   client.set_read_timeout(8, 0);
-  auto res = client.Post("/hooks/generic", {{"Authorization", "Bearer " + kToken}},
-                         Alert("legit"), "application/json");
+  auto res = client.Post("/hooks/generic", {{"Authorization", "Bearer " + kToken}}, Alert("legit"),
+                         "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 202);
   // The oldest idle ones were closed to make room: the first reads end-of-file.
@@ -309,8 +309,7 @@ TEST_F(ServeHardening, ABodyThatIsNotJsonGets415AndNothingIsStored) {
 TEST_F(ServeHardening, AnalyzeOfADirectoryAndATimelineIdPastInt64SayWhatIsWrong) {
   auto analyze = testing::RunCommand({testing::MedicBinary(), "analyze", dir_.path()});
   EXPECT_NE(analyze.exit_code, 0);
-  EXPECT_NE(analyze.err.find(dir_.path() + ": is a directory"), std::string::npos)
-      << analyze.err;
+  EXPECT_NE(analyze.err.find(dir_.path() + ": is a directory"), std::string::npos) << analyze.err;
   auto timeline = testing::RunCommand(
       {testing::MedicBinary(), "--db", Db(), "timeline", "99999999999999999999"});
   EXPECT_EQ(timeline.exit_code, 2) << timeline.err;
@@ -350,9 +349,11 @@ testing::CommandResult MedicCapped(const std::vector<std::string>& args) {
 
 TEST_F(ServeHardening, AnAliasBombOrAHugePlaybookIsRefusedWithAClearErrorByValidateRunAndServe) {
   std::string bomb_pb = dir_.Join("bomb.yaml");
-  WriteFile(bomb_pb, "name: bomb\nstages:\n  - name: s\n    steps:\n      - id: a\n"
-                     "        action: exec\n        with:\n          argv: [echo]\n"
-                     "          x:\n" + AliasBomb("            "));
+  WriteFile(bomb_pb,
+            "name: bomb\nstages:\n  - name: s\n    steps:\n      - id: a\n"
+            "        action: exec\n        with:\n          argv: [echo]\n"
+            "          x:\n" +
+                AliasBomb("            "));
   auto validate = MedicCapped({"validate", bomb_pb});
   EXPECT_EQ(validate.exit_code, 2) << validate.err;
   EXPECT_NE(validate.err.find("aliases are expanded"), std::string::npos) << validate.err;
@@ -422,11 +423,12 @@ TEST_F(ServeHardening, ASignedPagerDutyEventReplayedUnderANewDeliveryIdOrLateIsN
   StartServe(config);
   auto post = [&](const std::string& body, const std::string& delivery) {
     int fd = Connect(serve_.port());
-    std::string req = "POST /hooks/pagerduty HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                      "application/json\r\nX-Webhook-Id: " + delivery +
-                      "\r\nX-PagerDuty-Signature: v1=" + HmacHex(secret, body) +
-                      "\r\nContent-Length: " + std::to_string(body.size()) +
-                      "\r\nConnection: close\r\n\r\n" + body;
+    std::string req =
+        "POST /hooks/pagerduty HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/json\r\nX-Webhook-Id: " +
+        delivery + "\r\nX-PagerDuty-Signature: v1=" + HmacHex(secret, body) +
+        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+        body;
     SendAll(fd, req);
     std::string reply = ReadReply(fd);
     ::close(fd);
@@ -434,7 +436,8 @@ TEST_F(ServeHardening, ASignedPagerDutyEventReplayedUnderANewDeliveryIdOrLateIsN
   };
   auto event = [](const std::string& id, const std::string& type, const std::string& when) {
     return R"({"event": {"id": ")" + id + R"(", "event_type": ")" + type +
-           R"(", "occurred_at": ")" + when + R"(", "data": {"id": "PINC1", "title": "Checkout panics",
+           R"(", "occurred_at": ")" + when +
+           R"(", "data": {"id": "PINC1", "title": "Checkout panics",
            "service": {"id": "S1", "summary": "checkout"}}}})";
   };
   std::string triggered = event("E-trig", "incident.triggered", RecentTime(-5));
@@ -476,11 +479,12 @@ stages:
       - id: echo
         action: exec
         with: {argv: [sh, -c, 'echo "$PAGERDUTY_ROUTING_KEY $SLACK_WEBHOOK_URL $DEMO_LISTED_CRED"; cat "$0"', ")" +
-                                    dir_.Join("rk") + R"("]}
+                                      dir_.Join("rk") + R"("]}
       - id: page
         action: pagerduty.event
         when: "false"
-        with: {routing_key_file: ")" + dir_.Join("rk") + R"(", summary: x}
+        with: {routing_key_file: ")" + dir_.Join("rk") +
+                                      R"(", summary: x}
 )");
   std::string config = WriteConfig();
   StartServe(config, secrets);
@@ -510,8 +514,8 @@ stages:
   EXPECT_NE(shown.find("[REDACTED]"), std::string::npos) << "the echo step ran:\n" << shown;
   places.push_back({"medic show --json", shown});
   for (const char* format : {"md", "json", "csv", "html"})
-    places.push_back({std::string("timeline --format ") + format,
-                      medic({"timeline", "1", "--format", format})});
+    places.push_back(
+        {std::string("timeline --format ") + format, medic({"timeline", "1", "--format", format})});
   places.push_back({"medic run --dry-run",
                     medic({"run", dir_.Join("pb.yaml"), "--dry-run", "--var", "service=x"})});
   serve_.Terminate(20'000);

@@ -502,7 +502,8 @@ void ExpectEachOnce(const std::string& effects, const std::vector<std::string>& 
     EXPECT_NE(first, std::string::npos) << line << "\n" << effects;
     if (first != std::string::npos)
       EXPECT_EQ(effects.find(line + "\n", first + 1), std::string::npos)
-          << "repeated: " << line << "\n" << effects;
+          << "repeated: " << line << "\n"
+          << effects;
   }
 }
 
@@ -535,7 +536,8 @@ TEST_F(Serve, TwoServesAndAResumeRacingOverLeftoverRunsRunEveryStepOnce) {
   ASSERT_TRUE(rerun) << serve_.log() << other.log();
   ASSERT_TRUE(WaitFor([&] {
     return Query("select count(*) from runs where status = 'needs_attention'") == "4";
-  })) << serve_.log() << other.log() << resumed.err;
+  })) << serve_.log()
+      << other.log() << resumed.err;
   std::vector<std::string> lines;
   for (const auto& s : services) {
     lines.push_back("a " + s);
@@ -556,12 +558,14 @@ TEST_F(Serve, TwoServesActOnEachApprovalOnce) {
   for (const auto& s : services) ASSERT_EQ(Post("/hooks/generic", Alert(s)).status, 202);
   ASSERT_TRUE(WaitFor([&] {
     return Query("select count(*) from runs where status = 'needs_attention'") == "5";
-  })) << serve_.log() << other.log();
+  })) << serve_.log()
+      << other.log();
   for (int run = 1; run <= 5; ++run)
     ASSERT_EQ(Medic({"approve", std::to_string(run), "restart"}).exit_code, 0);
   ASSERT_TRUE(WaitFor([&] {
     return Query("select count(*) from runs where status = 'succeeded'") == "5";
-  })) << serve_.log() << other.log();
+  })) << serve_.log()
+      << other.log();
   std::vector<std::string> lines;
   for (const auto& s : services) lines.push_back("restart " + s);
   ExpectEachOnce(ReadFile(effects_), lines);

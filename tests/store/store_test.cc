@@ -1,9 +1,10 @@
+#include "store/store.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include "store/alerts.h"
 #include "store/states.h"
-#include "store/store.h"
 #include "tests/support/test_support.h"
 
 namespace medic {

@@ -172,12 +172,13 @@ nlohmann::json CheckoutPod(const std::string& name, int app_restarts, const std:
                         {"state", {{"running", {{"startedAt", "2025-01-01T00:00:00Z"}}}}}});
   }
   spec["containers"] = containers;
-  return {{"metadata",
-           {{"name", name},
-            {"namespace", "shop"},
-            {"labels", {{"app", "checkout"}, {"pod-template-hash", "7d9f8"}}}}},
-          {"spec", spec},
-          {"status", {{"phase", "Running"}, {"podIP", "10.1.0.11"}, {"containerStatuses", statuses}}}};
+  return {
+      {"metadata",
+       {{"name", name},
+        {"namespace", "shop"},
+        {"labels", {{"app", "checkout"}, {"pod-template-hash", "7d9f8"}}}}},
+      {"spec", spec},
+      {"status", {{"phase", "Running"}, {"podIP", "10.1.0.11"}, {"containerStatuses", statuses}}}};
 }
 
 }  // namespace medic::testing

@@ -165,13 +165,17 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
     poll(fds, in[1] >= 0 ? 3 : 2, 100);
     if (out_open && (fds[0].revents & (POLLIN | POLLHUP))) {
       ssize_t n = read(out[0], buf, sizeof buf);
-      if (n > 0) result.out.append(buf, n);
-      else if (n == 0) out_open = false;
+      if (n > 0)
+        result.out.append(buf, n);
+      else if (n == 0)
+        out_open = false;
     }
     if (err_open && (fds[1].revents & (POLLIN | POLLHUP))) {
       ssize_t n = read(err[0], buf, sizeof buf);
-      if (n > 0) result.err.append(buf, n);
-      else if (n == 0) err_open = false;
+      if (n > 0)
+        result.err.append(buf, n);
+      else if (n == 0)
+        err_open = false;
     }
     if (in[1] >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
       ssize_t n = write(in[1], input.data() + written, input.size() - written);
@@ -231,7 +235,7 @@ void PeerProcess::Stop() {
     int status;
     pid_t r = waitpid(pid_, &status, WNOHANG);
     if (r == pid_ || (r < 0 && errno == ECHILD)) {  // ECHILD: a test already reaped it
-      kill(-pid_, SIGKILL);  // stragglers in the group
+      kill(-pid_, SIGKILL);                         // stragglers in the group
       pid_ = -1;
       return;
     }

@@ -69,8 +69,7 @@ class PeerProcess {
 
   /// Starts argv with stdout+stderr appended to log_path (no shell). Returns false on failure.
   bool Start(const std::vector<std::string>& argv, const std::string& log_path,
-             const std::map<std::string, std::string>& env = {},
-             const std::string& cwd = "");
+             const std::map<std::string, std::string>& env = {}, const std::string& cwd = "");
   /// Stops the whole process group; safe to call twice.
   void Stop();
   bool running() const;

@@ -4,10 +4,10 @@
 #include <map>
 #include <vector>
 
-#include "env/clock.h"
 #include "base/strings.h"
-#include "playbooks/runner.h"
+#include "env/clock.h"
 #include "playbooks/approval.h"
+#include "playbooks/runner.h"
 #include "store/alerts.h"
 
 namespace medic::testing {

@@ -10,11 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "env/clock.h"
 #include "base/strings.h"
+#include "env/clock.h"
 #include "tests/support/serve_peer.h"
-#include "tests/support/test_support.h"
 #include "tests/support/test_env.h"
+#include "tests/support/test_support.h"
 
 namespace medic {
 namespace {

@@ -25,6 +25,16 @@ void AddCloseCommand(CLI::App& app, Context& ctx);
 /// Drives run `run_id` with live progress on stderr (Ctrl-C/SIGTERM interrupt it), then
 /// prints the result (JSON or text) on stdout and sets ctx.exit_code. Shared by run and
 /// resume.
-void DriveAndReport(Context& ctx, Store& store, int64_t run_id, RunOptions options, bool json);
+/// How `medic run` and `medic resume` report the run they drove.
+struct ReportFlags {
+  bool json = false;    ///< --json: the run as JSON on stdout
+  bool strict = false;  ///< --strict: a run that succeeded with warnings exits 1
+};
+
+/// Adds --json and --strict to `cmd`.
+void AddReportFlags(CLI::App* cmd, ReportFlags* flags);
+
+void DriveAndReport(Context& ctx, Store& store, int64_t run_id, RunOptions options,
+                    const ReportFlags& report);
 
 }  // namespace medic

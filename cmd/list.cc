@@ -60,9 +60,10 @@ void AddListCommand(CLI::App& app, Context& ctx) {
     if (flags->unrouted) return ListUnrouted(ctx, **store, flags->limit, flags->json);
     auto runs = (*store)->ListRuns(flags->limit);
     if (!runs.ok()) return ctx.Fail(runs.status());
+    int64_t now = ctx.env().clock->NowUnixMs();
     if (flags->json) {
       Json arr = Json::array();
-      for (const auto& r : *runs) arr.push_back(RunSummaryToJson(r));
+      for (const auto& r : *runs) arr.push_back(RunSummaryToJson(r, {.now_ms = now}));
       std::cout << arr.dump(2) << std::endl;
       return;
     }
@@ -70,12 +71,14 @@ void AddListCommand(CLI::App& app, Context& ctx) {
       std::cout << "no runs yet in " << (*store)->path() << "\n";
       return;
     }
-    std::printf("%-6s %-9s %-16s %-24s %s\n", "ID", "INCIDENT", "STATUS", "STARTED (UTC)",
-                "PLAYBOOK");
+    std::printf("%-6s %-9s %-16s %-24s %-9s %s\n", "ID", "INCIDENT", "STATUS", "STARTED (UTC)",
+                "WARNINGS", "PLAYBOOK");
     for (const auto& r : *runs) {
-      std::printf("%-6lld %-9lld %-16s %-24s %s\n", static_cast<long long>(r.id),
-                  static_cast<long long>(r.incident_id), ToString(r.status),
-                  r.started_at ? FormatTimeUtc(r.started_at).c_str() : "-", r.playbook.c_str());
+      size_t warnings = r.warnings.is_array() ? r.warnings.size() : 0;
+      std::printf("%-6lld %-9lld %-16s %-24s %-9s %s\n", static_cast<long long>(r.id),
+                  static_cast<long long>(r.incident_id), ShownRunStatus(r, now).c_str(),
+                  r.started_at ? FormatTimeUtc(r.started_at).c_str() : "-",
+                  warnings ? std::to_string(warnings).c_str() : "-", r.playbook.c_str());
     }
   });
 }

@@ -10,7 +10,8 @@ void AddResumeCommand(CLI::App& app, Context& ctx) {
   struct Flags {
     int64_t id = 0;
     std::vector<std::string> retry, skip;
-    bool yes = false, json = false;
+    bool yes = false;
+    ReportFlags report;
   };
   auto flags = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("resume",
@@ -20,7 +21,7 @@ void AddResumeCommand(CLI::App& app, Context& ctx) {
                   "run this interrupted or failed step again (repeatable)");
   cmd->add_option("--skip", flags->skip, "mark this step skipped and go on (repeatable)");
   cmd->add_flag("-y,--yes", flags->yes, "confirm every destructive step");
-  cmd->add_flag("--json", flags->json, "print the run as JSON on stdout");
+  AddReportFlags(cmd, &flags->report);
   cmd->callback([flags, &ctx] {
     auto store = ctx.OpenStore();
     if (!store.ok()) return ctx.Fail(store.status());
@@ -29,7 +30,7 @@ void AddResumeCommand(CLI::App& app, Context& ctx) {
     options.retry_steps = flags->retry;
     options.skip_steps = flags->skip;
     std::fprintf(stderr, "resuming run %lld\n", static_cast<long long>(flags->id));
-    DriveAndReport(ctx, **store, flags->id, options, flags->json);
+    DriveAndReport(ctx, **store, flags->id, options, flags->report);
   });
 }
 

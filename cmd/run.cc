@@ -14,7 +14,15 @@
 
 namespace medic {
 
-void DriveAndReport(Context& ctx, Store& store, int64_t run_id, RunOptions options, bool json) {
+void AddReportFlags(CLI::App* cmd, ReportFlags* flags) {
+  cmd->add_flag("--json", flags->json, "print the run as JSON on stdout");
+  cmd->add_flag("--strict", flags->strict,
+                "exit 1 when the run succeeded with warnings (a step failed under "
+                "on_failure: continue, or was skipped as not configured)");
+}
+
+void DriveAndReport(Context& ctx, Store& store, int64_t run_id, RunOptions options,
+                    const ReportFlags& report) {
   CancelToken cancel;
   ScopedSignalCancel signals(&cancel);
   ProgressPrinter progress(isatty(STDERR_FILENO) != 0, ctx.color);
@@ -41,12 +49,12 @@ void DriveAndReport(Context& ctx, Store& store, int64_t run_id, RunOptions optio
     ctx.Fail(steps.ok() ? artifacts.status() : steps.status());
     return;
   }
-  if (json) {
+  if (report.json) {
     std::cout << RunToJson(*run, *steps, *artifacts).dump(2) << std::endl;
   } else {
     std::cout << RunToText(*run, *steps, *artifacts, ctx.color && ctx.stdout_tty) << std::flush;
   }
-  ctx.exit_code = ExitCodeForRun(run->status);
+  ctx.exit_code = ExitCodeForRun(*run, report.strict);
 }
 
 namespace {
@@ -56,7 +64,7 @@ struct RunFlags {
   std::vector<std::string> vars;
   bool dry_run = false;
   bool yes = false;
-  bool json = false;
+  ReportFlags report;
 };
 
 void PrintDryRun(const Json& plan, bool json) {
@@ -94,7 +102,7 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--var", flags->vars, "a playbook param, NAME=VALUE (repeatable)");
   cmd->add_flag("--dry-run", flags->dry_run, "print every step and command, run nothing");
   cmd->add_flag("-y,--yes", flags->yes, "confirm every destructive step in advance");
-  cmd->add_flag("--json", flags->json, "print the run as JSON on stdout");
+  AddReportFlags(cmd, &flags->report);
   cmd->callback([flags, &ctx] {
     auto pb = LoadPlaybook(flags->playbook, ctx.registry());
     if (!pb.ok()) return ctx.Fail(pb.status(), kExitUsage);
@@ -110,7 +118,7 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
     if (flags->dry_run) {
       auto plan = DryRun(*pb, *params, ctx.registry(), *ctx.env().vars);
       if (!plan.ok()) return ctx.Fail(plan.status());
-      PrintDryRun(*plan, flags->json);
+      PrintDryRun(*plan, flags->report.json);
       return;
     }
     auto store = ctx.OpenStore();
@@ -122,7 +130,7 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
     RunOptions options;
     options.yes = flags->yes;
     options.playbook = &*pb;
-    DriveAndReport(ctx, **store, *id, options, flags->json);
+    DriveAndReport(ctx, **store, *id, options, flags->report);
   });
 }
 

@@ -6,13 +6,15 @@
 namespace medic {
 
 std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps,
-                      const std::vector<ArtifactRecord>& artifacts, bool color) {
-  const char* c = run.status == RunStatus::kSucceeded        ? "32"
-                  : run.status == RunStatus::kNeedsAttention ? "33"
-                                                             : "31";
+                      const std::vector<ArtifactRecord>& artifacts, bool color, int64_t now_ms) {
+  std::string status = ShownRunStatus(run, now_ms);
+  size_t warnings = run.warnings.is_array() ? run.warnings.size() : 0;
+  const char* c = run.status == RunStatus::kSucceeded && warnings == 0 ? "32"
+                  : run.status == RunStatus::kSucceeded || run.status == RunStatus::kNeedsAttention
+                      ? "33"
+                      : "31";
   std::string out = "run " + std::to_string(run.id) + " (" + run.playbook + ", incident " +
-                    std::to_string(run.incident_id) +
-                    "): " + Colorize(color, c, ToString(run.status));
+                    std::to_string(run.incident_id) + "): " + Colorize(color, c, status);
   if (run.started_at > 0 && run.ended_at > 0)
     out += " in " + FormatDurationMs(run.ended_at - run.started_at);
   out += "\n";
@@ -36,7 +38,21 @@ std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps
     if (!a.sha256.empty()) out += " sha256 " + a.sha256;
     out += "\n";
   }
-  if (!run.error.empty()) out += Colorize(color, c, run.error) + "\n";
+  for (size_t i = 0; i < warnings; ++i) {
+    const Json& w = run.warnings[i];
+    out += Colorize(color, "33", "warning:") + " step '" + w.value("step", "?") + "' " +
+           w.value("status", "?") + ": " + w.value("reason", "") + "\n";
+  }
+  // The last line is the verdict: succeeded, succeeded with N warnings, or what went wrong.
+  std::string verdict = status;
+  if (run.status == RunStatus::kSucceeded && warnings > 0)
+    verdict += " with " + std::to_string(warnings) + (warnings == 1 ? " warning" : " warnings");
+  if (status == "orphaned")
+    verdict += ": the medic driving it is gone; continue with `medic resume " +
+               std::to_string(run.id) + "`";
+  else if (!run.error.empty())
+    verdict += ": " + run.error;
+  out += Colorize(color, c, verdict) + "\n";
   return out;
 }
 
@@ -51,6 +67,12 @@ int ExitCodeForRun(RunStatus status) {
     default:
       return kExitFailed;
   }
+}
+
+int ExitCodeForRun(const RunRecord& run, bool strict) {
+  bool warned = run.warnings.is_array() && !run.warnings.empty();
+  if (strict && run.status == RunStatus::kSucceeded && warned) return kExitFailed;
+  return ExitCodeForRun(run.status);
 }
 
 }  // namespace medic

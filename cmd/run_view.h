@@ -11,9 +11,15 @@
 
 namespace medic {
 
-/// A summary for a person: status line, then one line per step.
+/// A summary for a person: status line, one line per step and artifact, the run's warnings,
+/// and last the verdict: "succeeded", "succeeded with N warnings", or the status and why
+/// ("orphaned" for a running run whose lease ran out before `now_ms`; 0: not judged).
 std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps,
-                      const std::vector<ArtifactRecord>& artifacts, bool color);
+                      const std::vector<ArtifactRecord>& artifacts, bool color, int64_t now_ms = 0);
+
+/// The exit code of a run for `medic run`/`resume`: ExitCodeForRun, except that with
+/// `strict` a run that succeeded with warnings exits 1.
+int ExitCodeForRun(const RunRecord& run, bool strict);
 
 /// The exit code a run's status maps to (0, 1, 3, 130).
 int ExitCodeForRun(RunStatus status);

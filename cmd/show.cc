@@ -26,10 +26,11 @@ void AddShowCommand(CLI::App& app, Context& ctx) {
     auto artifacts = (*store)->ArtifactsOfRun(flags->id);
     if (!steps.ok()) return ctx.Fail(steps.status());
     if (!artifacts.ok()) return ctx.Fail(artifacts.status());
+    int64_t now = ctx.env().clock->NowUnixMs();
     if (flags->json)
-      std::cout << RunToJson(*run, *steps, *artifacts).dump(2) << std::endl;
+      std::cout << RunToJson(*run, *steps, *artifacts, {.now_ms = now}).dump(2) << std::endl;
     else
-      std::cout << RunToText(*run, *steps, *artifacts, ctx.color && ctx.stdout_tty);
+      std::cout << RunToText(*run, *steps, *artifacts, ctx.color && ctx.stdout_tty, now);
   });
 }
 

@@ -128,6 +128,7 @@ void AddTimelineCommand(CLI::App& app, Context& ctx) {
     if (format.empty()) format = "md";
 
     TimelineOptions options;
+    options.now_ms = ctx.env().clock->NowUnixMs();
     options.scope.kind =
         flags->run > 0 ? TimelineScope::Kind::kRun : TimelineScope::Kind::kIncident;
     options.scope.id = flags->run > 0 ? flags->run : flags->incident;

@@ -21,10 +21,10 @@ namespace {
 const std::vector<std::string> kTopFields = {"name",      "description", "params",
                                              "allow_env", "secrets",     "stages"};
 const std::vector<std::string> kParamFields = {"required", "default", "description"};
-const std::vector<std::string> kStageFields = {"name", "parallel", "steps"};
-const std::vector<std::string> kStepFields = {"id",      "action",     "description", "with",
-                                              "timeout", "budget",     "retries",     "retry_delay",
-                                              "when",    "on_failure", "idempotent",  "confirm"};
+const std::vector<std::string> kStageFields = {"name", "parallel", "required", "steps"};
+const std::vector<std::string> kStepFields = {
+    "id",          "action", "description", "with",       "timeout", "budget",  "retries",
+    "retry_delay", "when",   "on_failure",  "idempotent", "confirm", "required"};
 
 SourceMark MarkOf(const YAML::Node& n) {
   YAML::Mark m = n.Mark();
@@ -125,6 +125,7 @@ class Loader {
       if (!stage.name.empty() && !stage_names.insert(stage.name).second)
         Add(stage.mark, "", "duplicate stage name '" + stage.name + "'");
       stage.parallel = BoolField(s, "parallel", "").value_or(false);
+      std::optional<bool> stage_required = BoolField(s, "required", "");
       auto steps = s["steps"];
       if (!steps || !steps.IsSequence() || steps.size() == 0) {
         Add(stage.mark, "", "stage '" + stage.name + "' needs a non-empty 'steps' list");
@@ -134,6 +135,7 @@ class Loader {
           if (LoadStep(st, &step)) {
             step.stage = stage.name;
             step.position = position++;
+            if (!step.required_set) step.required = stage_required.value_or(false);
             stage.steps.push_back(std::move(step));
           }
         }
@@ -279,6 +281,10 @@ class Loader {
     }
     step->idempotent = BoolField(n, "idempotent", id);
     step->confirm = BoolField(n, "confirm", id);
+    if (std::optional<bool> required = BoolField(n, "required", id)) {
+      step->required = *required;
+      step->required_set = true;
+    }
     if (!step->action.empty() && !registry_.Find(step->action)) {
       Add(MarkOf(n["action"]), id,
           "unknown action '" + step->action + "'" + DidYouMean(step->action, registry_.Names()) +

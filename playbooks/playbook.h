@@ -48,8 +48,12 @@ struct StepDef {
   OnFailure on_failure = OnFailure::kAbort;
   std::optional<bool> idempotent;  ///< unset: the action's default
   std::optional<bool> confirm;     ///< unset: the action's `destructive`
-  std::string stage;               ///< the stage it belongs to
-  int position = 0;                ///< order in the playbook, from 0
+  /// "Not configured" (no Prometheus URL, no bucket, ...) fails the step and the run instead
+  /// of skipping it. A stage's `required:` applies to the steps that do not say.
+  bool required = false;
+  bool required_set = false;  ///< the step said `required:` itself
+  std::string stage;          ///< the stage it belongs to
+  int position = 0;           ///< order in the playbook, from 0
   SourceMark mark;
 };
 

@@ -25,6 +25,22 @@ bool Contains(const std::vector<T>& v, const T& s) {
 
 bool Terminal(const StepRecord& rec) { return IsFinal(rec.status); }
 
+// What a succeeded run does not say by its status: the steps that failed and were let go
+// (on_failure: continue) and the steps skipped because what they need is not configured. A
+// step skipped by its `when:` (no error) was a decision, not a warning.
+Json Warnings(const Playbook& pb, const std::map<std::string, StepRecord>& records) {
+  Json out = Json::array();
+  for (const StepDef* def : pb.Steps()) {
+    const StepRecord& rec = records.at(def->id);
+    bool let_go = (rec.status == StepStatus::kFailed || rec.status == StepStatus::kTimedOut) &&
+                  def->on_failure == OnFailure::kContinue;
+    bool not_configured = rec.status == StepStatus::kSkipped && !rec.error.empty();
+    if (let_go || not_configured)
+      out.push_back({{"step", def->id}, {"status", ToString(rec.status)}, {"reason", rec.error}});
+  }
+  return out;
+}
+
 // Stored outputs are capped so one chatty step cannot bloat the record.
 constexpr size_t kMaxStoredOutputBytes = 2 << 20;
 
@@ -302,6 +318,11 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
       Finish(rec, StepStatus::kSucceeded, "", mono_start);
       return Outcome::kDone;
     }
+    if (result.code() == Code::kSkipped && def.required) {
+      // A check that could not run has not verified anything: the run must not say it did.
+      Finish(rec, StepStatus::kFailed, "required, but " + result.message(), mono_start);
+      return Outcome::kFailedAbort;
+    }
     if (result.code() == Code::kSkipped) {
       Finish(rec, StepStatus::kSkipped, result.message(), mono_start);
       return Outcome::kDone;
@@ -572,6 +593,7 @@ Result<RunRecord> Runner::Drive(int64_t run_id, const RunOptions& options) {
                    std::to_string(run_.id) + " STEP`";
     }
   }
+  run_.warnings = Warnings(pb, records_);
   if (!CanMove(RunStatus::kRunning, status))
     return Status::Internal("medic bug: a run may not go from running to " +
                             std::string(ToString(status)));

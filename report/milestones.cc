@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <vector>
 
 #include "base/strings.h"
 #include "report/json_fields.h"
@@ -40,7 +41,62 @@ void Reach(Milestone& m, int64_t at, std::string source, int64_t run_id = 0) {
   m.run_id = run_id;
 }
 
+// Why stage `stage` of run `run_id` does not prove milestone `name`; "" when it does.
+std::string Unproven(const Timeline& t, const std::string& name, int64_t run_id,
+                     const std::string& stage) {
+  const TimelineRun* run = nullptr;
+  for (const TimelineRun& r : t.runs)
+    if (r.run.id == run_id) run = &r;
+  if (!run) return "";  // an event without its run (an old record): take the event's word
+  if (name == "diagnosed") {
+    for (const TimelineAnalysis& a : t.analyses)
+      if (a.run_id == run_id) return "";
+    return "stage " + stage + " produced no analysis";
+  }
+  auto gap = [](const StepRecord& s) {
+    return "step '" + s.step_id + "' " + ToString(s.status) +
+           (s.error.empty() ? "" : ": " + s.error);
+  };
+  std::vector<const StepRecord*> steps;
+  for (const StepRecord& s : run->steps)
+    if (s.stage == stage) steps.push_back(&s);
+  if (steps.empty()) return "";  // no step records to judge by: take the stage's word
+  if (name == "verified") {
+    // Every check: one that was skipped as not configured, failed or never ran verified
+    // nothing. A check skipped by its `when:` (no error) was not asked for.
+    int succeeded = 0;
+    for (const StepRecord* s : steps) {
+      if (s->status == StepStatus::kSucceeded)
+        ++succeeded;
+      else if (s->status != StepStatus::kSkipped || !s->error.empty())
+        return gap(*s);
+    }
+    return succeeded > 0 ? "" : "no check of stage " + stage + " ran";
+  }
+  // contained, mitigated: the steps that changed production (they needed and got a yes)
+  // are what the milestone stands for; all of them must have succeeded. A stage without
+  // such a step needs one step that succeeded and none that failed.
+  bool changes = false, changed = false;
+  for (const StepRecord* s : steps) {
+    if (!s->approved) continue;
+    changes = true;
+    if (s->status != StepStatus::kSucceeded) return gap(*s);
+    changed = true;
+  }
+  if (changes) return changed ? "" : "no step of stage " + stage + " changed production";
+  int succeeded = 0;
+  for (const StepRecord* s : steps) {
+    if (s->status == StepStatus::kSucceeded) ++succeeded;
+    if (s->status == StepStatus::kFailed || s->status == StepStatus::kTimedOut) return gap(*s);
+  }
+  return succeeded > 0 ? "" : "no step of stage " + stage + " succeeded";
+}
+
 }  // namespace
+
+std::string NotReachedText(const Milestone& m) {
+  return m.not_reached.empty() ? "not reached" : "not reached: " + m.not_reached;
+}
 
 std::vector<Milestone> ComputeMilestones(const Timeline& t) {
   std::map<std::string, Milestone> m;
@@ -65,9 +121,12 @@ std::vector<Milestone> ComputeMilestones(const Timeline& t) {
       Reach(m["triggered"], e.at, "run " + std::to_string(e.run_id) + " created", e.run_id);
     } else if (e.kind == EventKind::kStageFinished && e.status != "failed") {
       std::string name = MilestoneOfStage(e.stage);
-      if (!name.empty())
+      std::string why = name.empty() ? "" : Unproven(t, name, e.run_id, e.stage);
+      if (!name.empty() && why.empty())
         Reach(m[name], e.at,
               "stage " + e.stage + " finished (run " + std::to_string(e.run_id) + ")", e.run_id);
+      else if (!name.empty())
+        m[name].not_reached = why + " (run " + std::to_string(e.run_id) + ")";
     } else if (e.kind == EventKind::kIncidentClosed) {
       Reach(m["resolved"], e.at, "incident closed" + (e.message.empty() ? "" : ": " + e.message));
     }

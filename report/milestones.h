@@ -28,7 +28,13 @@ struct Milestone {
   int64_t at = 0;
   std::string source;  ///< e.g. "stage contain finished (run 12)"
   int64_t run_id = 0;
+  /// Why not, when its stage finished without producing what the milestone stands for
+  /// ("step 'p99' skipped: not configured: ..."); "" otherwise.
+  std::string not_reached;
 };
+
+/// "not reached", with the reason when there is one.
+std::string NotReachedText(const Milestone& m);
 
 /// A duration between two milestones, with its budget when it has one.
 struct DerivedDuration {
@@ -43,7 +49,12 @@ struct DerivedDuration {
 };
 
 /// One milestone per kMilestoneNames, in that order, from the timeline's incident, runs,
-/// events and analyses (its milestones and durations are not read).
+/// events and analyses (its milestones and durations are not read). A stage marks its
+/// milestone only when it produced what the milestone stands for: verified when every step
+/// of the verify stage succeeded (a step skipped by its `when:` aside), diagnosed when the
+/// run has an analysis, contained and mitigated when every step of the stage that changed
+/// production (it needed, and got, a yes) succeeded; a stage with no such step needs one
+/// step that succeeded and none that failed. Otherwise Milestone::not_reached says why.
 std::vector<Milestone> ComputeMilestones(const Timeline& t);
 
 /// The derived durations between `t`'s milestones, each judged against its budget in

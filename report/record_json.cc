@@ -28,18 +28,25 @@ Json IncidentToJson(const IncidentRecord& inc, const RecordJsonOptions& o) {
           {"closed_at", TimeJson(inc.closed_at, o.time)}};
 }
 
+std::string ShownRunStatus(const RunRecord& run, int64_t now_ms) {
+  if (now_ms > 0 && run.status == RunStatus::kRunning && run.lease_until < now_ms)
+    return "orphaned";
+  return ToString(run.status);
+}
+
 Json RunSummaryToJson(const RunRecord& run, const RecordJsonOptions& o) {
   return {{"id", run.id},
           {"incident_id", run.incident_id},
           {"playbook", run.playbook},
-          {"status", ToString(run.status)},
+          {"status", ShownRunStatus(run, o.now_ms)},
           {"trigger", run.trigger},
           {"params", run.params},
           {"created_at", TimeJson(run.created_at, o.time)},
           {"started_at", TimeJson(run.started_at, o.time)},
           {"ended_at", TimeJson(run.ended_at, o.time)},
           {"duration_ms", Span(run.started_at, run.ended_at)},
-          {"error", TextOrNull(run.error)}};
+          {"error", TextOrNull(run.error)},
+          {"warnings", run.warnings.is_array() ? run.warnings : Json::array()}};
 }
 
 Json StepToJson(const StepRecord& s, const RecordJsonOptions& o,

@@ -22,7 +22,14 @@ struct RecordJsonOptions {
   const TimeFormatter* time = nullptr;
   /// Whether steps carry their "outputs" (a timeline leaves them out: facts, not bytes).
   bool outputs = true;
+  /// Now (unix ms), to tell an orphaned run (ShownRunStatus); 0: statuses as recorded.
+  int64_t now_ms = 0;
 };
+
+/// A run's status as medic shows it: "orphaned" for a run recorded as running whose driver's
+/// lease ran out before `now_ms` (the medic driving it is gone; `medic resume ID` goes on),
+/// else the recorded status. `now_ms` 0: the recorded status.
+std::string ShownRunStatus(const RunRecord& run, int64_t now_ms);
 
 /// `unix_ms` as RFC 3339 with milliseconds (UTC unless `time` is given), or null for 0.
 Json TimeJson(int64_t unix_ms, const TimeFormatter* time = nullptr);
@@ -32,7 +39,8 @@ Json TimeJson(int64_t unix_ms, const TimeFormatter* time = nullptr);
 Json IncidentToJson(const IncidentRecord& incident, const RecordJsonOptions& options = {});
 
 /// A run without its steps: {"id", "incident_id", "playbook", "status", "trigger", "params",
-///  "created_at", "started_at", "ended_at", "duration_ms", "error"}.
+///  "created_at", "started_at", "ended_at", "duration_ms", "error", "warnings"}; "status" is
+///  ShownRunStatus, "warnings" [{"step", "status", "reason"}] (store.h RunRecord::warnings).
 Json RunSummaryToJson(const RunRecord& run, const RecordJsonOptions& options = {});
 
 /// {"id", "stage", "action", "status", "attempts", "started_at", "ended_at", "duration_ms",

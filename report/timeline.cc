@@ -258,6 +258,7 @@ Timeline AssembleTimeline(const TimelineOptions& options, IncidentRecord inciden
                           std::vector<TimelineRun> runs, std::vector<EventRecord> events) {
   Timeline t;
   t.scope = options.scope;
+  t.now_ms = options.now_ms;
   Redactor redact;
   RedactRecords(redact, incident, runs);
   t.incident = std::move(incident);

@@ -48,6 +48,8 @@ struct TimelineOptions {
   /// Overall budgets of derived durations, by duration name ("time_to_contain"); durations
   /// not named here have no budget.
   std::map<std::string, int64_t> budgets_ms = {{"time_to_contain", kContainBudgetMs}};
+  /// Now (unix ms), to show a run whose driver is gone as orphaned; 0: as recorded.
+  int64_t now_ms = 0;
 };
 
 /// One line of the timeline: a recorded event, or a fact derived from the record
@@ -118,6 +120,7 @@ struct Timeline {
   std::vector<TimelineAnalysis> analyses;
   int64_t origin_ms = 0;  ///< T+0: the earliest of detected and the first event
   bool ongoing = false;   ///< a run in scope is still queued, running or waiting for a person
+  int64_t now_ms = 0;     ///< TimelineOptions::now_ms
 
   /// The milestone named `name` (always present after BuildTimeline).
   const Milestone& milestone(std::string_view name) const;

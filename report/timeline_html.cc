@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "base/strings.h"
+#include "report/record_json.h"
 #include "report/timeline_text.h"
 
 namespace medic {
@@ -319,6 +320,7 @@ svg.chart-narrow{display:none}
 .legend{list-style:none;padding:0;margin:4px 0 0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:.8rem;color:#374151}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;margin-right:4px}
 .err{color:#991b1b}
+.warn{color:#92400e}
 @media (max-width:640px){main{padding:10px}.facts{grid-template-columns:1fr 1fr;gap:6px}
  .facts div{padding:5px 7px}.facts dd{font-size:.85rem}.facts .day{display:block;font-size:.75rem}svg.chart-wide{display:none}svg.chart-narrow{display:block}
  table{font-size:.78rem}th,td{padding:3px 5px}.wide-only{display:none}h1{font-size:1.2rem}}
@@ -354,7 +356,7 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
     fact(m.name, m.at > 0 ? "<span class=\"day\">" + Esc(time.Human(m.at).substr(0, 10)) +
                                 "</span> " + Esc(time.Human(m.at).substr(11)) + " <small>" +
                                 Esc(Offset(t, m.at)) + "</small>"
-                          : "not reached");
+                          : Esc(NotReachedText(m)));
   for (const DerivedDuration& d : t.durations)
     if (d.budget_ms > 0)
       fact(d.name, Esc(d.ms >= 0 ? FormatDurationMs(d.ms) : "—") + " / " +
@@ -383,7 +385,7 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
   for (const Milestone& m : t.milestones)
     h += "<tr><td>" + Esc(m.name) + "</td><td class=\"t\">" + Esc(when(m.at)) +
          "</td><td class=\"t\">" + Esc(m.at > 0 ? Offset(t, m.at) : "") + "</td><td>" +
-         Esc(m.at > 0 ? m.source : "not reached") + "</td></tr>";
+         Esc(m.at > 0 ? m.source : NotReachedText(m)) + "</td></tr>";
   h += "</tbody></table></div><div class=\"scroll\"><table><thead><tr><th>Duration</th><th>From → "
        "to</th>"
        "<th>Took</th><th>Budget</th><th>Verdict</th></tr></thead><tbody>";
@@ -412,8 +414,11 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
   std::vector<std::string> statuses;
   for (const TimelineRun& r : t.runs) {
     h += "<section><h2>Run " + std::to_string(r.run.id) + ": " + Esc(r.run.playbook) + " (" +
-         Esc(ToString(r.run.status)) + ")</h2>";
+         Esc(ShownRunStatus(r.run, t.now_ms)) + ")</h2>";
     if (!r.run.error.empty()) h += "<p class=\"err\">" + Esc(r.run.error) + "</p>";
+    for (const Json& w : r.run.warnings)
+      h += "<p class=\"warn\">warning: step <code>" + Esc(w.value("step", "?")) + "</code> " +
+           Esc(w.value("status", "")) + ": " + Esc(w.value("reason", "")) + "</p>";
     h += "<figure>" + RunChart(t, r, time, {960, 200, false, 22, 12}) +
          RunChart(t, r, time, {400, 0, true, 34, 12}) + "<figcaption><ul class=\"legend\">";
     statuses.clear();

@@ -51,7 +51,7 @@ std::string TimelineToJson(const Timeline& t, const TimeFormatter& time) {
 
   // Incident, runs, steps and artifacts in the one shape of record_json.h; step outputs are
   // not part of a timeline.
-  const RecordJsonOptions record{&time, /*outputs=*/false};
+  const RecordJsonOptions record{&time, /*outputs=*/false, t.now_ms};
   Json incident = IncidentToJson(t.incident, record);
   Json runs = Json::array();
   for (const TimelineRun& r : t.runs) {
@@ -96,7 +96,9 @@ std::string TimelineToJson(const Timeline& t, const TimeFormatter& time) {
                                          {"offset_ms", m.at - t.origin_ms},
                                          {"source", m.source},
                                          {"run_id", Maybe(m.run_id, m.run_id > 0)}}
-                                  : Json(nullptr);
+                         : m.not_reached.empty()
+                             ? Json(nullptr)
+                             : Json{{"at", nullptr}, {"not_reached", m.not_reached}};
   }
   Json durations = Json::object();
   for (const DerivedDuration& d : t.durations)

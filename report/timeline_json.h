@@ -10,7 +10,7 @@
 //    "incident": {"id", "title", "source", "status", "dedup_key", "labels", "created_at",
 //      "detected_at", "closed_at",
 //      "runs": [{"id", "incident_id", "playbook", "status", "trigger", "params", "created_at",
-//        "started_at", "ended_at", "duration_ms", "error",
+//        "started_at", "ended_at", "duration_ms", "error", "warnings",
 //        "stages": [{"name", "parallel", "status", "started_at", "ended_at", "duration_ms"}],
 //        "steps": [{"id", "stage", "action", "status", "attempts", "started_at", "ended_at",
 //          "duration_ms", "budget_ms", "over_budget", "approved", "awaiting_since", "commands",
@@ -23,7 +23,8 @@
 //          "result"}]}]},
 //    "milestones": {"origin",
 //      "detected"|"triggered"|"contained"|"diagnosed"|"mitigated"|"verified"|"resolved":
-//        {"at", "offset_ms", "source", "run_id"} or null when not reached,
+//        {"at", "offset_ms", "source", "run_id"}; when not reached {"at": null,
+//        "not_reached": why} if its stage finished without proving it, else null,
 //      "durations": {"time_to_trigger"|"time_to_contain"|"time_to_diagnose"|
 //        "time_to_mitigate"|"time_to_verify"|"time_to_resolve":
 //        {"from", "to", "ms", "budget_ms", "verdict": "met"|"missed"|"pending"|null}}},

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "report/record_json.h"
 #include "report/timeline_text.h"
 
 namespace medic {
@@ -93,7 +94,7 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
   std::string runs;
   for (const TimelineRun& r : t.runs)
     runs += (runs.empty() ? "" : "; ") + std::to_string(r.run.id) + " " + MdCode(r.run.playbook) +
-            " " + ToString(r.run.status);
+            " " + ShownRunStatus(r.run, t.now_ms);
   md += MdRow({"Runs", runs.empty() ? "none" : runs});
   md += MdRow({"Times", "in " + time.zone() + "; T+0 = " + when(t.origin_ms)});
   for (const DerivedDuration& d : t.durations) {
@@ -119,7 +120,7 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
       "\n## Milestones\n\n" + MdHeader({"Milestone", "Time (" + time.zone() + ")", "T+", "Source"});
   for (const Milestone& m : t.milestones)
     md += MdRow({m.name, when(m.at), m.at > 0 ? Offset(t, m.at) : "",
-                 m.at > 0 ? MdText(m.source) : "not reached"});
+                 m.at > 0 ? MdText(m.source) : MdText(NotReachedText(m))});
   md += "\n" + MdHeader({"Duration", "From → to", "Took", "Budget", "Verdict"});
   for (const DerivedDuration& d : t.durations)
     md += MdRow({d.name, d.from + " → " + d.to, DurationCell(d.ms),
@@ -140,8 +141,11 @@ std::string TimelineToMarkdown(const Timeline& t, const TimeFormatter& time) {
 
   for (const TimelineRun& r : t.runs) {
     md += "\n## Run " + std::to_string(r.run.id) + ": " + MdText(r.run.playbook) + " (" +
-          ToString(r.run.status) + ")\n\n";
+          ShownRunStatus(r.run, t.now_ms) + ")\n\n";
     if (!r.run.error.empty()) md += "> " + MdText(r.run.error, 1000) + "\n\n";
+    for (const Json& w : r.run.warnings)
+      md += "> **warning**: step " + MdCode(w.value("step", "?")) + " " + w.value("status", "") +
+            ": " + MdText(w.value("reason", ""), 300) + "\n\n";
     md +=
         MdHeader({"Stage", "Step", "Status", "Attempts", "Started", "Duration", "Budget", "Error"});
     for (const StepRecord& s : r.steps) {

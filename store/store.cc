@@ -146,6 +146,11 @@ ALTER TABLE runs ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE steps ADD COLUMN pgid_host TEXT NOT NULL DEFAULT '';
 )sql",
+    // 4: what a run says beyond its status: steps that failed under on_failure: continue or
+    // were skipped as not configured ([{"step", "status", "reason"}]).
+    R"sql(
+ALTER TABLE runs ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+)sql",
 };
 
 constexpr int kLatestVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -155,7 +160,7 @@ using store_internal::Stmt;  // store/statement.h, shared with store/alerts.cc
 constexpr const char* kRunColumns =
     "id, incident_id, playbook, playbook_path, playbook_source, params, status, trigger, "
     "options, owner_pid, owner_start, created_at, started_at, ended_at, error, owner_host, "
-    "lease_until, fence";
+    "lease_until, fence, warnings";
 
 RunRecord ReadRun(Stmt& s) {
   RunRecord r;
@@ -178,6 +183,7 @@ RunRecord ReadRun(Stmt& s) {
   r.owner_host = s.Text(15);
   r.lease_until = s.Int(16);
   r.fence = s.Int(17);
+  r.warnings = s.JsonCol(18, Json::array());
   return r;
 }
 
@@ -502,14 +508,15 @@ Status Store::SaveRun(const RunRecord& run, const EventRecord* event) {
   return Transaction([&]() -> Status {
     Stmt s(db_, cache_,
            "UPDATE runs SET status = ?, started_at = ?, ended_at = ?, error = ?, owner_pid = ?, "
-           "owner_start = ?, options = ?, owner_host = ?, lease_until = ? WHERE id = ?");
+           "owner_start = ?, options = ?, owner_host = ?, lease_until = ?, warnings = ? "
+           "WHERE id = ?");
     s.Bind(ToString(run.status))
         .Bind(run.started_at)
         .Bind(run.ended_at)
         .Bind(run.error)
         .Bind(run.owner_pid);
     s.Bind(static_cast<int64_t>(run.owner_start)).Bind(run.options).Bind(run.owner_host);
-    s.Bind(run.lease_until).Bind(run.id);
+    s.Bind(run.lease_until).Bind(run.warnings).Bind(run.id);
     MEDIC_RETURN_IF_ERROR(s.Done("save run"));
     return event ? InsertEvent(*event) : Status::Ok();
   });

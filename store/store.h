@@ -49,6 +49,9 @@ struct RunRecord {
   uint64_t owner_start = 0;       ///< that process' start ticks (pid reuse guard)
   int64_t lease_until = 0;        ///< unix ms; the owner must renew before then
   int64_t fence = 0;              ///< grows on every claim; a driver's writes check it
+  /// What the run's status alone does not say: [{"step", "status", "reason"}] for each step
+  /// that failed under on_failure: continue or was skipped as not configured.
+  Json warnings = Json::array();
   int64_t created_at = 0;
   int64_t started_at = 0;
   int64_t ended_at = 0;

@@ -438,3 +438,110 @@ TEST_F(Cli, ShippedPlaybooksValidateAndDryRunShowsTheirCommands) {
 
 }  // namespace
 }  // namespace medic
+
+namespace medic {
+namespace {
+
+// A run says only what it verified: a check that could not run and a failure that was let
+// go are warnings, listed above the last line; a step skipped by its `when:` is not.
+const char* kVerdictPlaybook = R"(name: verdicts
+params:
+  path: {default: quick}
+stages:
+  - name: verify
+    steps:
+      - {id: p99, action: prometheus.check, with: {query: "up", success: "result < 1"}}
+      - {id: flaky, action: exec, on_failure: continue, with: {argv: ["false"]}}
+      - {id: decided, action: exec, when: "params.path == 'slow'", with: {argv: ["true"]}}
+      - {id: ok, action: exec, with: {argv: ["true"]}}
+)";
+
+TEST_F(Cli, ARunWithUncheckedOrLetGoStepsSucceedsWithWarningsAndStrictMakesThemFail) {
+  std::string pb = Playbook("verdicts.yaml", kVerdictPlaybook);
+  auto plain = testing::RunCommand({MedicBinary(), "run", pb}, "",
+                                   {{"MEDIC_DB", Db()}, {"NO_COLOR", "1"}, {"PROMETHEUS_URL", ""}});
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  std::string last = plain.out.substr(plain.out.rfind('\n', plain.out.size() - 2) + 1);
+  EXPECT_EQ(last, "succeeded with 2 warnings\n") << plain.out;
+  EXPECT_NE(plain.out.find("warning: step 'p99' skipped: not configured: no Prometheus URL"),
+            std::string::npos)
+      << plain.out;
+  EXPECT_NE(plain.out.find("warning: step 'flaky' failed"), std::string::npos) << plain.out;
+  EXPECT_EQ(plain.out.find("warning: step 'decided'"), std::string::npos) << plain.out;
+
+  auto strict =
+      testing::RunCommand({MedicBinary(), "run", pb, "--strict", "--json"}, "",
+                          {{"MEDIC_DB", Db()}, {"NO_COLOR", "1"}, {"PROMETHEUS_URL", ""}});
+  EXPECT_EQ(strict.exit_code, 1) << strict.err;
+  json run = json::parse(strict.out);
+  EXPECT_EQ(run["status"], "succeeded");
+  ASSERT_EQ(run["warnings"].size(), 2u) << run.dump(2);
+  EXPECT_EQ(run["warnings"][0]["step"], "p99");
+  EXPECT_EQ(run["warnings"][0]["status"], "skipped");
+  EXPECT_EQ(run["warnings"][1]["step"], "flaky");
+
+  std::string id = std::to_string(run["id"].get<int>());
+  json shown = json::parse(Medic({"show", id, "--json"}).out);
+  EXPECT_EQ(shown["warnings"], run["warnings"]);
+  json listed = json::parse(Medic({"list", "--json"}).out);
+  EXPECT_EQ(listed[0]["warnings"].size(), 2u);
+  auto timeline = Medic({"timeline", "--run", id, "--format", "md"});
+  EXPECT_NE(timeline.out.find("**warning**: step `p99` skipped"), std::string::npos)
+      << timeline.out;
+  // The verify stage finished, but one of its checks never ran: not verified.
+  EXPECT_NE(timeline.out.find("not reached: step 'p99' skipped: not configured"), std::string::npos)
+      << timeline.out;
+}
+
+TEST_F(Cli, ARequiredCheckThatIsNotConfiguredFailsTheRun) {
+  std::string yaml = kVerdictPlaybook;
+  yaml.replace(yaml.find("    steps:"), 0, "    required: true\n");
+  std::string pb = Playbook("required.yaml", yaml);
+  auto r = testing::RunCommand({MedicBinary(), "run", pb}, "",
+                               {{"MEDIC_DB", Db()}, {"NO_COLOR", "1"}, {"PROMETHEUS_URL", ""}});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(StepStatus("p99"), "failed");
+  EXPECT_NE(r.out.find("required, but not configured: no Prometheus URL"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(StepStatus("ok"), "pending");  // the run stopped there
+  // A step's own `required: false` wins over its stage's.
+  yaml.replace(yaml.find("query: \"up\", success: \"result < 1\"}}"),
+               std::string("query: \"up\", success: \"result < 1\"}}").size(),
+               "query: \"up\", success: \"result < 1\"}, required: false}");
+  auto relaxed =
+      testing::RunCommand({MedicBinary(), "run", Playbook("relaxed.yaml", yaml)}, "",
+                          {{"MEDIC_DB", Db()}, {"NO_COLOR", "1"}, {"PROMETHEUS_URL", ""}});
+  EXPECT_EQ(relaxed.exit_code, 0) << relaxed.out << relaxed.err;
+}
+
+TEST_F(Cli, ARunWhoseDriverIsGoneIsShownOrphanedWithTheWayOn) {
+  std::string pb = Playbook("one.yaml", R"(name: one
+stages:
+  - name: s
+    steps:
+      - {id: a, action: exec, with: {argv: ["true"]}}
+)");
+  ASSERT_EQ(Medic({"run", pb}).exit_code, 0);
+  // As a medic killed mid-run leaves it: running, its lease long expired.
+  Query("select 1");
+  sqlite3* db;
+  ASSERT_EQ(sqlite3_open(Db().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "update runs set status = 'running', ended_at = 0, owner_pid = 999999, "
+                         "lease_until = 1000",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto show = Medic({"show", "1"});
+  EXPECT_NE(show.out.find("orphaned: the medic driving it is gone; continue with `medic resume 1`"),
+            std::string::npos)
+      << show.out;
+  EXPECT_EQ(json::parse(Medic({"show", "1", "--json"}).out)["status"], "orphaned");
+  EXPECT_EQ(json::parse(Medic({"list", "--json"}).out)[0]["status"], "orphaned");
+  EXPECT_NE(Medic({"list"}).out.find("orphaned"), std::string::npos);
+  EXPECT_EQ(Query("select status from runs where id = 1"),
+            "running");  // the record is not rewritten
+}
+
+}  // namespace
+}  // namespace medic

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <thread>
 
@@ -458,6 +459,62 @@ TEST_F(RunnerTest, AnActionThatIsNotConfiguredIsSkippedNotFailed) {
   StepRecord s = Step(run->id, "opt");
   EXPECT_EQ(s.status, StepStatus::kSkipped);
   EXPECT_EQ(s.error, "not configured: no endpoint");
+}
+
+}  // namespace
+}  // namespace medic
+
+namespace medic {
+namespace {
+
+// The runner reaches the machine only through its Env: a fake clock and fake variables are
+// what the record and the templates see.
+class FixedClock : public Clock {
+ public:
+  int64_t NowUnixMs() override { return 1'700'000'000'000; }
+  int64_t MonotonicMs() override { return mono_ += 7; }
+
+ private:
+  std::atomic<int64_t> mono_{0};  // the lease keeper reads it from its own thread
+};
+
+class FakeEnvironment : public Environment {
+ public:
+  std::optional<std::string> Get(const std::string& name) const override {
+    if (name == "MEDIC_TEST_ONLY_IN_THE_FAKE") return "from-the-fake";
+    return std::nullopt;
+  }
+};
+
+TEST_F(RunnerTest, TheRunnerSeesTheMachineOnlyThroughItsEnv) {
+  auto pb = ParsePlaybook(R"(name: env
+allow_env: [MEDIC_TEST_ONLY_IN_THE_FAKE]
+stages:
+  - name: s
+    steps:
+      - {id: echo, action: exec, with: {argv: [echo, "{{ env.MEDIC_TEST_ONLY_IN_THE_FAKE }}"]}}
+)",
+                          "env.yaml", registry_);
+  ASSERT_TRUE(pb.ok()) << pb.status().message();
+  FixedClock clock;
+  FakeEnvironment vars;
+  Env env = test::RealEnv();
+  env.clock = &clock;
+  env.vars = &vars;
+  ASSERT_EQ(std::getenv("MEDIC_TEST_ONLY_IN_THE_FAKE"), nullptr);
+  auto id = CreateRun(*store_, clock, *pb, Json::object(), "test", 0);
+  ASSERT_TRUE(id.ok());
+  RunOptions options;
+  options.work_root = dir_.Join("runs");
+  auto run = Runner({.env = env, .store = store_.get(), .registry = &registry_, .cancel = &cancel_})
+                 .Drive(*id, options);
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_EQ(run->status, RunStatus::kSucceeded) << run->error;
+  StepRecord step = Step(*id, "echo");
+  EXPECT_EQ(step.outputs.value("stdout", ""), "from-the-fake\n");
+  EXPECT_EQ(step.started_at, 1'700'000'000'000);
+  EXPECT_EQ(run->ended_at, 1'700'000'000'000);
+  EXPECT_EQ(step.duration_ms % 7, 0);
 }
 
 }  // namespace

@@ -122,7 +122,7 @@ void AddTimelineCommand(CLI::App& app, Context& ctx) {
     if (flags->incident <= 0 && flags->run <= 0)
       return ctx.Fail(Status::Invalid("timeline: give an incident id, or --run RUN for one run"));
     std::string format = flags->json ? "json" : flags->format;
-    if (!format.empty() && flags->json && flags->format != "" && flags->format != "json")
+    if (!format.empty() && flags->json && !flags->format.empty() && flags->format != "json")
       return ctx.Fail(Status::Invalid("timeline: --json contradicts --format " + flags->format));
     if (format.empty() && !flags->output.empty()) format = TimelineFormatOfPath(flags->output);
     if (format.empty()) format = "md";

@@ -270,7 +270,7 @@ class Loader {
         step->when_expr = *e;
     }
     if (auto f = n["on_failure"]) {
-      std::string v = f.Scalar();
+      const std::string& v = f.Scalar();
       if (v == "abort")
         step->on_failure = OnFailure::kAbort;
       else if (v == "continue")

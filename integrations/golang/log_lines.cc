@@ -28,7 +28,7 @@ size_t Rfc3339PrefixLength(std::string_view s) {
     return 0;
   }
   size_t space = s.find(' ', 11);
-  if (space == std::string_view::npos || space > 40) return 0;
+  if (space > 40) return 0;  // also npos
   return space + 1;
 }
 

@@ -168,7 +168,7 @@ bool LoggedPanic(std::string_view line, std::string* value) {
       return true;
     }
     size_t colon = rest.find(": ");
-    if (colon == std::string_view::npos || colon > 40) return false;  // "... in reconciler: "
+    if (colon > 40) return false;  // also npos; "... in reconciler: "
     std::string_view v = TrimBlanks(rest.substr(colon + 2));
     size_t open = LastGroupOpen(v);
     // "Observed a panic: %#v (%v)": the part in parentheses is what panic: would print.

@@ -25,8 +25,7 @@ const std::map<std::string, std::set<std::string>>& AllowedIncludes() {
       {"playbooks", {"integrations", "store", "lang", "env", "base"}},
       {"report", {"store", "base"}},
       {"server", {"report", "playbooks", "integrations", "store", "lang", "env", "base"}},
-      {"cmd",
-       {"server", "report", "playbooks", "integrations", "store", "lang", "env", "base"}},
+      {"cmd", {"server", "report", "playbooks", "integrations", "store", "lang", "env", "base"}},
   };
   return kAllowed;
 }
@@ -51,8 +50,7 @@ TEST(Layers, EachFolderIncludesOnlyTheFoldersBelowIt) {
         std::smatch m;
         if (!std::regex_search(line, m, include)) continue;
         std::string target = m[1];
-        if (target == folder || allowed.count(target) || !AllowedIncludes().count(target))
-          continue;
+        if (target == folder || allowed.count(target) || !AllowedIncludes().count(target)) continue;
         broken.push_back(fs::relative(entry.path(), testing::SourceDir()).string() + ":" +
                          std::to_string(n) + ": " + folder + "/ may not include " + target + "/");
       }

@@ -74,6 +74,9 @@ struct ActionInfo {
   bool destructive =
       false;  ///< changes production: needs confirmation unless the step says otherwise
   bool open_outputs = false;  ///< outputs may hold keys beyond `outputs` (e.g. parsed JSON)
+  /// May act on several targets at once (pods matching a selector): a step bounds how many
+  /// with `max_targets` (default 1), checked before anything changes.
+  bool acts_on_set = false;
   /// Names of parameters whose values are secrets (redacted in the record and dry runs).
   std::vector<std::string> secret_params;
 };
@@ -103,6 +106,9 @@ class StepContext {
   virtual const CancelToken& cancel() const = 0;
   /// Milliseconds left before the step's timeout (INT64_MAX when it has none).
   virtual int64_t RemainingMs() = 0;
+  /// How many targets an action that acts on a set may act on (the step's max_targets,
+  /// default 1). More matches fail the step before anything changes.
+  virtual int max_targets() const = 0;
 
   /// The machine (env/env.h); the three below are its most used parts.
   virtual const Env& env() const = 0;

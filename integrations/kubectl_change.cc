@@ -397,29 +397,104 @@ std::unique_ptr<Action> MakeKubectlRolloutUndo() {
       });
 }
 
-std::unique_ptr<Action> MakeKubectlDeletePod() {
-  return std::make_unique<SimpleAction>(
-      "kubectl.delete_pod", "Delete a pod so its controller starts a fresh one (restart)",
-      std::vector<ParamSpec>{
-          PodParam(),
-          {.name = "wait",
-           .type = ParamType::kBool,
-           .default_value = false,
-           .help = "wait until the pod is gone (its grace period); default: return once the API "
-                   "server accepted"},
-          {.name = "grace_period",
-           .type = ParamType::kDuration,
-           .help = "termination grace period; default the pod's (0s: kill at once)"}},
-      "pod",
-      [](const Json& with) {
-        std::vector<std::string> args = {
-            "delete", "pod", ParamString(with, "pod"),
-            std::string("--wait=") + (ParamBool(with, "wait") ? "true" : "false")};
-        if (with.contains("grace_period"))
-          args.push_back("--grace-period=" + std::to_string(ParamInt(with, "grace_period") / 1000));
-        return args;
-      },
-      [](const Json&) { return Status::Ok(); });
-}
+namespace {
+
+// ---------------------------------------------------------------- kubectl.delete_pod
+
+/// One named pod, or the pods a selector matches, bounded by the step's max_targets: the
+/// pods are listed first and nothing is deleted when there are more than that.
+class DeletePodAction : public KubectlAction {
+ public:
+  DeletePodAction()
+      : KubectlAction(
+            "kubectl.delete_pod",
+            "Delete a pod, or the pods a selector matches (at most the step's max_targets, "
+            "default 1), so their controller starts fresh ones (restart)",
+            {PodParam("the pod, e.g. '{{ steps.pods.outputs.first }}'; or give selector"),
+             {.name = "selector",
+              .type = ParamType::kString,
+              .help = "label selector of the pods to delete, e.g. app=checkout; more matches "
+                      "than the step's max_targets (default 1) fail before any delete",
+              .check = CheckLabelSelector},
+             {.name = "wait",
+              .type = ParamType::kBool,
+              .default_value = false,
+              .help = "wait until the pods are gone (their grace period); default: return once "
+                      "the API server accepted"},
+             {.name = "grace_period",
+              .type = ParamType::kDuration,
+              .help = "termination grace period; default the pod's (0s: kill at once)"}},
+            {{"pod", "the pod deleted (the first one, with a selector)"},
+             {"pods", "every pod deleted"},
+             {"message", "what kubectl said"}},
+            /*idempotent=*/false, /*destructive=*/true) {
+    info_.acts_on_set = true;
+    for (ParamSpec& p : info_.params)
+      if (p.name == "pod") p.required = false;
+  }
+
+ protected:
+  Status Check(const Json& with) const override {
+    bool pod = !ParamString(with, "pod").empty(), selector = !ParamString(with, "selector").empty();
+    if (pod == selector)
+      return Status::Invalid("kubectl.delete_pod needs either pod or selector (one of them)");
+    return Status::Ok();
+  }
+  std::vector<std::vector<std::string>> Commands(const Json& with) const override {
+    std::string selector = ParamString(with, "selector");
+    if (selector.empty()) return {DeleteArgs(with, {ParamString(with, "pod")})};
+    return {{"get", "pods", "--selector", selector, "-o", "name"},
+            DeleteArgs(with, {"[the pods it lists, at most max_targets]"})};
+  }
+  Status Execute(const Json& with, const Kubectl& k, StepContext& ctx, Json& outputs) override {
+    std::vector<std::string> pods = {ParamString(with, "pod")};
+    std::string selector = ParamString(with, "selector");
+    if (!selector.empty()) {
+      auto listed = RunKubectl(ctx, k,
+                               {"kubectl get pods --selector " + selector,
+                                {"get", "pods", "--selector", selector, "-o", "name"},
+                                "",
+                                ""},
+                               outputs);
+      if (!listed.ok()) return listed.status();
+      pods.clear();
+      for (const std::string& line : Split(listed->out, '\n')) {
+        std::string_view name = Trim(line);
+        if (StartsWith(name, "pod/")) name.remove_prefix(4);
+        if (!name.empty()) pods.emplace_back(name);
+      }
+      outputs["matched"] = pods;
+      if (pods.empty()) return Status::NotFound("no pod matches selector '" + selector + "'");
+      if (static_cast<int>(pods.size()) > ctx.max_targets())
+        return Status::Precondition(
+            "selector '" + selector + "' matches " + std::to_string(pods.size()) +
+            " pods, more than the step's max_targets " + std::to_string(ctx.max_targets()) +
+            ": nothing was deleted (raise max_targets if that many is meant)");
+      for (const std::string& pod : pods) MEDIC_RETURN_IF_ERROR(CheckDnsSubdomain("pod", pod));
+    }
+    outputs["pod"] = pods.front();
+    outputs["pods"] = pods;
+    std::vector<std::string> args = DeleteArgs(with, pods);
+    auto r = RunKubectl(ctx, k, {"kubectl delete pod " + Join(pods, " "), args, "", ""}, outputs);
+    if (!r.ok()) return r.status();
+    outputs["message"] = LastLineOf(r->out);
+    return Status::Ok();
+  }
+
+ private:
+  static std::vector<std::string> DeleteArgs(const Json& with,
+                                             const std::vector<std::string>& pods) {
+    std::vector<std::string> args = {"delete", "pod"};
+    args.insert(args.end(), pods.begin(), pods.end());
+    args.push_back(std::string("--wait=") + (ParamBool(with, "wait") ? "true" : "false"));
+    if (with.contains("grace_period"))
+      args.push_back("--grace-period=" + std::to_string(ParamInt(with, "grace_period") / 1000));
+    return args;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Action> MakeKubectlDeletePod() { return std::make_unique<DeletePodAction>(); }
 
 }  // namespace medic

@@ -23,8 +23,8 @@ const std::vector<std::string> kTopFields = {"name",      "description", "params
 const std::vector<std::string> kParamFields = {"required", "default", "description"};
 const std::vector<std::string> kStageFields = {"name", "parallel", "required", "steps"};
 const std::vector<std::string> kStepFields = {
-    "id",          "action", "description", "with",       "timeout", "budget",  "retries",
-    "retry_delay", "when",   "on_failure",  "idempotent", "confirm", "required"};
+    "id",          "action", "description", "with",       "timeout", "budget",   "retries",
+    "retry_delay", "when",   "on_failure",  "idempotent", "confirm", "required", "max_targets"};
 
 SourceMark MarkOf(const YAML::Node& n) {
   YAML::Mark m = n.Mark();
@@ -285,10 +285,22 @@ class Loader {
       step->required = *required;
       step->required_set = true;
     }
-    if (!step->action.empty() && !registry_.Find(step->action)) {
+    const Action* action = step->action.empty() ? nullptr : registry_.Find(step->action);
+    if (!step->action.empty() && !action) {
       Add(MarkOf(n["action"]), id,
           "unknown action '" + step->action + "'" + DidYouMean(step->action, registry_.Names()) +
               " (see `medic actions`)");
+    }
+    if (auto m = n["max_targets"]) {
+      Json v = m.IsScalar() ? ToJson(m) : Json();
+      if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 10'000)
+        Add(MarkOf(m), id, "'max_targets' must be a whole number from 1 to 10000");
+      else if (action && !action->info().acts_on_set)
+        Add(MarkOf(m), id,
+            "'max_targets': " + step->action + " acts on one target; only actions that act on a " +
+                "set (a selector) take it");
+      else
+        step->max_targets = static_cast<int>(v.get<int64_t>());
     }
     return true;
   }

@@ -52,8 +52,11 @@ struct StepDef {
   /// of skipping it. A stage's `required:` applies to the steps that do not say.
   bool required = false;
   bool required_set = false;  ///< the step said `required:` itself
-  std::string stage;          ///< the stage it belongs to
-  int position = 0;           ///< order in the playbook, from 0
+  /// For actions that act on a set (ActionInfo::acts_on_set): how many targets they may act
+  /// on; unset: 1.
+  std::optional<int> max_targets;
+  std::string stage;  ///< the stage it belongs to
+  int position = 0;   ///< order in the playbook, from 0
   SourceMark mark;
 };
 

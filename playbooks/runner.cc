@@ -75,6 +75,7 @@ class Runner::Context : public StepContext {
     return std::max<int64_t>(0, deadline_ - r_.s_.env.clock->MonotonicMs());
   }
   const Env& env() const override { return r_.s_.env; }
+  int max_targets() const override { return def_.max_targets.value_or(1); }
 
   Status OnProcessStarted(pid_t pgid, const std::vector<std::string>& argv) override {
     Json redacted = Json::array();

@@ -611,6 +611,55 @@ stages:
             "registry.local/checkout:v1.4.1");
 }
 
+TEST_F(KubectlTest, ASelectorMatchingMorePodsThanMaxTargetsDeletesNothing) {
+  // Two pods carry app=checkout; by default a step acts on one target.
+  auto run = RunStep("kubectl.delete_pod", "{selector: 'app=checkout'}");
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  StepRecord s = Step(run->id, "k");
+  EXPECT_EQ(s.status, StepStatus::kFailed);
+  EXPECT_EQ(s.error,
+            "selector 'app=checkout' matches 2 pods, more than the step's max_targets 1: nothing "
+            "was deleted (raise max_targets if that many is meant)");
+  EXPECT_EQ(s.outputs["matched"], Json::array({kCrashed, kHealthy}));
+  auto reqs = peer_.ApiRequests();
+  ASSERT_EQ(KubePeer::Lines(reqs), Expect({"GET " + kPods}));
+  EXPECT_TRUE(HasQuery(reqs[0], "labelSelector", "app=checkout"));
+
+  // Saying how many is meant lets it go: both pods, one kubectl call.
+  auto both =
+      RunStep("kubectl.delete_pod", "{selector: 'app=checkout'}", "        max_targets: 2\n");
+  ASSERT_TRUE(both.ok()) << both.status().message();
+  StepRecord d = Step(both->id, "k");
+  ASSERT_EQ(d.status, StepStatus::kSucceeded) << d.error;
+  EXPECT_EQ(d.outputs["pods"], Json::array({kCrashed, kHealthy}));
+  reqs = peer_.ApiRequests();
+  std::vector<std::string> deletes;
+  for (const std::string& line : KubePeer::Lines(reqs))
+    if (line.rfind("DELETE ", 0) == 0) deletes.push_back(line);
+  EXPECT_EQ(deletes,
+            Expect({"DELETE " + kPods + "/" + kCrashed, "DELETE " + kPods + "/" + kHealthy}));
+}
+
+TEST_F(KubectlTest, MaxTargetsIsRefusedOnActionsThatActOnOneTarget) {
+  auto pb = ParsePlaybook(R"(name: t
+stages:
+  - name: s
+    steps:
+      - {id: k, action: kubectl.rollout_restart, max_targets: 3, with: {deployment: checkout}}
+)",
+                          "t.yaml", registry_);
+  ASSERT_FALSE(pb.ok());
+  EXPECT_NE(pb.status().message().find("'max_targets': kubectl.rollout_restart acts on one target"),
+            std::string::npos)
+      << pb.status().message();
+  // A step gives one pod or a selector, not both.
+  auto both = RunStep("kubectl.delete_pod", "{pod: a, selector: 'app=x'}");
+  ASSERT_TRUE(both.ok()) << both.status().message();
+  EXPECT_EQ(Step(both->id, "k").error,
+            "kubectl.delete_pod needs either pod or selector (one of them)");
+  EXPECT_TRUE(peer_.ApiRequests().empty());
+}
+
 // ------------------------------------------------------------------- the hotfix and restart paths
 
 TEST_F(KubectlTest, HotfixThenRestartPlaybookSendsTheseRequestsInThisOrder) {

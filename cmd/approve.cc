@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/redact.h"
+#include "base/strings.h"
 #include "cmd/commands.h"
 #include "env/env.h"
 #include "playbooks/approval.h"
@@ -36,6 +38,15 @@ void AddApproveCommand(CLI::App& app, Context& ctx) {
     else
       std::printf("step '%s' of run %s approved by %s\n", flags->step.c_str(), run.c_str(),
                   by.c_str());
+    // What the yes lets go: the commands the step showed when it stopped for confirmation.
+    if (auto events = (*store)->EventsOfRun(flags->run); events.ok()) {
+      std::string plan;
+      for (const EventRecord& e : *events)
+        if (e.step_id == flags->step && e.kind == EventKind::kStepAwaitingApproval)
+          plan = e.message;
+      if (StartsWith(plan, "needs confirmation: ")) plan = plan.substr(20);
+      if (!plan.empty()) std::printf("it will run: %s\n", Redact(plan).c_str());
+    }
     if (IsWebhookTrigger(result->run.trigger))
       std::printf("medic serve continues the run within a second (`medic show %s` to follow it)\n",
                   run.c_str());

@@ -5,10 +5,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "base/redact.h"
+#include "base/strings.h"
 #include "cmd/commands.h"
 #include "cmd/context.h"
 
@@ -35,6 +39,57 @@ Environment:
   MEDIC_DB       database path (default $XDG_DATA_HOME/medic/medic.db)
   NO_COLOR       disable colors)";
 
+// Each command's help ends with examples: what people type at 3 a.m.
+struct Examples {
+  const char* command;
+  const char* text;
+};
+constexpr Examples kExamples[] = {
+    {"run",
+     "  medic run golden.yaml --var service=checkout --dry-run   # every command, runs nothing\n"
+     "  medic run golden.yaml --var service=checkout             # asks before destructive steps\n"
+     "  medic run golden.yaml --var service=checkout --yes --json --strict"},
+    {"resume",
+     "  medic resume 12                  # go on after Ctrl-C or a crash\n"
+     "  medic resume 12 --retry restart  # run a failed step again (asks again if destructive)\n"
+     "  medic resume 12 --skip page --yes"},
+    {"list", "  medic list\n  medic list --json --limit 50\n  medic list --unrouted"},
+    {"show", "  medic show 12\n  medic show 12 --json | jq '.steps[] | {id, status}'"},
+    {"validate", "  medic validate playbooks/library/golden-three-minutes-k8s.yaml"},
+    {"actions", "  medic actions\n  medic actions kubectl.delete_pod\n  medic actions --json"},
+    {"analyze",
+     "  kubectl logs checkout-7d9f8-abcde --previous | medic analyze -\n"
+     "  medic analyze --json crash.log\n"
+     "  medic analyze --core core.4242 --binary ./checkout"},
+    {"timeline",
+     "  medic timeline 3                      # incident 3, text\n"
+     "  medic timeline 3 --format html -o incident-3.html\n"
+     "  medic timeline --run 12 --format md --tz Europe/Berlin"},
+    {"serve", "  medic serve --listen 127.0.0.1:8787 --config serve.yaml"},
+    {"approve", "  medic approve 12 restart   # lets step 'restart' of run 12 go"},
+    {"close", "  medic close 3 --reason 'rolled back by hand'"},
+};
+
+std::vector<std::string> CommandNames(CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+  return names;
+}
+
+// The first word that is not an option (nor the value of --db): the command's name.
+int CommandIndex(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--db") {
+      ++i;
+      continue;
+    }
+    if (a.empty() || a[0] == '-') continue;
+    return i;
+  }
+  return -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,9 +109,33 @@ int main(int argc, char** argv) {
   app.add_option("--db", ctx.db_path, "SQLite database (default: $MEDIC_DB, then XDG data dir)");
   app.set_version_flag("--version", "medic 0.1.0");
   for (AddCommand add : kCommands) add(app, ctx);
+  for (CLI::App* sub : app.get_subcommands({}))
+    for (const Examples& e : kExamples)
+      if (sub->get_name() == e.command) sub->footer(std::string("Examples:\n") + e.text);
+  std::vector<std::string> names = CommandNames(app);
+
+  // `medic help CMD` is `medic CMD --help`; an unknown command gets a suggestion, not
+  // "A subcommand is required".
+  std::vector<std::string> args(argv, argv + argc);
+  int at = CommandIndex(argc, argv);
+  std::string command = at > 0 ? args[at] : "";
+  if (command == "help") {
+    args.erase(args.begin() + at);
+    args.push_back("--help");
+    command = at < static_cast<int>(args.size()) - 1 ? args[at] : "";
+  }
+  if (!command.empty() && std::find(names.begin(), names.end(), command) == names.end()) {
+    std::string suggestion = medic::Suggest(command, names);
+    std::fprintf(stderr, "medic: error: unknown command \"%s\"%s\nRun 'medic --help' for usage.\n",
+                 command.c_str(),
+                 suggestion.empty() ? "" : (" - did you mean \"" + suggestion + "\"?").c_str());
+    return medic::kExitUsage;
+  }
+  std::vector<char*> cargs;
+  for (std::string& a : args) cargs.push_back(a.data());
 
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(cargs.size()), cargs.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -64,7 +143,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "medic: error: %s\nRun 'medic --help' for usage.\n", e.what());
+    std::string help = command.empty() ? "medic --help" : "medic " + command + " --help";
+    std::fprintf(stderr, "medic: error: %s\nRun '%s' for usage.\n", e.what(), help.c_str());
     return medic::kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "medic: internal error: %s\n", medic::Redact(e.what()).c_str());

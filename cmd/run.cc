@@ -64,6 +64,7 @@ struct RunFlags {
   std::vector<std::string> vars;
   bool dry_run = false;
   bool yes = false;
+  int64_t incident = 0;
   ReportFlags report;
 };
 
@@ -102,6 +103,8 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("--var", flags->vars, "a playbook param, NAME=VALUE (repeatable)");
   cmd->add_flag("--dry-run", flags->dry_run, "print every step and command, run nothing");
   cmd->add_flag("-y,--yes", flags->yes, "confirm every destructive step in advance");
+  cmd->add_option("--incident", flags->incident,
+                  "attach the run to this open incident instead of opening a new one");
   AddReportFlags(cmd, &flags->report);
   cmd->callback([flags, &ctx] {
     auto pb = LoadPlaybook(flags->playbook, ctx.registry());
@@ -123,7 +126,16 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
     }
     auto store = ctx.OpenStore();
     if (!store.ok()) return ctx.Fail(store.status());
-    auto id = CreateRun(**store, *ctx.env().clock, *pb, *params, "cli", 0);
+    if (flags->incident > 0) {
+      auto incident = (*store)->GetIncident(flags->incident);
+      if (!incident.ok()) return ctx.Fail(incident.status(), kExitUsage);
+      if (incident->status != "open")
+        return ctx.Fail(
+            Status::Precondition("incident " + std::to_string(flags->incident) +
+                                 " is closed; run without --incident to open a new one"),
+            kExitUsage);
+    }
+    auto id = CreateRun(**store, *ctx.env().clock, *pb, *params, "cli", flags->incident);
     if (!id.ok()) return ctx.Fail(id.status());
     std::fprintf(stderr, "run %lld: %s (record: %s)\n", static_cast<long long>(*id),
                  pb->name.c_str(), (*store)->path().c_str());

@@ -47,7 +47,14 @@ std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps
   std::string verdict = status;
   if (run.status == RunStatus::kSucceeded && warnings > 0)
     verdict += " with " + std::to_string(warnings) + (warnings == 1 ? " warning" : " warnings");
-  if (status == "orphaned")
+  const StepRecord* approved = nullptr;  // approved since the run stopped for it
+  for (const auto& s : steps)
+    if (s.status == StepStatus::kPending && s.approved && !approved) approved = &s;
+  if (run.status == RunStatus::kNeedsAttention && approved)
+    verdict += ": step '" + approved->step_id + "' is approved; " +
+               (run.trigger == "cli" ? "continue with `medic resume " + std::to_string(run.id) + "`"
+                                     : "medic serve goes on with it");
+  else if (status == "orphaned")
     verdict += ": the medic driving it is gone; continue with `medic resume " +
                std::to_string(run.id) + "`";
   else if (!run.error.empty())

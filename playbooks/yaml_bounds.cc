@@ -123,8 +123,10 @@ Result<std::string> ReadYamlFile(const std::string& path, const std::string& wha
                                  const YamlBounds& bounds) {
   MEDIC_RETURN_IF_ERROR(CheckYamlFileSize(path, bounds));
   auto text = ReadWholeFile(path, bounds.max_file_bytes);
+  // "cannot read PATH: No such file or directory" -> "cannot read playbook PATH: ...".
   if (!text.ok() && text.status().code() == Code::kNotFound)
-    return Status::NotFound("cannot read " + what + " " + path + ": no such file or not readable");
+    return Status::NotFound("cannot read " + what + " " +
+                            text.status().message().substr(std::string("cannot read ").size()));
   return text;
 }
 

@@ -545,3 +545,75 @@ stages:
 
 }  // namespace
 }  // namespace medic
+
+namespace medic {
+namespace {
+
+TEST_F(Cli, AnUnknownCommandGetsASuggestionAndHelpCmdIsCmdHelp) {
+  auto typo = Medic({"rnu"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("unknown command \"rnu\" - did you mean \"run\"?"), std::string::npos)
+      << typo.err;
+  auto help = Medic({"help", "run"});
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_EQ(help.out, Medic({"run", "--help"}).out);
+  EXPECT_NE(help.out.find("Examples:\n  medic run golden.yaml"), std::string::npos) << help.out;
+  for (const char* cmd : {"resume", "list", "show", "validate", "actions", "analyze", "timeline",
+                          "serve", "approve", "close"})
+    EXPECT_NE(Medic({cmd, "--help"}).out.find("Examples:"), std::string::npos) << cmd;
+  // An error inside a command points at that command's help.
+  auto missing = Medic({"run"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("Run 'medic run --help' for usage."), std::string::npos)
+      << missing.err;
+  auto nosuch = Medic({"run", dir_.Join("nosuch.yaml")});
+  EXPECT_NE(nosuch.err.find("cannot read playbook " + dir_.Join("nosuch.yaml") +
+                            ": No such file or directory"),
+            std::string::npos)
+      << nosuch.err;
+}
+
+TEST_F(Cli, RunIncidentAttachesAManualRunToAnOpenIncident) {
+  std::string pb = Playbook("one.yaml", R"(name: one
+stages:
+  - name: s
+    steps:
+      - {id: a, action: exec, with: {argv: ["true"]}}
+)");
+  ASSERT_EQ(Medic({"run", pb}).exit_code, 0);
+  auto again = Medic({"run", pb, "--incident", "1"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Query("select count(*) from runs where incident_id = 1"), "2");
+  EXPECT_EQ(Query("select count(*) from incidents"), "1");
+  auto unknown = Medic({"run", pb, "--incident", "99"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no incident 99"), std::string::npos) << unknown.err;
+  ASSERT_EQ(Medic({"close", "1"}).exit_code, 0);
+  auto closed = Medic({"run", pb, "--incident", "1"});
+  EXPECT_EQ(closed.exit_code, 2);
+  EXPECT_NE(closed.err.find("incident 1 is closed"), std::string::npos) << closed.err;
+}
+
+TEST_F(Cli, ApproveNamesWhatItLetsGoAndShowStopsAskingForIt) {
+  std::string pb = Playbook("confirm.yaml", R"(name: confirm
+stages:
+  - name: s
+    steps:
+      - {id: restart, action: exec, confirm: true, with: {argv: [echo, restarting]}}
+)");
+  auto run = Medic({"run", pb});
+  ASSERT_EQ(run.exit_code, 3) << run.out << run.err;
+  EXPECT_NE(Medic({"show", "1"}).out.find("waiting for confirmation of step 'restart'"),
+            std::string::npos);
+  auto approve = Medic({"approve", "1", "restart", "--by", "ann"});
+  ASSERT_EQ(approve.exit_code, 0) << approve.err;
+  EXPECT_NE(approve.out.find("it will run: echo restarting"), std::string::npos) << approve.out;
+  std::string show = Medic({"show", "1"}).out;
+  EXPECT_EQ(show.find("waiting for confirmation"), std::string::npos) << show;
+  EXPECT_NE(show.find("step 'restart' is approved; continue with `medic resume 1`"),
+            std::string::npos)
+      << show;
+}
+
+}  // namespace
+}  // namespace medic

@@ -456,6 +456,14 @@ stages:
       - {id: ok, action: exec, with: {argv: ["true"]}}
 )";
 
+// The smallest run there is: one step that succeeds.
+const char* kOneStep = R"(name: one
+stages:
+  - name: s
+    steps:
+      - {id: a, action: exec, with: {argv: ["true"]}}
+)";
+
 TEST_F(Cli, ARunWithUncheckedOrLetGoStepsSucceedsWithWarningsAndStrictMakesThemFail) {
   std::string pb = Playbook("verdicts.yaml", kVerdictPlaybook);
   auto plain = testing::RunCommand({MedicBinary(), "run", pb}, "",
@@ -515,15 +523,9 @@ TEST_F(Cli, ARequiredCheckThatIsNotConfiguredFailsTheRun) {
 }
 
 TEST_F(Cli, ARunWhoseDriverIsGoneIsShownOrphanedWithTheWayOn) {
-  std::string pb = Playbook("one.yaml", R"(name: one
-stages:
-  - name: s
-    steps:
-      - {id: a, action: exec, with: {argv: ["true"]}}
-)");
+  std::string pb = Playbook("one.yaml", kOneStep);
   ASSERT_EQ(Medic({"run", pb}).exit_code, 0);
   // As a medic killed mid-run leaves it: running, its lease long expired.
-  Query("select 1");
   sqlite3* db;
   ASSERT_EQ(sqlite3_open(Db().c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
@@ -574,12 +576,7 @@ TEST_F(Cli, AnUnknownCommandGetsASuggestionAndHelpCmdIsCmdHelp) {
 }
 
 TEST_F(Cli, RunIncidentAttachesAManualRunToAnOpenIncident) {
-  std::string pb = Playbook("one.yaml", R"(name: one
-stages:
-  - name: s
-    steps:
-      - {id: a, action: exec, with: {argv: ["true"]}}
-)");
+  std::string pb = Playbook("one.yaml", kOneStep);
   ASSERT_EQ(Medic({"run", pb}).exit_code, 0);
   auto again = Medic({"run", pb, "--incident", "1"});
   ASSERT_EQ(again.exit_code, 0) << again.err;

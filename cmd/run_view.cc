@@ -1,12 +1,50 @@
 #include "cmd/run_view.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+
 #include "base/strings.h"
 #include "cmd/context.h"
 
 namespace medic {
 
-std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps,
-                      const std::vector<ArtifactRecord>& artifacts, bool color, int64_t now_ms) {
+namespace {
+
+// One line per output, "key: value", the value's last line for multi-line text, cut to
+// `width`; at most kMaxShown keys, then how many more.
+std::string OutputLines(const Json& outputs, int width) {
+  constexpr size_t kMaxShown = 8;
+  std::string out;
+  if (!outputs.is_object()) return out;
+  size_t shown = 0, more = 0;
+  for (auto it = outputs.begin(); it != outputs.end(); ++it) {
+    std::string value = it->is_string() ? it->get<std::string>() : it->dump();
+    if (value.empty() || value == "[]" || value == "{}") continue;
+    if (++shown > kMaxShown) {
+      ++more;
+      continue;
+    }
+    std::string_view text = Trim(value);
+    size_t nl = text.rfind('\n');
+    std::string line =
+        "      " + it.key() + ": " +
+        (nl == std::string_view::npos ? std::string(text) : "…" + std::string(text.substr(nl + 1)));
+    if (width > 8 && static_cast<int>(line.size()) > width) {
+      size_t cut = width - 3;
+      while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+      line = line.substr(0, cut) + "...";
+    }
+    out += line + "\n";
+  }
+  if (more > 0) out += "      (" + std::to_string(more) + " more: --json shows them all)\n";
+  return out;
+}
+
+std::string RunText(const RunRecord& run, const std::vector<StepRecord>& steps,
+                    const std::vector<ArtifactRecord>& artifacts, bool color, int64_t now_ms,
+                    int outputs_width) {
   std::string status = ShownRunStatus(run, now_ms);
   size_t warnings = run.warnings.is_array() ? run.warnings.size() : 0;
   const char* c = run.status == RunStatus::kSucceeded && warnings == 0 ? "32"
@@ -31,6 +69,7 @@ std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps
     if (s.attempts > 1) out += "  " + std::to_string(s.attempts) + " attempts";
     if (!s.error.empty()) out += "  " + s.error.substr(0, 300);
     out += "\n";
+    if (outputs_width > 0) out += OutputLines(s.outputs, outputs_width);
   }
   for (const auto& a : artifacts) {
     out += "  artifact " + a.kind + ": " + (a.url.empty() ? a.path : a.url);
@@ -61,6 +100,26 @@ std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps
     verdict += ": " + run.error;
   out += Colorize(color, c, verdict) + "\n";
   return out;
+}
+
+}  // namespace
+
+std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps,
+                      const std::vector<ArtifactRecord>& artifacts, bool color, int64_t now_ms) {
+  return RunText(run, steps, artifacts, color, now_ms, 0);
+}
+
+std::string RunToTextWithOutputs(const RunRecord& run, const std::vector<StepRecord>& steps,
+                                 const std::vector<ArtifactRecord>& artifacts, bool color,
+                                 int64_t now_ms, int width) {
+  return RunText(run, steps, artifacts, color, now_ms, std::max(width, 20));
+}
+
+int TerminalWidth(int fallback) {
+  struct winsize ws = {};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
+  return fallback;
 }
 
 int ExitCodeForRun(RunStatus status) {

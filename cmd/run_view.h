@@ -17,6 +17,15 @@ namespace medic {
 std::string RunToText(const RunRecord& run, const std::vector<StepRecord>& steps,
                       const std::vector<ArtifactRecord>& artifacts, bool color, int64_t now_ms = 0);
 
+/// RunToText with each step's outputs under it, one line each, cut to `width` columns
+/// (`medic show`).
+std::string RunToTextWithOutputs(const RunRecord& run, const std::vector<StepRecord>& steps,
+                                 const std::vector<ArtifactRecord>& artifacts, bool color,
+                                 int64_t now_ms, int width);
+
+/// The terminal's width in columns when stdout is one, else `fallback`.
+int TerminalWidth(int fallback);
+
 /// The exit code of a run for `medic run`/`resume`: ExitCodeForRun, except that with
 /// `strict` a run that succeeded with warnings exits 1.
 int ExitCodeForRun(const RunRecord& run, bool strict);

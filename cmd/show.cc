@@ -30,7 +30,8 @@ void AddShowCommand(CLI::App& app, Context& ctx) {
     if (flags->json)
       std::cout << RunToJson(*run, *steps, *artifacts, {.now_ms = now}).dump(2) << std::endl;
     else
-      std::cout << RunToText(*run, *steps, *artifacts, ctx.color && ctx.stdout_tty, now);
+      std::cout << RunToTextWithOutputs(*run, *steps, *artifacts, ctx.color && ctx.stdout_tty, now,
+                                        TerminalWidth(100));
   });
 }
 

@@ -614,3 +614,30 @@ stages:
 
 }  // namespace
 }  // namespace medic
+
+namespace medic {
+namespace {
+
+TEST_F(Cli, ShowPrintsWhatEachStepProducedOneLineEachCutToTheWidth) {
+  std::string long_word(300, 'x');
+  std::string pb = Playbook("outputs.yaml", R"(name: outputs
+stages:
+  - name: s
+    steps:
+      - {id: hello, action: exec, with: {argv: [printf, "first line\nhello from the step\n"]}}
+      - {id: wide, action: exec, with: {argv: [echo, )" +
+                                                long_word + R"(]}}
+)");
+  ASSERT_EQ(Medic({"run", pb}).exit_code, 0);
+  std::string show = Medic({"show", "1"}).out;
+  EXPECT_NE(show.find("    hello  succeeded"), std::string::npos) << show;
+  EXPECT_NE(show.find("      stdout: …hello from the step\n"), std::string::npos) << show;
+  EXPECT_NE(show.find("      exit_code: 0\n"), std::string::npos) << show;
+  // Not a terminal: 100 columns.
+  size_t at = show.find("      stdout: xxx");
+  ASSERT_NE(at, std::string::npos) << show;
+  EXPECT_EQ(show.find('\n', at) - at, 100u) << show;
+}
+
+}  // namespace
+}  // namespace medic

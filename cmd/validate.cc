@@ -1,10 +1,45 @@
 // `medic validate FILE...`: every problem with file:line:column, step and suggestion.
 #include <iostream>
+#include <regex>
 
+#include "base/strings.h"
 #include "cmd/commands.h"
 #include "playbooks/playbook.h"
 
 namespace medic {
+namespace {
+
+// One line of a load error, "FILE:LINE:COL: [step 'ID': ]MESSAGE[ (did you mean 'X'?)]", as
+// {"file", "line", "column", "step", "message", "suggestion"} (null when absent).
+Json ProblemToJson(const std::string& file, const std::string& line) {
+  Json j = {{"file", file},    {"line", nullptr}, {"column", nullptr},
+            {"step", nullptr}, {"message", line}, {"suggestion", nullptr}};
+  std::string rest = line;
+  if (StartsWith(rest, file + ":")) {
+    static const std::regex kPosition(R"(^(\d+):(\d+): )");
+    std::smatch m;
+    std::string after = rest.substr(file.size() + 1);
+    if (std::regex_search(after, m, kPosition)) {
+      j["line"] = std::stoi(m[1]);
+      j["column"] = std::stoi(m[2]);
+      rest = m.suffix();
+    } else {
+      rest = std::string(Trim(after));
+    }
+  }
+  static const std::regex kStep(R"(^step '([^']*)': )");
+  std::smatch m;
+  if (std::regex_search(rest, m, kStep)) {
+    j["step"] = m[1].str();
+    rest = m.suffix();
+  }
+  static const std::regex kSuggestion(R"( \(did you mean '([^']*)'\?\))");
+  if (std::regex_search(rest, m, kSuggestion)) j["suggestion"] = m[1].str();
+  j["message"] = rest;
+  return j;
+}
+
+}  // namespace
 
 void AddValidateCommand(CLI::App& app, Context& ctx) {
   struct Flags {
@@ -30,14 +65,8 @@ void AddValidateCommand(CLI::App& app, Context& ctx) {
         all_ok = false;
         r["problems"] = Json::array();
         std::string msg = pb.status().message();
-        size_t start = 0;
-        while (start <= msg.size()) {
-          size_t nl = msg.find('\n', start);
-          r["problems"].push_back(
-              msg.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-          if (nl == std::string::npos) break;
-          start = nl + 1;
-        }
+        for (const std::string& line : Split(msg, '\n'))
+          if (!line.empty()) r["problems"].push_back(ProblemToJson(file, line));
         if (!flags->json) std::cerr << msg << "\n";
       }
       results.push_back(r);

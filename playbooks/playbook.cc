@@ -20,7 +20,12 @@ namespace {
 
 const std::vector<std::string> kTopFields = {"name",      "description", "params",
                                              "allow_env", "secrets",     "stages"};
-const std::vector<std::string> kParamFields = {"required", "default", "description"};
+const std::vector<std::string> kParamFields = {"required", "default", "description", "type",
+                                               "values"};
+
+// `type:` names, in ParamKind order.
+const std::vector<std::string> kParamTypes = {"string",   "int", "number", "bool",
+                                              "duration", "url", "enum"};
 const std::vector<std::string> kStageFields = {"name", "parallel", "required", "steps"};
 const std::vector<std::string> kStepFields = {
     "id",          "action", "description", "with",       "timeout", "budget",   "retries",
@@ -226,6 +231,33 @@ class Loader {
       p.required = BoolField(spec, "required", "").value_or(false);
       if (auto d = spec["default"]) p.default_value = ToJson(d);
       p.description = ScalarField(spec, "description", "", false);
+      if (auto t = spec["type"]) {
+        auto kind = std::find(kParamTypes.begin(), kParamTypes.end(), t.Scalar());
+        if (kind == kParamTypes.end())
+          Add(MarkOf(t), "",
+              "param '" + p.name + "': unknown type '" + t.Scalar() + "'" +
+                  DidYouMean(t.Scalar(), kParamTypes) + "; one of " + Join(kParamTypes, ", "));
+        else
+          p.kind = static_cast<ParamKind>(kind - kParamTypes.begin());
+      }
+      if (auto v = spec["values"]) {
+        if (!v.IsSequence() || v.size() == 0) {
+          Add(MarkOf(v), "", "param '" + p.name + "': 'values' must be a non-empty list");
+        } else {
+          for (const auto& e : v) p.values.push_back(e.Scalar());
+        }
+        if (p.kind != ParamKind::kEnum)
+          Add(MarkOf(v), "", "param '" + p.name + "': 'values' goes with type: enum");
+      } else if (p.kind == ParamKind::kEnum) {
+        Add(p.mark, "", "param '" + p.name + "': type enum needs 'values: [...]'");
+      }
+      if (!p.default_value.is_null()) {
+        auto typed = TypedParamValue(p, p.default_value);
+        if (!typed.ok())
+          Add(MarkOf(spec["default"]), "", "default: " + typed.status().message());
+        else
+          p.default_value = *typed;
+      }
       pb->params.push_back(p);
     }
   }
@@ -484,6 +516,49 @@ const Scope& PlaybookScope() {
   return kScope;
 }
 
+Result<Json> TypedParamValue(const ParamDecl& p, const Json& value) {
+  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  auto bad = [&](const std::string& expected) {
+    return Status::Invalid("param '" + p.name + "': '" + text + "' is not " + expected);
+  };
+  switch (p.kind) {
+    case ParamKind::kAny:
+      return value;
+    case ParamKind::kString:
+      return value.is_string() ? value : Json(text);
+    case ParamKind::kInt: {
+      if (value.is_number_integer()) return value;
+      static const std::regex kInt("-?[0-9]{1,18}");
+      if (!value.is_string() || !std::regex_match(text, kInt)) return bad("a whole number");
+      return Json(std::stoll(text));
+    }
+    case ParamKind::kNumber: {
+      if (value.is_number()) return value;
+      static const std::regex kNumber(R"(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)");
+      if (!value.is_string() || !std::regex_match(text, kNumber)) return bad("a number");
+      return Json(std::stod(text));
+    }
+    case ParamKind::kBool:
+      if (value.is_boolean()) return value;
+      if (text == "true" || text == "yes" || text == "1") return Json(true);
+      if (text == "false" || text == "no" || text == "0") return Json(false);
+      return bad("true or false");
+    case ParamKind::kDuration:
+      if (!ParseDurationMs(text).ok()) return bad("a duration such as 30s, 5m or 250ms");
+      return Json(text);
+    case ParamKind::kUrl: {
+      static const std::regex kUrl(R"(https?://[^\s/?#]+([/?#]\S*)?)");
+      if (!std::regex_match(text, kUrl)) return bad("an http(s) URL such as http://host:9090");
+      return Json(text);
+    }
+    case ParamKind::kEnum:
+      if (std::find(p.values.begin(), p.values.end(), text) == p.values.end())
+        return bad("one of " + Join(p.values, ", ") + DidYouMean(text, p.values));
+      return Json(text);
+  }
+  return value;
+}
+
 Result<Json> BindParams(const Playbook& pb, const Json& vars) {
   std::vector<std::string> names, problems;
   for (const auto& p : pb.params) names.push_back(p.name);
@@ -497,9 +572,13 @@ Result<Json> BindParams(const Playbook& pb, const Json& vars) {
     }
   }
   for (const auto& p : pb.params) {
-    if (vars.is_object() && vars.contains(p.name))
-      out[p.name] = vars[p.name];
-    else if (!p.default_value.is_null())
+    if (vars.is_object() && vars.contains(p.name)) {
+      auto typed = TypedParamValue(p, vars[p.name]);
+      if (typed.ok())
+        out[p.name] = *typed;
+      else
+        problems.push_back(typed.status().message());
+    } else if (!p.default_value.is_null())
       out[p.name] = p.default_value;
     else if (p.required)
       problems.push_back("missing required param '" + p.name + "'" +

@@ -24,13 +24,26 @@ struct SourceMark {
   int column = 0;
 };
 
+/// A playbook parameter's type: what `--var NAME=VALUE` and a route's vars must look like.
+/// kAny (no `type:`) takes a value as given.
+enum class ParamKind { kString, kInt, kNumber, kBool, kDuration, kUrl, kEnum, kAny };
+
 struct ParamDecl {
   std::string name;
   bool required = false;
   Json default_value;  ///< null: none
   std::string description;
+  ParamKind kind = ParamKind::kAny;  ///< `type:`
+  std::vector<std::string> values;   ///< an enum's allowed values
   SourceMark mark;
 };
+
+/// `value` (a --var string, or a route's JSON value) as `param` takes it (as given when the
+/// param has no type): an int or number as
+/// a JSON number, a bool as a JSON bool, everything else as a string (checked: a duration
+/// such as 30s, an http(s) URL, one of an enum's values). kInvalidArgument in one line,
+/// naming the param and what it expects.
+Result<Json> TypedParamValue(const ParamDecl& param, const Json& value);
 
 enum class OnFailure { kAbort, kContinue };
 

@@ -143,7 +143,14 @@ stages:
       std::string::npos)
       << r.err;
   auto j = Medic({"validate", pb, "--json"});
-  EXPECT_EQ(json::parse(j.out)[0]["problems"].size(), 2u);
+  json problems = json::parse(j.out)[0]["problems"];
+  ASSERT_EQ(problems.size(), 2u) << j.out;
+  EXPECT_EQ(problems[1], (json{{"file", pb},
+                               {"line", 8},
+                               {"column", 9},
+                               {"step", "capture_core"},
+                               {"message", "unknown step field 'budgt' (did you mean 'budget'?)"},
+                               {"suggestion", "budget"}}));
   std::string junk = Playbook("junk.yaml", "{{{{ not yaml");
   auto y = Medic({"validate", junk});
   EXPECT_EQ(y.exit_code, 2);
@@ -637,6 +644,69 @@ stages:
   size_t at = show.find("      stdout: xxx");
   ASSERT_NE(at, std::string::npos) << show;
   EXPECT_EQ(show.find('\n', at) - at, 100u) << show;
+}
+
+}  // namespace
+}  // namespace medic
+
+namespace medic {
+namespace {
+
+const char* kTypedParams = R"(name: typed
+params:
+  port: {type: int, default: 8080}
+  ratio: {type: number, default: 0.5}
+  dry: {type: bool, default: false}
+  wait: {type: duration, default: 30s}
+  base: {type: url, default: "http://127.0.0.1:8080"}
+  path: {type: enum, values: [hotfix, restart], default: restart}
+stages:
+  - name: s
+    steps:
+      - {id: big, action: exec, when: "params.port > 1000 and params.dry == false", with: {argv: ["true"]}}
+)";
+
+TEST_F(Cli, TypedParamsAreCheckedAtVarTimeInOneLineAndComeTyped) {
+  std::string pb = Playbook("typed.yaml", kTypedParams);
+  auto ok = Medic({"run", pb, "--var", "port=9090", "--var", "dry=no", "--json"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  json run = json::parse(ok.out);
+  EXPECT_EQ(run["params"]["port"], 9090);  // a number, so `params.port > 1000` compares numbers
+  EXPECT_EQ(run["params"]["dry"], false);
+  EXPECT_EQ(run["params"]["ratio"], 0.5);
+  EXPECT_EQ(run["steps"][0]["status"], "succeeded");
+  struct Case {
+    const char* var;
+    const char* error;
+  };
+  for (const Case& c :
+       {Case{"port=80a", "param 'port': '80a' is not a whole number"},
+        Case{"ratio=half", "param 'ratio': 'half' is not a number"},
+        Case{"dry=maybe", "param 'dry': 'maybe' is not true or false"},
+        Case{"wait=soon", "param 'wait': 'soon' is not a duration"},
+        Case{"base=prometheus:9090", "param 'base': 'prometheus:9090' is not an http(s) URL"},
+        Case{"path=hotfx",
+             "param 'path': 'hotfx' is not one of hotfix, restart (did you mean 'hotfix'?)"}}) {
+    auto r = Medic({"run", pb, "--var", c.var});
+    EXPECT_EQ(r.exit_code, 2) << c.var;
+    EXPECT_NE(r.err.find(c.error), std::string::npos) << c.var << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
+  }
+  std::string bad = kTypedParams;
+  bad.replace(bad.find("type: int, default: 8080"), 24, "type: intt, default: 8080");
+  auto v = Medic({"validate", Playbook("bad-type.yaml", bad), "--json"});
+  EXPECT_EQ(v.exit_code, 2);
+  json problems = json::parse(v.out)[0]["problems"];
+  ASSERT_EQ(problems.size(), 1u) << v.out;
+  EXPECT_EQ(problems[0]["line"], 3);
+  EXPECT_EQ(problems[0]["suggestion"], "int");
+  std::string bad_default = kTypedParams;
+  bad_default.replace(bad_default.find("default: false"), 14, "default: maybe");
+  auto d = Medic({"validate", Playbook("bad-default.yaml", bad_default)});
+  EXPECT_EQ(d.exit_code, 2);
+  EXPECT_NE(d.err.find(":5:"), std::string::npos) << d.err;
+  EXPECT_NE(d.err.find("default: param 'dry': 'maybe' is not true or false"), std::string::npos)
+      << d.err;
 }
 
 }  // namespace

@@ -711,3 +711,50 @@ TEST_F(Cli, TypedParamsAreCheckedAtVarTimeInOneLineAndComeTyped) {
 
 }  // namespace
 }  // namespace medic
+
+namespace medic {
+namespace {
+
+// What `cmake --install` puts in place works from there: the binary, the playbooks it
+// validates, the example serve.yaml that serve --check accepts, and a unit systemd accepts.
+TEST_F(Cli, TheInstallTreeHoldsAWorkingBinaryPlaybooksExampleConfigAndUnit) {
+  std::string prefix = dir_.Join("usr");
+  auto install =
+      testing::RunCommand({"cmake", "--install", testing::BinaryDir(), "--prefix", prefix});
+  ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
+  std::string medic = prefix + "/bin/medic";
+  std::string share = prefix + "/share/medic";
+  auto version = testing::RunCommand({medic, "--version"});
+  EXPECT_EQ(version.exit_code, 0);
+  auto validate = Medic({"validate", share + "/playbooks/golden-three-minutes-k8s.yaml",
+                         share + "/playbooks/golden-three-minutes-local.yaml"});
+  EXPECT_EQ(validate.exit_code, 0) << validate.err;
+  // The example as an operator would adapt it: this prefix instead of /usr, a tokens file.
+  std::string config = ReadFile(share + "/examples/serve.yaml");
+  ASSERT_NE(config.find("/usr/share/medic/playbooks/"), std::string::npos);
+  for (size_t at = 0; (at = config.find("/usr/share/medic", at)) != std::string::npos;
+       at += share.size())
+    config.replace(at, 16, share);
+  std::string tokens = dir_.Join("serve-tokens");
+  WriteFile(tokens, "a-long-random-token-for-alertmanager\n");
+  config.replace(config.find("/etc/medic/serve-tokens"), 23, tokens);
+  std::string serve_yaml = dir_.Join("serve.yaml");
+  WriteFile(serve_yaml, config);
+  auto check = Medic({"serve", "--config", serve_yaml, "--check"});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  std::string unit = ReadFile(prefix + "/lib/systemd/system/medic-serve.service");
+  ASSERT_NE(unit.find("ExecStart=/usr/bin/medic serve"), std::string::npos) << unit;
+  if (testing::HaveTool("systemd-analyze")) {
+    for (size_t at = 0; (at = unit.find("/usr/bin/medic", at)) != std::string::npos;
+         at += medic.size())
+      unit.replace(at, 14, medic);
+    WriteFile(dir_.Join("medic-serve.service"), unit);
+    auto verify =
+        testing::RunCommand({"systemd-analyze", "verify", dir_.Join("medic-serve.service")});
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+    EXPECT_EQ(verify.err, "");
+  }
+}
+
+}  // namespace
+}  // namespace medic

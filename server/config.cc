@@ -21,8 +21,9 @@ const std::vector<std::string> kTopFields = {"auth", "routes", "limits"};
 const std::vector<std::string> kAuthFields = {"bearer_tokens_file", "bearer_tokens",
                                               "pagerduty_secrets_file", "pagerduty_secrets",
                                               "pagerduty_max_event_age"};
-const std::vector<std::string> kRouteFields = {"name", "match",     "playbook",
-                                               "vars", "dedup_key", "auto_confirm"};
+const std::vector<std::string> kRouteFields = {"name",      "match",        "playbook", "vars",
+                                               "dedup_key", "auto_confirm", "max_runs"};
+const std::vector<std::string> kMaxRunsFields = {"count", "per"};
 const std::vector<std::string> kLimitFields = {"max_concurrent_runs",
                                                "max_body",
                                                "queue",
@@ -359,6 +360,26 @@ class ConfigLoader {
         route->auto_confirm = a.as<bool>();
       } catch (const YAML::Exception&) {
         Add(MarkOf(a), route->name, "auto_confirm: '" + a.Scalar() + "' must be true or false");
+      }
+    }
+    if (auto m = node["max_runs"]) {
+      const char* shape = "max_runs must be {count: N, per: DURATION}, e.g. {count: 3, per: 10m}";
+      if (!m.IsMap() || !m["count"] || !m["per"]) {
+        Add(MarkOf(m), route->name, shape);
+      } else {
+        CheckFields(m, kMaxRunsFields, "max_runs", route->name);
+        auto per = ParseDurationMs(m["per"].Scalar());
+        int count = 0;
+        try {
+          count = m["count"].as<int>();
+        } catch (const YAML::Exception&) {
+        }
+        if (count < 1 || !per.ok() || *per <= 0) {
+          Add(MarkOf(m), route->name, shape);
+        } else {
+          route->max_runs = count;
+          route->max_runs_per_ms = *per;
+        }
       }
     }
   }

@@ -41,6 +41,10 @@ struct RouteConfig {
   Json vars = Json::object();                ///< param -> template, rendered per alert
   std::string dedup_key;                     ///< template; "" = name + "/" + group key
   bool auto_confirm = false;                 ///< destructive steps go without `medic approve`
+  /// `max_runs: {count, per}`: at most `max_runs` runs started per `max_runs_per_ms`; beyond
+  /// it alerts still open and join incidents, but no run starts (0: no limit).
+  int max_runs = 0;
+  int64_t max_runs_per_ms = 0;
   SourceMark mark;
 };
 

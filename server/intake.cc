@@ -137,6 +137,32 @@ Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, Int
     ++result->accepted;
   }
 
+  const RouteConfig& route = *group.route;
+  if (created && route.max_runs > 0) {
+    // The guardrail: an alert storm opens incidents, but no more than max_runs runs per window
+    // remediate on their own. The incident says why it has no run.
+    auto recent = store_.CountRunsOfRoute(route.name, now - route.max_runs_per_ms);
+    if (!recent.ok()) return recent.status();
+    if (*recent >= route.max_runs) {
+      EventRecord e;
+      e.incident_id = incident_id;
+      e.at = now;
+      e.kind = EventKind::kIncidentSuppressed;
+      e.message = "no run: route '" + route.name + "' started " + std::to_string(*recent) +
+                  " runs in the last " + FormatDurationMs(route.max_runs_per_ms) + " (max_runs " +
+                  std::to_string(route.max_runs) + ")";
+      e.data = {{"suppressed_by", "max_runs"},
+                {"route", route.name},
+                {"runs", *recent},
+                {"per_ms", route.max_runs_per_ms}};
+      MEDIC_RETURN_IF_ERROR(store_.AddEvent(e));
+      for (size_t i : group.alerts) outcomes[i]["suppressed_by"] = "max_runs";
+      queue_.Release(1);  // the slot reserved for its run
+      --*reserved;
+      created = false;
+      ++result->suppressed;
+    }
+  }
   if (created) {
     Json options = {{"auto_confirm", group.route->auto_confirm}, {"route", group.route->name}};
     auto run = CreateRun(store_, clock_, *group.route->playbook, group.params, n.source,

@@ -28,6 +28,7 @@ struct IntakeResult {
   int unrouted = 0;  ///< no route matched (kept for `medic list --unrouted`)
   int rejected = 0;  ///< a route matched but could not use the alert (kept as unrouted, with why)
   int ignored = 0;  ///< nothing to do (a resolved alert with no open incident, ignored event types)
+  int suppressed = 0;  ///< incidents opened without a run: their route's max_runs was reached
   bool duplicate_delivery = false;  ///< a delivery id seen before: nothing was recorded again
   std::string first_reason;         ///< why the first rejected alert was rejected
   std::vector<int64_t> incident_ids;

@@ -14,7 +14,7 @@ constexpr std::array<const char*, 6> kRunStatusText = {"queued", "running",     
 constexpr std::array<const char*, 7> kStepStatusText = {
     "pending", "running", "succeeded", "failed", "skipped", "timed_out", "interrupted"};
 
-constexpr std::array<const char*, 31> kEventKindText = {
+constexpr std::array<const char*, 32> kEventKindText = {
     "run.created",
     "run.started",
     "run.resumed",
@@ -46,11 +46,12 @@ constexpr std::array<const char*, 31> kEventKindText = {
     "incident.resolved",
     "incident.reopened",
     "incident.closed",
+    "incident.suppressed",
 };
 
 static_assert(kRunStatusText.size() == static_cast<size_t>(RunStatus::kNeedsAttention) + 1);
 static_assert(kStepStatusText.size() == static_cast<size_t>(StepStatus::kInterrupted) + 1);
-static_assert(kEventKindText.size() == static_cast<size_t>(EventKind::kIncidentClosed) + 1);
+static_assert(kEventKindText.size() == static_cast<size_t>(EventKind::kIncidentSuppressed) + 1);
 
 template <typename E, size_t N>
 std::optional<E> Parse(const std::array<const char*, N>& table, std::string_view text) {

@@ -64,6 +64,7 @@ enum class EventKind {
   kIncidentResolved,
   kIncidentReopened,
   kIncidentClosed,
+  kIncidentSuppressed,  ///< a guardrail (max_runs) kept the incident's run from starting
 };
 
 /// The text the record keeps.

@@ -490,6 +490,16 @@ Result<std::vector<RunRecord>> Store::RunsOfIncident(int64_t incident_id) {
   return out;
 }
 
+Result<int64_t> Store::CountRunsOfRoute(const std::string& route, int64_t since_ms) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(
+      db_, cache_,
+      "SELECT count(*) FROM runs WHERE created_at >= ? AND json_extract(options, '$.route') = ?");
+  s.Bind(since_ms).Bind(route);
+  if (s.Step() != SQLITE_ROW) return s.Error("count runs of route");
+  return s.Int(0);
+}
+
 Result<std::vector<RunRecord>> Store::RunsWithStatus(const std::vector<RunStatus>& statuses) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
   std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE status IN (";

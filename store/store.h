@@ -149,6 +149,8 @@ class Store {
   /// Newest first.
   Result<std::vector<RunRecord>> ListRuns(int limit);
   Result<std::vector<RunRecord>> RunsOfIncident(int64_t incident_id);
+  /// How many runs serve's route `route` created at or after `since_ms` (unix ms).
+  Result<int64_t> CountRunsOfRoute(const std::string& route, int64_t since_ms);
   /// Runs in any of `statuses`, oldest first.
   Result<std::vector<RunRecord>> RunsWithStatus(const std::vector<RunStatus>& statuses);
   /// Updates status, started/ended, error, owner and lease of a run, with `event` if given.

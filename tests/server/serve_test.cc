@@ -642,3 +642,42 @@ TEST_F(Serve, ABadConfigIsRefusedWithEveryProblemAndCheckSaysOk) {
 
 }  // namespace
 }  // namespace medic
+
+namespace medic {
+namespace {
+
+// An alert storm on one route: every alert is kept and opens its incident, but only max_runs
+// runs start per window; the others say why they have none.
+TEST_F(Serve, MaxRunsLetsAStormOpenIncidentsButStartsOnlyThatManyRuns) {
+  std::string config = WriteConfig("", "");
+  std::string yaml = ReadFile(config);
+  yaml.replace(yaml.find("    dedup_key:"), 0, "    max_runs: {count: 2, per: 1h}\n");
+  WriteFile(config, yaml);
+  StartServe(config);
+  int suppressed = 0, runs = 0;
+  for (const char* service : {"a", "b", "c", "d", "e"}) {
+    Reply r = Post("/hooks/generic", Alert(service));
+    ASSERT_EQ(r.status, 202) << r.body;
+    runs += static_cast<int>(r.Json()["runs"].size());
+    if (r.Json()["alerts"][0].value("suppressed_by", "") == "max_runs") ++suppressed;
+  }
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(suppressed, 3);
+  EXPECT_EQ(Query("select count(*) from incidents"), "5");
+  EXPECT_EQ(Query("select count(*) from runs"), "2");
+  EXPECT_EQ(Query("select count(*) from events where kind = 'incident.suppressed'"), "3");
+  EXPECT_EQ(Query("select message from events where kind = 'incident.suppressed' limit 1"),
+            "no run: route 'svc' started 2 runs in the last 1h00m (max_runs 2)");
+  // The suppressed incidents held no queue slot: a storm does not fill the queue.
+  EXPECT_EQ(Post("/hooks/generic", Alert("a", "p2")).status, 202);
+
+  yaml.replace(yaml.find("{count: 2, per: 1h}"), 19, "{count: 0, per: soon}");
+  WriteFile(dir_.Join("bad.yaml"), yaml);
+  auto check = Medic({"serve", "--config", dir_.Join("bad.yaml"), "--check"});
+  EXPECT_EQ(check.exit_code, 2);
+  EXPECT_NE(check.err.find("max_runs must be {count: N, per: DURATION}"), std::string::npos)
+      << check.err;
+}
+
+}  // namespace
+}  // namespace medic

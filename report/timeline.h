@@ -13,7 +13,8 @@
 //   step.started|retry {"attempt"}, step.command {"argv", "pgid"}, step.succeeded|failed|
 //     timed_out|skipped|interrupted {"status", "attempts", "duration_ms", "budget_ms",
 //     "over_budget"}, step.reset, artifact.added {"artifact_id", "kind", "path", "url",
-//     "size", "sha256"}, incident.closed, analysis.result (derived: the analysis summary)
+//     "size", "sha256"}, incident.closed, incident.suppressed {"suppressed_by", "route",
+//     "runs", "per_ms"}, analysis.result (derived: the analysis summary)
 //   step.awaiting_approval: the run stopped before a step that needs confirmation
 //   step.approval_given {"by": "medic approve", "user"}: `medic approve` was run
 //   step.approved {"by": "--yes"|"terminal"|"auto_confirm"|"medic approve", "user",

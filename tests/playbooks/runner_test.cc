@@ -55,15 +55,14 @@ class RunnerTest : public ::testing::Test {
     return Drive(*id, options);
   }
 
-  Result<RunRecord> Drive(int64_t id, RunOptions options = {}) {
+  // Drives run `id` on the real machine, or through `env` when given.
+  Result<RunRecord> Drive(int64_t id, RunOptions options = {}, const Env* env = nullptr) {
     options.work_root = dir_.Join("runs");
-    RunServices services;
-    services.store = store_.get();
-    services.registry = &registry_;
-    services.env = test::RealEnv();
-    services.cancel = &cancel_;
-    Runner runner(services);
-    return runner.Drive(id, options);
+    return Runner({.env = env ? *env : test::RealEnv(),
+                   .store = store_.get(),
+                   .registry = &registry_,
+                   .cancel = &cancel_})
+        .Drive(id, options);
   }
 
   StepRecord Step(int64_t run, const std::string& id) { return *store_->GetStep(run, id); }
@@ -504,10 +503,7 @@ stages:
   ASSERT_EQ(std::getenv("MEDIC_TEST_ONLY_IN_THE_FAKE"), nullptr);
   auto id = CreateRun(*store_, clock, *pb, Json::object(), "test", 0);
   ASSERT_TRUE(id.ok());
-  RunOptions options;
-  options.work_root = dir_.Join("runs");
-  auto run = Runner({.env = env, .store = store_.get(), .registry = &registry_, .cancel = &cancel_})
-                 .Drive(*id, options);
+  auto run = Drive(*id, {}, &env);
   ASSERT_TRUE(run.ok()) << run.status().message();
   EXPECT_EQ(run->status, RunStatus::kSucceeded) << run->error;
   StepRecord step = Step(*id, "echo");

@@ -155,6 +155,10 @@ Fixtures& Get() {
       // A test binary prints its verdicts on stdout and the runtime's trace on stderr;
       // `go test` shows both, in that order.
       f.outputs[c.name] = c.program == "gotest.test" ? r.out + r.err : r.err;
+      if (f.outputs[c.name].empty()) {
+        std::fprintf(stderr, "go fixtures: %s exited %d and printed nothing\n", c.name.c_str(),
+                     r.exit_code);
+      }
     }
     // An address-space limit makes the heap fail for real: "fatal error: out of memory".
     if (HaveTool("prlimit")) {

@@ -21,6 +21,7 @@ void AddTimelineCommand(CLI::App& app, Context& ctx);
 void AddServeCommand(CLI::App& app, Context& ctx);
 void AddApproveCommand(CLI::App& app, Context& ctx);
 void AddCloseCommand(CLI::App& app, Context& ctx);
+void AddRouteCommand(CLI::App& app, Context& ctx);
 
 /// Drives run `run_id` with live progress on stderr (Ctrl-C/SIGTERM interrupt it), then
 /// prints the result (JSON or text) on stdout and sets ctx.exit_code. Shared by run and

@@ -67,6 +67,16 @@ void AddListCommand(CLI::App& app, Context& ctx) {
       std::cout << arr.dump(2) << std::endl;
       return;
     }
+    // A route that stopped starting runs is the first thing to know.
+    auto breakers = (*store)->ListRouteBreakers();
+    if (breakers.ok())
+      for (const auto& b : *breakers)
+        if (b.open(now))
+          std::printf(
+              "route '%s': circuit breaker open until %s UTC after %lld failed runs; no new run "
+              "starts (`medic route reset %s`)\n",
+              b.route.c_str(), FormatTimeUtc(b.open_until).c_str(),
+              static_cast<long long>(b.failures), b.route.c_str());
     if (runs->empty()) {
       std::cout << "no runs yet in " << (*store)->path() << "\n";
       return;

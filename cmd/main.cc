@@ -24,7 +24,7 @@ constexpr AddCommand kCommands[] = {
     medic::AddRunCommand,     medic::AddResumeCommand,   medic::AddListCommand,
     medic::AddShowCommand,    medic::AddValidateCommand, medic::AddActionsCommand,
     medic::AddAnalyzeCommand, medic::AddTimelineCommand, medic::AddServeCommand,
-    medic::AddApproveCommand, medic::AddCloseCommand,
+    medic::AddApproveCommand, medic::AddCloseCommand,    medic::AddRouteCommand,
 };
 
 constexpr const char* kFooter = R"(Exit codes:
@@ -68,6 +68,9 @@ constexpr Examples kExamples[] = {
     {"serve", "  medic serve --listen 127.0.0.1:8787 --config serve.yaml"},
     {"approve", "  medic approve 12 restart   # lets step 'restart' of run 12 go"},
     {"close", "  medic close 3 --reason 'rolled back by hand'"},
+    {"route",
+     "  medic route list                # breakers that opened, and until when\n"
+     "  medic route reset panics        # the route starts runs again"},
 };
 
 std::vector<std::string> CommandNames(CLI::App& app) {

@@ -60,7 +60,8 @@ void AddValidateCommand(CLI::App& app, Context& ctx) {
         r["playbook"] = pb->name;
         r["steps"] = pb->Steps().size();
         if (!flags->json)
-          std::cout << file << ": ok (" << pb->name << ", " << pb->Steps().size() << " steps)\n";
+          std::cout << file << ": ok (" << pb->name << ", " << pb->Steps().size()
+                    << (pb->Steps().size() == 1 ? " step)\n" : " steps)\n");
       } else {
         all_ok = false;
         r["problems"] = Json::array();

@@ -21,9 +21,12 @@ const std::vector<std::string> kTopFields = {"auth", "routes", "limits"};
 const std::vector<std::string> kAuthFields = {"bearer_tokens_file", "bearer_tokens",
                                               "pagerduty_secrets_file", "pagerduty_secrets",
                                               "pagerduty_max_event_age"};
-const std::vector<std::string> kRouteFields = {"name",      "match",        "playbook", "vars",
-                                               "dedup_key", "auto_confirm", "max_runs"};
-const std::vector<std::string> kMaxRunsFields = {"count", "per"};
+const std::vector<std::string> kRouteFields = {
+    "name",     "match",       "playbook",        "vars",         "dedup_key", "auto_confirm",
+    "max_runs", "concurrency", "circuit_breaker", "on_suppressed"};
+// What a suppressed route's on_suppressed playbook may take, beyond the route's vars.
+const std::vector<std::string> kSuppressedParams = {"route", "suppressed_by", "reason",
+                                                    "incident_id"};
 const std::vector<std::string> kLimitFields = {"max_concurrent_runs",
                                                "max_body",
                                                "queue",
@@ -362,25 +365,63 @@ class ConfigLoader {
         Add(MarkOf(a), route->name, "auto_confirm: '" + a.Scalar() + "' must be true or false");
       }
     }
-    if (auto m = node["max_runs"]) {
-      const char* shape = "max_runs must be {count: N, per: DURATION}, e.g. {count: 3, per: 10m}";
-      if (!m.IsMap() || !m["count"] || !m["per"]) {
-        Add(MarkOf(m), route->name, shape);
-      } else {
-        CheckFields(m, kMaxRunsFields, "max_runs", route->name);
-        auto per = ParseDurationMs(m["per"].Scalar());
-        int count = 0;
-        try {
-          count = m["count"].as<int>();
-        } catch (const YAML::Exception&) {
-        }
-        if (count < 1 || !per.ok() || *per <= 0) {
-          Add(MarkOf(m), route->name, shape);
-        } else {
-          route->max_runs = count;
-          route->max_runs_per_ms = *per;
-        }
+    if (auto m = node["max_runs"])
+      LoadCountPer(m, "max_runs", "count", route, &route->max_runs, &route->max_runs_per_ms);
+    if (auto b = node["circuit_breaker"])
+      LoadCountPer(b, "circuit_breaker", "failures", route, &route->breaker_failures,
+                   &route->breaker_per_ms);
+    if (auto c = node["concurrency"]) {
+      int n = 0;
+      try {
+        n = c.as<int>();
+      } catch (const YAML::Exception&) {
       }
+      if (n < 1)
+        Add(MarkOf(c), route->name,
+            "concurrency: '" + c.Scalar() + "' must be a whole number of runs, 1 or more");
+      else
+        route->concurrency = n;
+    }
+    if (auto o = node["on_suppressed"]) LoadOnSuppressed(o, route);
+  }
+
+  // `field: {COUNT_NAME: N, per: DURATION}`, N >= 1 and DURATION > 0.
+  void LoadCountPer(const YAML::Node& m, const std::string& field, const std::string& count_name,
+                    RouteConfig* route, int* count_out, int64_t* per_out) {
+    std::string shape = field + " must be {" + count_name + ": N, per: DURATION}, e.g. {" +
+                        count_name + ": 3, per: 10m}";
+    if (!m.IsMap() || !m[count_name] || !m["per"]) return Add(MarkOf(m), route->name, shape);
+    CheckFields(m, {count_name, "per"}, field, route->name);
+    auto per = ParseDurationMs(m["per"].Scalar());
+    int count = 0;
+    try {
+      count = m[count_name].as<int>();
+    } catch (const YAML::Exception&) {
+    }
+    if (count < 1 || !per.ok() || *per <= 0) return Add(MarkOf(m), route->name, shape);
+    *count_out = count;
+    *per_out = *per;
+  }
+
+  // The playbook run instead of the route's own when max_runs or the breaker holds a run back:
+  // it may take route, suppressed_by, reason and incident_id, and any param the route's vars set.
+  void LoadOnSuppressed(const YAML::Node& node, RouteConfig* route) {
+    if (!node.IsScalar())
+      return Add(MarkOf(node), route->name, "on_suppressed: must be a playbook path");
+    RouteConfig holder;
+    holder.name = route->name;
+    route->on_suppressed = LoadRoutePlaybook(node, &holder);
+    route->on_suppressed_path = holder.playbook_path;
+    if (!route->on_suppressed) return;
+    for (const auto& p : route->on_suppressed->params) {
+      bool given = route->vars.contains(p.name) ||
+                   std::find(kSuppressedParams.begin(), kSuppressedParams.end(), p.name) !=
+                       kSuppressedParams.end();
+      if (p.required && p.default_value.is_null() && !given)
+        Add(MarkOf(node), route->name,
+            "on_suppressed playbook '" + route->on_suppressed->name + "' requires param '" +
+                p.name + "', which it is not given: it gets " + Join(kSuppressedParams, ", ") +
+                " and the route's vars");
     }
   }
 

@@ -45,6 +45,18 @@ struct RouteConfig {
   /// it alerts still open and join incidents, but no run starts (0: no limit).
   int max_runs = 0;
   int64_t max_runs_per_ms = 0;
+  /// `concurrency: N`: at most N runs of this route at once; further ones wait queued, oldest
+  /// first (0: no route-wide limit). Two runs of one dedup key never run at once either way.
+  int concurrency = 0;
+  /// `circuit_breaker: {failures, per}`: after `breaker_failures` failed runs within
+  /// `breaker_per_ms` the route starts no run for `breaker_per_ms`, or until `medic route
+  /// reset NAME` (0: no breaker). server/guardrails.h.
+  int breaker_failures = 0;
+  int64_t breaker_per_ms = 0;
+  /// `on_suppressed: PLAYBOOK`: run for an incident max_runs or the breaker kept from its
+  /// own run (e.g. to page a person); null: none.
+  std::string on_suppressed_path;
+  std::shared_ptr<const Playbook> on_suppressed;
   SourceMark mark;
 };
 

@@ -5,6 +5,7 @@
 #include "base/redact.h"
 #include "base/strings.h"
 #include "playbooks/runner.h"
+#include "server/guardrails.h"
 #include "server/router.h"
 #include "store/alerts.h"
 
@@ -57,9 +58,11 @@ struct Intake::Group {
   Json params;        // from its first firing alert; null when none fires
   std::string title;  // the incident's title, from its first firing alert
   std::string redacted_key;
-  std::vector<size_t> alerts;           // indexes into the notification's alerts
-  std::vector<RedactedAlert> redacted;  // parallel to alerts
-  int64_t run_id = 0;                   // the run it started, once recorded
+  std::vector<size_t> alerts;              // indexes into the notification's alerts
+  std::vector<RedactedAlert> redacted;     // parallel to alerts
+  int64_t run_id = 0;                      // the run it started, once recorded
+  const Playbook* run_playbook = nullptr;  // that run's playbook
+  bool gated = false;  // the route's own run: admitted by its concurrency and dedup key
 };
 
 Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, IntakeResult* result,
@@ -138,38 +141,47 @@ Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, Int
   }
 
   const RouteConfig& route = *group.route;
-  if (created && route.max_runs > 0) {
-    // The guardrail: an alert storm opens incidents, but no more than max_runs runs per window
-    // remediate on their own. The incident says why it has no run.
-    auto recent = store_.CountRunsOfRoute(route.name, now - route.max_runs_per_ms);
-    if (!recent.ok()) return recent.status();
-    if (*recent >= route.max_runs) {
+  if (created) {
+    // The guardrails: an alert storm, or a route whose runs keep failing, opens incidents
+    // but starts no run on its own; the incident says why, and on_suppressed runs instead.
+    auto held = CheckGuardrails(store_, route, now);
+    if (!held.ok()) return held.status();
+    if (held->has_value()) {
+      const Suppression& why = **held;
       EventRecord e;
       e.incident_id = incident_id;
       e.at = now;
       e.kind = EventKind::kIncidentSuppressed;
-      e.message = "no run: route '" + route.name + "' started " + std::to_string(*recent) +
-                  " runs in the last " + FormatDurationMs(route.max_runs_per_ms) + " (max_runs " +
-                  std::to_string(route.max_runs) + ")";
-      e.data = {{"suppressed_by", "max_runs"},
-                {"route", route.name},
-                {"runs", *recent},
-                {"per_ms", route.max_runs_per_ms}};
+      e.message = why.message;
+      e.data = why.data;
       MEDIC_RETURN_IF_ERROR(store_.AddEvent(e));
-      for (size_t i : group.alerts) outcomes[i]["suppressed_by"] = "max_runs";
-      queue_.Release(1);  // the slot reserved for its run
-      --*reserved;
+      for (size_t i : group.alerts) outcomes[i]["suppressed_by"] = why.by;
       created = false;
       ++result->suppressed;
+      if (route.on_suppressed) {
+        Json options = {{"route", route.name}, {"on_suppressed", why.by}};
+        auto run = CreateRun(store_, clock_, *route.on_suppressed,
+                             SuppressedRunParams(route, group.params, why, incident_id), n.source,
+                             incident_id, options);
+        if (!run.ok()) return run.status();
+        group.run_id = *run;
+        group.run_playbook = route.on_suppressed.get();
+        for (size_t i : group.alerts) outcomes[i]["on_suppressed_run_id"] = *run;
+      } else {
+        queue_.Release(1);  // the slot reserved for its run: a storm does not fill the queue
+        --*reserved;
+      }
     }
   }
   if (created) {
-    Json options = {{"auto_confirm", group.route->auto_confirm}, {"route", group.route->name}};
-    auto run = CreateRun(store_, clock_, *group.route->playbook, group.params, n.source,
-                         incident_id, options);
+    Json options = {{"auto_confirm", route.auto_confirm}, {"route", route.name}};
+    auto run =
+        CreateRun(store_, clock_, *route.playbook, group.params, n.source, incident_id, options);
     if (!run.ok()) return run.status();
     result->new_runs.push_back(*run);
     group.run_id = *run;
+    group.run_playbook = route.playbook.get();
+    group.gated = true;
     for (size_t i : group.alerts) outcomes[i]["run_id"] = *run;
   } else if (any_resolved) {
     auto firing = alerts.CountFiring(incident_id);
@@ -276,9 +288,14 @@ Result<IntakeResult> Intake::Accept(const Notification& n, int64_t received_mono
       if (o.is_object()) metrics_.CountAlert(n.source, o.value("outcome", "unknown"));
   }
   for (const auto& group : groups)
-    if (group.run_id != 0)
-      queue_.PushReserved(
-          {group.run_id, received_mono_ms, group.route->playbook.get(), {RunStatus::kQueued}});
+    if (group.run_id != 0) {
+      QueuedRun q{.run_id = group.run_id,
+                  .trigger_mono_ms = received_mono_ms,
+                  .playbook = group.run_playbook,
+                  .expect = {RunStatus::kQueued}};
+      if (group.gated) q = GatedRun(q, *group.route, group.dedup_key);
+      queue_.PushReserved(q);
+    }
   return result;
 }
 

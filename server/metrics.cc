@@ -80,7 +80,7 @@ void Metrics::ObserveTriggerToStart(double seconds) {
   trigger_to_start_.Observe(seconds);
 }
 
-std::string Metrics::Render(size_t queue_depth, size_t queue_capacity) const {
+std::string Metrics::Render(const Gauges& g) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
   out += "# HELP medic_http_requests_total HTTP requests answered, by endpoint and status code.\n";
@@ -103,10 +103,23 @@ std::string Metrics::Render(size_t queue_depth, size_t queue_capacity) const {
   out +=
       "# HELP medic_queue_depth Runs accepted and waiting for a worker.\n# TYPE medic_queue_depth "
       "gauge\n";
-  out += "medic_queue_depth " + std::to_string(queue_depth) + "\n";
+  out += "medic_queue_depth " + std::to_string(g.queue_depth) + "\n";
   out += "# HELP medic_queue_capacity Runs the queue holds before new alerts get 503.\n";
   out += "# TYPE medic_queue_capacity gauge\n";
-  out += "medic_queue_capacity " + std::to_string(queue_capacity) + "\n";
+  out += "medic_queue_capacity " + std::to_string(g.queue_capacity) + "\n";
+  out +=
+      "# HELP medic_queue_held Queued runs waiting for their route's concurrency or dedup key.\n";
+  out += "# TYPE medic_queue_held gauge\n";
+  out += "medic_queue_held " + std::to_string(g.queue_held) + "\n";
+  if (!g.breakers.empty()) {
+    out +=
+        "# HELP medic_route_breaker_open 1 while a route's circuit breaker keeps it from "
+        "starting runs.\n";
+    out += "# TYPE medic_route_breaker_open gauge\n";
+    for (const auto& [route, open] : g.breakers)
+      out +=
+          "medic_route_breaker_open{route=\"" + Escape(route) + "\"} " + (open ? "1" : "0") + "\n";
+  }
   accept_.Render("medic_hook_accept_seconds", "Time from a webhook request read to its response.",
                  &out);
   trigger_to_start_.Render("medic_trigger_to_start_seconds",

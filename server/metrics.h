@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace medic {
 
@@ -29,8 +30,16 @@ class Metrics {
   void ObserveAccept(double seconds);
   void ObserveTriggerToStart(double seconds);
 
-  /// The text exposition, with the queue gauges filled in by the caller.
-  std::string Render(size_t queue_depth, size_t queue_capacity) const;
+  /// What the caller knows at render time.
+  struct Gauges {
+    size_t queue_depth = 0;
+    size_t queue_capacity = 0;
+    size_t queue_held = 0;  ///< waiting for a route's concurrency or a dedup key
+    std::vector<std::pair<std::string, bool>> breakers = {};  ///< route -> open, routes with one
+  };
+
+  /// The text exposition.
+  std::string Render(const Gauges& gauges) const;
 
  private:
   static constexpr std::array<double, 14> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,

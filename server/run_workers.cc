@@ -99,6 +99,7 @@ void RunWorkers::Loop() {
     // A run taken after SIGTERM stays queued in the record for the next start.
     if (s_.soft_stop->cancelled()) return;
     DriveOne(*queued);
+    s_.queue->Finish(*queued);
   }
 }
 
@@ -130,6 +131,7 @@ void RunWorkers::DriveOne(const QueuedRun& queued) {
     spdlog::warn("run {} not driven: {}", queued.run_id, Redact(run.status().message()));
   } else {
     s_.metrics->CountRun(ToString(run->status));
+    if (s_.on_run_end) s_.on_run_end(*run);
     if (run->status == RunStatus::kSucceeded)
       spdlog::info("run {} ({}) succeeded", run->id, run->playbook);
     else

@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -50,6 +51,8 @@ struct WorkerServices {
   Metrics* metrics = nullptr;
   std::string work_root;  ///< runs' files go to WORK_ROOT/run-ID
   LeaseTiming lease;      ///< each run this serve drives is claimed with it
+  /// Called with each run a worker drove, once the drive returned (may be null).
+  std::function<void(const RunRecord&)> on_run_end;
 };
 
 class RunWorkers {

@@ -18,6 +18,7 @@
 #include "playbooks/lease.h"
 #include "server/alert.h"
 #include "server/auth.h"
+#include "server/guardrails.h"
 #include "server/http_front.h"
 #include "server/incident_view.h"
 #include "server/intake.h"
@@ -124,6 +125,10 @@ class Server::Impl {
   std::map<int64_t, int64_t> rescued_;  // run -> the fence it was rescued at (poller only)
   void PollApprovals();
   const Playbook* PlaybookAt(const std::string& path) const;
+  const RouteConfig* RouteNamed(const std::string& name) const;
+  QueuedRun Queued(const RunRecord& run, std::vector<RunStatus> expect);
+  void OnRunEnd(const RunRecord& run);
+  Json BreakersJson();
 
   Env env_;
   Clock& clock_;
@@ -173,11 +178,15 @@ void Server::Impl::SetUpHttp() {
     Reply(res, draining ? 503 : 200,
           {{"status", draining ? "draining" : "ok"},
            {"queue_depth", queue_.depth()},
-           {"running", workers_ ? workers_->active() : 0}});
+           {"queue_held", queue_.held()},
+           {"running", workers_ ? workers_->active() : 0},
+           {"routes", BreakersJson()}});
   });
   http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics_.Render(queue_.depth(), queue_.capacity()),
-                    "text/plain; version=0.0.4");
+    Metrics::Gauges g{queue_.depth(), queue_.capacity(), queue_.held(), {}};
+    for (const auto& b : BreakersJson())
+      g.breakers.emplace_back(b["route"].get<std::string>(), b["breaker"] == "open");
+    res.set_content(metrics_.Render(g), "text/plain; version=0.0.4");
   });
   http_.Get("/incidents", [this](const httplib::Request& req, httplib::Response& res) {
     if (!Authorized(req, res)) return;
@@ -393,9 +402,68 @@ Status Server::Impl::Bind() {
 }
 
 const Playbook* Server::Impl::PlaybookAt(const std::string& path) const {
-  for (const auto& route : config_.routes)
+  for (const auto& route : config_.routes) {
     if (route.playbook_path == path) return route.playbook.get();
+    if (route.on_suppressed_path == path) return route.on_suppressed.get();
+  }
   return nullptr;
+}
+
+const RouteConfig* Server::Impl::RouteNamed(const std::string& name) const {
+  for (const auto& route : config_.routes)
+    if (route.name == name) return &route;
+  return nullptr;
+}
+
+// The breakers of the routes that have one: [{route, breaker: open|closed, failures,
+// open_until}]. A breaker the record cannot be read for reads "unknown".
+Json Server::Impl::BreakersJson() {
+  Json out = Json::array();
+  int64_t now = clock_.NowUnixMs();
+  for (const auto& route : config_.routes) {
+    if (route.breaker_failures <= 0) continue;
+    auto b = EvaluateBreaker(store_, route, now);
+    Json j = {{"route", route.name}, {"breaker", "unknown"}};
+    if (b.ok()) {
+      j["breaker"] = b->open(now) ? "open" : "closed";
+      if (b->open(now)) {
+        j["failures"] = b->failures;
+        j["open_until"] = FormatTimeUtc(b->open_until);
+      }
+    }
+    out.push_back(j);
+  }
+  return out;
+}
+
+// After a failed run, the route's breaker may open; say so once, when it does.
+void Server::Impl::OnRunEnd(const RunRecord& run) {
+  if (run.status != RunStatus::kFailed || run.options.contains("on_suppressed")) return;
+  const RouteConfig* route = RouteNamed(run.options.value("route", ""));
+  if (!route || route->breaker_failures <= 0) return;
+  int64_t now = clock_.NowUnixMs();
+  auto before = store_.GetRouteBreaker(route->name);
+  auto after = EvaluateBreaker(store_, *route, now);
+  if (!after.ok())
+    return spdlog::warn("route '{}': cannot read its circuit breaker: {}", route->name,
+                        after.status().message());
+  if (before.ok() && !before->open(now) && after->open(now))
+    spdlog::warn(
+        "route '{}': circuit breaker open after {} failed runs within {}; new incidents get no "
+        "run until {} UTC, or `medic route reset {}`",
+        route->name, after->failures, FormatDurationMs(route->breaker_per_ms),
+        FormatTimeUtc(after->open_until), route->name);
+}
+
+// A run taken from the record, gated like the intake gates it: a route's own run waits for
+// the route's concurrency and its incident's dedup key.
+QueuedRun Server::Impl::Queued(const RunRecord& run, std::vector<RunStatus> expect) {
+  QueuedRun q{
+      .run_id = run.id, .playbook = PlaybookAt(run.playbook_path), .expect = std::move(expect)};
+  const RouteConfig* route = RouteNamed(run.options.value("route", ""));
+  if (!route || run.options.contains("on_suppressed")) return q;
+  auto incident = store_.GetIncident(run.incident_id);
+  return GatedRun(q, *route, incident.ok() ? incident->dedup_key : "");
 }
 
 // Every queued, running or interrupted webhook run is this server's to finish, under the
@@ -415,10 +483,7 @@ void Server::Impl::ResumeLeftovers() {
       spdlog::info("run {} is being driven by pid {}; leaving it", run.id, run.owner_pid);
       continue;
     }
-    queue_.Push({run.id,
-                 0,
-                 PlaybookAt(run.playbook_path),
-                 {RunStatus::kQueued, RunStatus::kRunning, RunStatus::kInterrupted}});
+    queue_.Push(Queued(run, {RunStatus::kQueued, RunStatus::kRunning, RunStatus::kInterrupted}));
     ++resumed;
   }
   if (resumed > 0)
@@ -441,7 +506,7 @@ void Server::Impl::RescueExpired() {
     it->second = run.fence;
     spdlog::warn("run {}: its driver (pid {} on {}) stopped renewing its lease; rescuing it",
                  run.id, run.owner_pid, run.owner_host.empty() ? "this host" : run.owner_host);
-    queue_.Push({run.id, 0, PlaybookAt(run.playbook_path), {RunStatus::kRunning}});
+    queue_.Push(Queued(run, {RunStatus::kRunning}));
   }
 }
 
@@ -455,7 +520,9 @@ void Server::Impl::PollApprovals() {
       spdlog::warn("cannot read approvals: {}", approved.status().message());
     } else {
       for (int64_t id : *approved) {
-        queue_.Push({id, 0, nullptr, {RunStatus::kNeedsAttention}});
+        auto run = store_.GetRun(id);
+        queue_.Push(run.ok() ? Queued(*run, {RunStatus::kNeedsAttention})
+                             : QueuedRun{.run_id = id, .expect = {RunStatus::kNeedsAttention}});
         spdlog::info("run {}: approved; continuing", id);
       }
     }
@@ -490,6 +557,7 @@ Status Server::Impl::Run(CancelToken& stop) {
   ws.metrics = &metrics_;
   ws.work_root = options_.work_root;
   ws.lease = config_.limits.lease;
+  ws.on_run_end = [this](const RunRecord& run) { OnRunEnd(run); };
   workers_ = std::make_unique<RunWorkers>(ws, config_.limits.max_concurrent_runs);
   ResumeLeftovers();
   workers_->Start();

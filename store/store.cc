@@ -151,6 +151,18 @@ ALTER TABLE steps ADD COLUMN pgid_host TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE runs ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
 )sql",
+    // 5: serve routes' circuit breakers: open until open_until (unix ms) after `failures`
+    // failed runs; reset_at is the last `medic route reset`, before which failures don't count.
+    R"sql(
+CREATE TABLE route_breakers (
+  route TEXT PRIMARY KEY,
+  opened_at INTEGER NOT NULL DEFAULT 0,
+  open_until INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  reset_at INTEGER NOT NULL DEFAULT 0,
+  reset_by TEXT NOT NULL DEFAULT ''
+);
+)sql",
 };
 
 constexpr int kLatestVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -490,14 +502,87 @@ Result<std::vector<RunRecord>> Store::RunsOfIncident(int64_t incident_id) {
   return out;
 }
 
+// A route's own runs: not the on_suppressed notifications it started instead of one.
+constexpr const char* kRouteRuns =
+    "json_extract(options, '$.route') = ? AND json_extract(options, '$.on_suppressed') IS NULL";
+
 Result<int64_t> Store::CountRunsOfRoute(const std::string& route, int64_t since_ms) {
   std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(
-      db_, cache_,
-      "SELECT count(*) FROM runs WHERE created_at >= ? AND json_extract(options, '$.route') = ?");
+  Stmt s(db_, cache_,
+         std::string("SELECT count(*) FROM runs WHERE created_at >= ? AND ") + kRouteRuns);
   s.Bind(since_ms).Bind(route);
   if (s.Step() != SQLITE_ROW) return s.Error("count runs of route");
   return s.Int(0);
+}
+
+Result<int64_t> Store::CountFailedRunsOfRoute(const std::string& route, int64_t since_ms) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, cache_,
+         std::string("SELECT count(*) FROM runs WHERE status = 'failed' AND ended_at >= ? AND ") +
+             kRouteRuns);
+  s.Bind(since_ms).Bind(route);
+  if (s.Step() != SQLITE_ROW) return s.Error("count failed runs of route");
+  return s.Int(0);
+}
+
+namespace {
+
+constexpr const char* kBreakerColumns =
+    "route, opened_at, open_until, failures, reset_at, reset_by";
+
+RouteBreakerRecord ReadBreaker(Stmt& s) {
+  RouteBreakerRecord b;
+  b.route = s.Text(0);
+  b.opened_at = s.Int(1);
+  b.open_until = s.Int(2);
+  b.failures = s.Int(3);
+  b.reset_at = s.Int(4);
+  b.reset_by = s.Text(5);
+  return b;
+}
+
+}  // namespace
+
+Result<RouteBreakerRecord> Store::GetRouteBreaker(const std::string& route) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, cache_,
+         std::string("SELECT ") + kBreakerColumns + " FROM route_breakers WHERE route = ?");
+  s.Bind(route);
+  int rc = s.Step();
+  if (rc == SQLITE_ROW) return ReadBreaker(s);
+  if (rc != SQLITE_DONE) return s.Error("read route breaker");
+  RouteBreakerRecord none;
+  none.route = route;
+  return none;
+}
+
+Result<std::vector<RouteBreakerRecord>> Store::ListRouteBreakers() {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(db_, cache_,
+         std::string("SELECT ") + kBreakerColumns + " FROM route_breakers ORDER BY route");
+  std::vector<RouteBreakerRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadBreaker(s));
+  if (rc != SQLITE_DONE) return s.Error("list route breakers");
+  return out;
+}
+
+Status Store::SaveRouteBreaker(const RouteBreakerRecord& b) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(
+      db_, cache_,
+      "INSERT INTO route_breakers (route, opened_at, open_until, failures, reset_at, reset_by) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(route) DO UPDATE SET opened_at = excluded.opened_at, "
+      "open_until = excluded.open_until, failures = excluded.failures, "
+      "reset_at = excluded.reset_at, reset_by = excluded.reset_by");
+  s.Bind(b.route)
+      .Bind(b.opened_at)
+      .Bind(b.open_until)
+      .Bind(b.failures)
+      .Bind(b.reset_at)
+      .Bind(b.reset_by);
+  if (s.Step() != SQLITE_DONE) return s.Error("save route breaker");
+  return Status::Ok();
 }
 
 Result<std::vector<RunRecord>> Store::RunsWithStatus(const std::vector<RunStatus>& statuses) {

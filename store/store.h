@@ -117,6 +117,17 @@ struct RunClaim {
   /// host whose process is gone lets go at once); null: trust the lease.
   std::function<bool(const RunRecord&)> holder_alive;
 };
+/// A serve route's circuit breaker (server/guardrails.h decides when it opens).
+struct RouteBreakerRecord {
+  std::string route;
+  int64_t opened_at = 0;   ///< unix ms it last opened, 0 never
+  int64_t open_until = 0;  ///< open while now < open_until; 0 once reset
+  int64_t failures = 0;    ///< failed runs in the window when it opened
+  int64_t reset_at = 0;    ///< the last `medic route reset`; earlier failures do not count
+  std::string reset_by;
+
+  bool open(int64_t now_ms) const { return now_ms < open_until; }
+};
 
 /// The SQLite record. Thread-safe: one connection guarded by a mutex; several medic
 /// processes may share a database (busy timeout). Strings and JSON are redacted by callers
@@ -149,8 +160,15 @@ class Store {
   /// Newest first.
   Result<std::vector<RunRecord>> ListRuns(int limit);
   Result<std::vector<RunRecord>> RunsOfIncident(int64_t incident_id);
-  /// How many runs serve's route `route` created at or after `since_ms` (unix ms).
+  /// How many runs serve's route `route` created at or after `since_ms` (unix ms); the
+  /// on_suppressed notifications it started instead do not count.
   Result<int64_t> CountRunsOfRoute(const std::string& route, int64_t since_ms);
+  /// How many of the route's runs ended `failed` at or after `since_ms`.
+  Result<int64_t> CountFailedRunsOfRoute(const std::string& route, int64_t since_ms);
+  /// The route's circuit breaker; one that never opened reads as all zeros.
+  Result<RouteBreakerRecord> GetRouteBreaker(const std::string& route);
+  Result<std::vector<RouteBreakerRecord>> ListRouteBreakers();
+  Status SaveRouteBreaker(const RouteBreakerRecord& breaker);
   /// Runs in any of `statuses`, oldest first.
   Result<std::vector<RunRecord>> RunsWithStatus(const std::vector<RunStatus>& statuses);
   /// Updates status, started/ended, error, owner and lease of a run, with `event` if given.

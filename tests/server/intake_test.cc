@@ -276,6 +276,30 @@ TEST(RunQueue, ReservationsCountAgainstCapacityUntilUsedOrReleased) {
   EXPECT_FALSE(q.Pop().has_value());
 }
 
+TEST(RunQueue, GatedRunsWaitForTheirDedupKeyAndRouteLimitOldestFirst) {
+  RunQueue q(10);
+  auto run = [](int64_t id, const char* key, int limit) {
+    QueuedRun r{.run_id = id};
+    r.gate = {"svc", key, limit};
+    return r;
+  };
+  q.Push(run(1, "a", 2));
+  q.Push(run(2, "a", 2));  // same key as 1: waits for it
+  q.Push(run(3, "b", 2));
+  q.Push(run(4, "c", 2));  // the route's limit is 2: waits
+  q.Push({.run_id = 5});   // not gated
+  auto first = q.Pop();
+  EXPECT_EQ(first->run_id, 1);
+  EXPECT_EQ(q.Pop()->run_id, 3);
+  EXPECT_EQ(q.Pop()->run_id, 5);
+  EXPECT_EQ(q.held(), 2u);
+  q.Finish(*first);
+  EXPECT_EQ(q.Pop()->run_id, 2) << "the oldest admitted run goes first";
+  EXPECT_EQ(q.held(), 1u);
+  q.Close();
+  EXPECT_FALSE(q.Pop().has_value());
+}
+
 TEST(Metrics, RenderIsPrometheusText) {
   Metrics m;
   m.CountRequest("/hooks/alertmanager", 202);
@@ -283,7 +307,7 @@ TEST(Metrics, RenderIsPrometheusText) {
   m.CountAlert("alertmanager", "deduplicated");
   m.CountRun("succeeded");
   m.ObserveTriggerToStart(0.004);
-  std::string text = m.Render(3, 1000);
+  std::string text = m.Render({.queue_depth = 3, .queue_capacity = 1000});
   EXPECT_NE(
       text.find("medic_http_requests_total{endpoint=\"/hooks/alertmanager\",code=\"202\"} 2\n"),
       std::string::npos);

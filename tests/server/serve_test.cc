@@ -500,10 +500,11 @@ void ExpectEachOnce(const std::string& effects, const std::vector<std::string>& 
   for (const auto& line : lines) {
     size_t first = effects.find(line + "\n");
     EXPECT_NE(first, std::string::npos) << line << "\n" << effects;
-    if (first != std::string::npos)
+    if (first != std::string::npos) {
       EXPECT_EQ(effects.find(line + "\n", first + 1), std::string::npos)
           << "repeated: " << line << "\n"
           << effects;
+    }
   }
 }
 
@@ -677,6 +678,194 @@ TEST_F(Serve, MaxRunsLetsAStormOpenIncidentsButStartsOnlyThatManyRuns) {
   EXPECT_EQ(check.exit_code, 2);
   EXPECT_NE(check.err.find("max_runs must be {count: N, per: DURATION}"), std::string::npos)
       << check.err;
+}
+
+// The guardrails' serve.yaml: route `svc` with `route_extra` lines, running `playbook`.
+std::string GuardedConfig(const std::string& playbook, const std::string& route_extra) {
+  return "auth:\n  bearer_tokens_file: tokens\nroutes:\n  - name: svc\n    match: {alertname: "
+         "\"=~Go.*\"}\n    playbook: " +
+         playbook +
+         "\n    vars: {service: \"{{ labels.service }}\"}\n    dedup_key: \"{{ labels.service "
+         "}}\"\n" +
+         route_extra + "limits: {max_concurrent_runs: 4, drain_timeout: 10s}\n";
+}
+
+// concurrency: 1 under a storm of distinct incidents: one run at a time, the others wait
+// queued and start oldest first; with four workers free, nothing else holds them.
+TEST_F(Serve, ConcurrencyRunsOneIncidentAtATimeOldestFirst) {
+  WritePlaybook(false);
+  WriteFile(marker_, "");
+  WriteFile(dir_.Join("serve.yaml"), GuardedConfig("pb.yaml", "    concurrency: 1\n"));
+  StartServe(dir_.Join("serve.yaml"));
+  std::vector<std::string> runs;
+  for (const char* service : {"a", "b", "c"}) {
+    Reply r = Post("/hooks/generic", Alert(service));
+    ASSERT_EQ(r.status, 202) << r.body;
+    runs.push_back(std::to_string(r.Json()["runs"][0].get<int64_t>()));
+  }
+  ASSERT_TRUE(WaitFor([&] { return RunStatus(runs[0]) == "running"; })) << serve_.log();
+  // Run a holds the route; b and c stay queued however long a takes.
+  ASSERT_TRUE(WaitFor([&] { return Get("/healthz").Json().value("queue_held", 0) == 2; }))
+      << Get("/healthz").body;
+  EXPECT_EQ(RunStatus(runs[1]), "queued");
+  EXPECT_EQ(RunStatus(runs[2]), "queued");
+  EXPECT_NE(Get("/metrics", false).body.find("medic_queue_held 2\n"), std::string::npos);
+  std::filesystem::remove(marker_);
+  for (const auto& run : runs)
+    ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "succeeded"; })) << serve_.log();
+  // Never two at once, and in the order their incidents opened.
+  EXPECT_EQ(ReadFile(effects_), "a a\nb a\nrestart a\na b\nb b\nrestart b\na c\nb c\nrestart c\n");
+  for (size_t i = 1; i < runs.size(); ++i)
+    EXPECT_EQ(Query("select (select started_at from runs where id = " + runs[i] +
+                    ") >= (select ended_at from runs where id = " + runs[i - 1] + ")"),
+              "1");
+}
+
+// Two failed runs within the window open the route's breaker: the next incident gets no run,
+// and /healthz, /metrics, `medic list` and `medic route list` say so; `medic route reset`
+// closes it, and so does the window passing.
+TEST_F(Serve, CircuitBreakerOpensAfterFailedRunsAndClosesOnResetOrWhenItsWindowPasses) {
+  WriteFile(dir_.Join("fail.yaml"), R"(name: fails
+params:
+  service: {required: true}
+stages:
+  - name: recover
+    steps:
+      - {id: restart, action: exec, with: {argv: [sh, -c, 'echo "restart $1" >> "$0"; exit 1', )" +
+                                        effects_ + R"(, "{{ params.service }}"]}}
+)");
+  WriteFile(dir_.Join("serve.yaml"),
+            GuardedConfig("fail.yaml", "    circuit_breaker: {failures: 2, per: 1h}\n"));
+  StartServe(dir_.Join("serve.yaml"));
+  for (const char* service : {"a", "b"}) {
+    Reply r = Post("/hooks/generic", Alert(service));
+    ASSERT_EQ(r.status, 202) << r.body;
+    std::string run = std::to_string(r.Json()["runs"][0].get<int64_t>());
+    ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "failed"; })) << serve_.log();
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    return Get("/healthz").Json()["routes"][0].value("breaker", "") == "open";
+  })) << Get("/healthz").body;
+  Reply held = Post("/hooks/generic", Alert("c"));
+  ASSERT_EQ(held.status, 202) << held.body;
+  EXPECT_TRUE(held.Json()["runs"].empty()) << held.body;
+  EXPECT_EQ(held.Json()["alerts"][0]["suppressed_by"], "circuit_breaker");
+  EXPECT_NE(Query("select message from events where kind = 'incident.suppressed'")
+                .find("no run: route 'svc' has its circuit breaker open (2 failed runs within "
+                      "1h00m)"),
+            std::string::npos);
+  EXPECT_NE(Get("/metrics", false).body.find("medic_route_breaker_open{route=\"svc\"} 1\n"),
+            std::string::npos);
+  auto list = Medic({"list"});
+  EXPECT_NE(list.out.find("route 'svc': circuit breaker open until"), std::string::npos)
+      << list.out;
+  auto routes = Medic({"route", "list", "--json"});
+  ASSERT_EQ(routes.exit_code, 0) << routes.err;
+  EXPECT_EQ(json::parse(routes.out)[0]["breaker"], "open") << routes.out;
+  EXPECT_EQ(json::parse(routes.out)[0]["failures"], 2) << routes.out;
+
+  auto dry = Medic({"route", "reset", "svc", "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("dry run: nothing changed"), std::string::npos) << dry.out;
+  EXPECT_EQ(Get("/healthz").Json()["routes"][0]["breaker"], "open");
+  auto reset = Medic({"route", "reset", "svc"});
+  ASSERT_EQ(reset.exit_code, 0) << reset.err;
+  EXPECT_NE(reset.out.find("closed: its next alert starts a run"), std::string::npos) << reset.out;
+  EXPECT_EQ(Query("select reset_by from route_breakers"), "oncall");
+  EXPECT_EQ(Get("/healthz").Json()["routes"][0]["breaker"], "closed")
+      << "failures before the reset do not count again";
+  Reply again = Post("/hooks/generic", Alert("d"));
+  ASSERT_EQ(again.status, 202) << again.body;
+  ASSERT_EQ(again.Json()["runs"].size(), 1u) << again.body;
+  EXPECT_EQ(Medic({"route", "reset", "svc"}).out,
+            "route 'svc': its circuit breaker is not open; nothing to reset\n");
+}
+
+TEST_F(Serve, ACircuitBreakerClosesWhenItsWindowPasses) {
+  WriteFile(dir_.Join("fail.yaml"), R"(name: fails
+params:
+  service: {required: true}
+stages:
+  - name: recover
+    steps:
+      - {id: restart, action: exec, with: {argv: [sh, -c, 'exit 1']}}
+)");
+  WriteFile(dir_.Join("serve.yaml"),
+            GuardedConfig("fail.yaml", "    circuit_breaker: {failures: 1, per: 2s}\n"));
+  StartServe(dir_.Join("serve.yaml"));
+  Reply r = Post("/hooks/generic", Alert("a"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::string run = std::to_string(r.Json()["runs"][0].get<int64_t>());
+  ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "failed"; })) << serve_.log();
+  Reply held = Post("/hooks/generic", Alert("b"));
+  EXPECT_EQ(held.Json()["alerts"][0].value("suppressed_by", ""), "circuit_breaker") << held.body;
+  ASSERT_TRUE(WaitFor([&] {
+    return Get("/healthz").Json()["routes"][0].value("breaker", "") == "closed";
+  })) << Get("/healthz").body;
+  Reply later = Post("/hooks/generic", Alert("c"));
+  EXPECT_EQ(later.Json()["runs"].size(), 1u) << later.body;
+}
+
+// A suppressed incident runs the route's on_suppressed playbook (here: "page a person"),
+// which is told why; it does not count as one of the route's runs.
+TEST_F(Serve, OnSuppressedRunsInsteadAndDoesNotCountAgainstMaxRuns) {
+  WritePlaybook(false);
+  WriteFile(dir_.Join("page.yaml"), R"(name: page
+params:
+  suppressed_by: {required: true}
+  service: {required: true}
+  reason: {}
+stages:
+  - name: notify
+    steps:
+      - {id: page, action: exec, with: {argv: [sh, -c, 'echo "page $1 $2" >> "$0"', )" +
+                                        effects_ +
+                                        R"(, "{{ params.suppressed_by }}", "{{ params.service }}"]}}
+)");
+  WriteFile(dir_.Join("serve.yaml"),
+            GuardedConfig("pb.yaml",
+                          "    auto_confirm: true\n    max_runs: {count: 1, per: 1h}\n"
+                          "    on_suppressed: page.yaml\n"));
+  StartServe(dir_.Join("serve.yaml"));
+  std::vector<std::string> pages;
+  for (const char* service : {"a", "b", "c"}) {
+    Reply r = Post("/hooks/generic", Alert(service));
+    ASSERT_EQ(r.status, 202) << r.body;
+    if (r.Json()["alerts"][0].contains("on_suppressed_run_id"))
+      pages.push_back(std::to_string(r.Json()["alerts"][0]["on_suppressed_run_id"].get<int64_t>()));
+  }
+  ASSERT_EQ(pages.size(), 2u);
+  for (const auto& run : pages)
+    ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "succeeded"; })) << serve_.log();
+  std::string effects = ReadFile(effects_);
+  EXPECT_NE(effects.find("page max_runs b\n"), std::string::npos) << effects;
+  EXPECT_NE(effects.find("page max_runs c\n"), std::string::npos) << effects;
+  EXPECT_EQ(effects.find("page max_runs a"), std::string::npos) << effects;
+  EXPECT_EQ(Query("select count(*) from runs where playbook = 'rescue'"), "1");
+  EXPECT_EQ(
+      Query("select json_extract(options, '$.on_suppressed') from runs where id = " + pages[0]),
+      "max_runs");
+
+  // A config whose on_suppressed playbook needs what it is not given is refused up front.
+  WriteFile(dir_.Join("needy.yaml"), R"(name: needy
+params:
+  team: {required: true}
+stages:
+  - name: notify
+    steps:
+      - {id: page, action: exec, with: {argv: ['true']}}
+)");
+  WriteFile(dir_.Join("bad.yaml"),
+            GuardedConfig("pb.yaml",
+                          "    on_suppressed: needy.yaml\n    concurrency: 0\n"
+                          "    circuit_breaker: {failures: 2}\n"));
+  auto check = Medic({"serve", "--config", dir_.Join("bad.yaml"), "--check"});
+  EXPECT_EQ(check.exit_code, 2);
+  for (const char* problem :
+       {"on_suppressed playbook 'needy' requires param 'team', which it is not given",
+        "concurrency: '0' must be a whole number of runs, 1 or more",
+        "circuit_breaker must be {failures: N, per: DURATION}"})
+    EXPECT_NE(check.err.find(problem), std::string::npos) << problem << "\n" << check.err;
 }
 
 }  // namespace

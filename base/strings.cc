@@ -208,4 +208,34 @@ std::string QuoteArgv(const std::vector<std::string>& argv) {
   return out;
 }
 
+std::string FitToWidth(std::string_view line, int columns) {
+  if (columns <= 0) return std::string(line);
+  // Visible columns, and where the text fitting in columns - 1 ends (room for the "…").
+  int visible = 0;
+  size_t cut = std::string_view::npos;
+  bool colored = false, colored_at_cut = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if (c == 0x1b && i + 1 < line.size() && line[i + 1] == '[') {
+      size_t end = line.find_first_of("ABCDEFGHJKSTfmhl", i + 2);
+      if (end == std::string_view::npos) break;
+      colored = line.substr(i, end - i + 1) != "\033[0m";
+      i = end;
+      continue;
+    }
+    if ((c & 0xC0) == 0x80) continue;  // a UTF-8 continuation byte
+    if (visible == columns - 1) {
+      cut = i;
+      colored_at_cut = colored;
+    }
+    if (++visible > columns) {
+      std::string out(line.substr(0, cut));
+      out += "…";
+      if (colored_at_cut) out += "\033[0m";
+      return out;
+    }
+  }
+  return std::string(line);
+}
+
 }  // namespace medic

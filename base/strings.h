@@ -35,6 +35,11 @@ bool ParseTimeRfc3339(std::string_view text, int64_t* unix_ms);
 /// A duration for people: "850ms", "12.3s", "2m05s", "1h02m".
 std::string FormatDurationMs(int64_t ms);
 
+/// `line` cut to `columns` terminal columns, ending "…" when something was cut. ANSI color
+/// sequences take no column (and a cut inside color ends it); each UTF-8 character takes one.
+/// `columns` <= 0: no limit.
+std::string FitToWidth(std::string_view line, int columns);
+
 /// Shell-quotes an argv for display only (never executed): a b 'c d'.
 std::string QuoteArgv(const std::vector<std::string>& argv);
 

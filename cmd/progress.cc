@@ -1,7 +1,10 @@
 #include "cmd/progress.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -10,6 +13,7 @@
 #include "base/redact.h"
 #include "base/strings.h"
 #include "cmd/context.h"
+#include "cmd/run_view.h"
 #include "env/clock.h"
 
 namespace medic {
@@ -26,10 +30,30 @@ std::string WallClock() {
 
 const char* kSpinner[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
 
+// Set by SIGWINCH: the ticker redraws at once, at the new width.
+std::atomic<bool> resized{false};
+
+void OnResize(int) { resized = true; }
+
 }  // namespace
 
 ProgressPrinter::ProgressPrinter(bool live, bool color) : live_(live), color_(color) {
-  if (live_) ticker_ = std::thread([this] { Ticker(); });
+  if (!live_) return;
+  struct sigaction sa = {};
+  sa.sa_handler = OnResize;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGWINCH, &sa, nullptr);
+  ticker_ = std::thread([this] { Ticker(); });
+}
+
+void ProgressPrinter::SetRun(const std::string& playbook, int64_t started_unix_ms,
+                             int64_t budget_ms, Clock& clock) {
+  std::lock_guard<std::mutex> lock(mu_);
+  clock_ = &clock;
+  playbook_ = playbook;
+  started_unix_ms_ = started_unix_ms;
+  budget_ms_ = budget_ms;
 }
 
 ProgressPrinter::~ProgressPrinter() {
@@ -41,7 +65,8 @@ ProgressPrinter::~ProgressPrinter() {
 
 void ProgressPrinter::Ticker() {
   while (!stop_) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < 5 && !stop_ && !resized.exchange(false); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::lock_guard<std::mutex> lock(mu_);
     ++frame_;
     ClearLiveLocked();
@@ -54,6 +79,22 @@ void ProgressPrinter::ClearLiveLocked() {
 }
 
 void ProgressPrinter::DrawLiveLocked() {
+  // Every line fits the terminal: a wrapped line would take two rows, and the next redraw
+  // would clear only one of them.
+  int columns = TerminalWidth(80, STDERR_FILENO);
+  auto draw = [&](const std::string& line) {
+    std::fprintf(stderr, "%s\n", FitToWidth(line, columns).c_str());
+    ++drawn_;
+  };
+  if (clock_ && started_unix_ms_ > 0 && !running_.empty()) {
+    int64_t elapsed = std::max<int64_t>(0, clock_->NowUnixMs() - started_unix_ms_);
+    std::string clock = "  " + playbook_ + "  " + FormatDurationMs(elapsed);
+    if (budget_ms_ > 0) {
+      clock += " / " + FormatDurationMs(budget_ms_);
+      if (elapsed > budget_ms_) clock += Colorize(color_, "33", " OVER");
+    }
+    draw(Colorize(color_, "1", clock));
+  }
   int64_t now = SteadyNowMs();
   for (const auto& [id, l] : running_) {
     std::string line = "  " + Colorize(color_, "36", kSpinner[frame_ % 10]) + " " + id + "  " +
@@ -63,9 +104,8 @@ void ProgressPrinter::DrawLiveLocked() {
       if (now - l.start_ms > l.budget_ms) line += Colorize(color_, "33", " OVER");
     }
     if (l.attempt > 1) line += "  attempt " + std::to_string(l.attempt);
-    if (!l.note.empty()) line += "  " + l.note.substr(0, 100);
-    std::fprintf(stderr, "%s\n", line.c_str());
-    ++drawn_;
+    if (!l.note.empty()) line += "  " + l.note;
+    draw(line);
   }
   std::fflush(stderr);
 }

@@ -33,6 +33,17 @@ void DriveAndReport(Context& ctx, Store& store, int64_t run_id, RunOptions optio
   }
   options.work_root = ctx.WorkRoot();
   if (options.user.empty()) options.user = ctx.env().Var("USER");
+  if (auto before = store.GetRun(run_id); before.ok()) {
+    // The clock counts from the run's first start (a resumed run goes on counting).
+    int64_t budget = options.playbook ? options.playbook->budget_ms : 0;
+    if (!options.playbook) {
+      auto pb = ParsePlaybook(before->playbook_source, before->playbook_path, ctx.registry());
+      if (pb.ok()) budget = pb->budget_ms;
+    }
+    progress.SetRun(before->playbook,
+                    before->started_at > 0 ? before->started_at : ctx.env().clock->NowUnixMs(),
+                    budget, *ctx.env().clock);
+  }
   Runner runner({.env = ctx.env(),
                  .store = &store,
                  .registry = &ctx.registry(),

@@ -31,12 +31,7 @@ std::string OutputLines(const Json& outputs, int width) {
     std::string line =
         "      " + it.key() + ": " +
         (nl == std::string_view::npos ? std::string(text) : "…" + std::string(text.substr(nl + 1)));
-    if (width > 8 && static_cast<int>(line.size()) > width) {
-      size_t cut = width - 3;
-      while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-      line = line.substr(0, cut) + "...";
-    }
-    out += line + "\n";
+    out += FitToWidth(line, width) + "\n";
   }
   if (more > 0) out += "      (" + std::to_string(more) + " more: --json shows them all)\n";
   return out;
@@ -115,10 +110,9 @@ std::string RunToTextWithOutputs(const RunRecord& run, const std::vector<StepRec
   return RunText(run, steps, artifacts, color, now_ms, std::max(width, 20));
 }
 
-int TerminalWidth(int fallback) {
+int TerminalWidth(int fallback, int fd) {
   struct winsize ws = {};
-  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-    return ws.ws_col;
+  if (isatty(fd) && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
   return fallback;
 }
 

@@ -23,8 +23,8 @@ std::string RunToTextWithOutputs(const RunRecord& run, const std::vector<StepRec
                                  const std::vector<ArtifactRecord>& artifacts, bool color,
                                  int64_t now_ms, int width);
 
-/// The terminal's width in columns when stdout is one, else `fallback`.
-int TerminalWidth(int fallback);
+/// The width in columns of the terminal `fd` is, else `fallback`.
+int TerminalWidth(int fallback, int fd = 1);
 
 /// The exit code of a run for `medic run`/`resume`: ExitCodeForRun, except that with
 /// `strict` a run that succeeded with warnings exits 1.

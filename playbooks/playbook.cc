@@ -18,8 +18,8 @@
 namespace medic {
 namespace {
 
-const std::vector<std::string> kTopFields = {"name",      "description", "params",
-                                             "allow_env", "secrets",     "stages"};
+const std::vector<std::string> kTopFields = {"name",    "description", "params", "allow_env",
+                                             "secrets", "budget",      "stages"};
 const std::vector<std::string> kParamFields = {"required", "default", "description", "type",
                                                "values"};
 
@@ -86,6 +86,7 @@ class Loader {
     CheckFields(root, kTopFields, "playbook", "");
     pb->name = ScalarField(root, "name", "", true);
     pb->description = ScalarField(root, "description", "", false);
+    pb->budget_ms = DurationField(root, "budget", "", 0);
     if (auto params = root["params"]) LoadParams(params, pb);
     if (auto env = root["allow_env"]) {
       if (!env.IsSequence()) {

@@ -88,6 +88,9 @@ struct Playbook {
   /// Environment variables whose values are secrets: registered for redaction at load.
   std::vector<std::string> secrets;
   std::vector<StageDef> stages;
+  /// `budget:` how long the whole run should take (the three minutes); 0: none. The live
+  /// view shows the run's clock against it.
+  int64_t budget_ms = 0;
   std::string path;    ///< where it was loaded from
   std::string source;  ///< the YAML text
 

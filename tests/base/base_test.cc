@@ -43,6 +43,17 @@ TEST(Strings, SuggestsTheClosestNameForATypo) {
   EXPECT_EQ(DidYouMean("slep", actions), " (did you mean 'sleep'?)");
 }
 
+TEST(Strings, FitToWidthCountsColumnsNotBytesOrColorCodes) {
+  EXPECT_EQ(FitToWidth("short", 10), "short");
+  EXPECT_EQ(FitToWidth("exactly10!", 10), "exactly10!");
+  EXPECT_EQ(FitToWidth("eleven cols", 10), "eleven co…");
+  EXPECT_EQ(FitToWidth("  ⠦ step 4.6s", 8), "  ⠦ ste…") << "the spinner is one column";
+  EXPECT_EQ(FitToWidth("\033[36m⠦\033[0m flaky_probe", 6), "\033[36m⠦\033[0m fla…");
+  EXPECT_EQ(FitToWidth("\033[33mOVER budget\033[0m", 5), "\033[33mOVER…\033[0m")
+      << "a cut inside color ends it";
+  EXPECT_EQ(FitToWidth("anything", 0), "anything");
+}
+
 TEST(Strings, FormatsAndParsesRfc3339TimesInUtc) {
   EXPECT_EQ(FormatTimeUtc(0), "1970-01-01T00:00:00.000Z");
   int64_t ms = 0;

@@ -643,7 +643,9 @@ stages:
   // Not a terminal: 100 columns.
   size_t at = show.find("      stdout: xxx");
   ASSERT_NE(at, std::string::npos) << show;
-  EXPECT_EQ(show.find('\n', at) - at, 100u) << show;
+  std::string line = show.substr(at, show.find('\n', at) - at);
+  EXPECT_EQ(line.size(), 100u - 1 + std::string("…").size()) << "100 columns, the last one …";
+  EXPECT_EQ(line.substr(line.size() - 3), "…") << show;
 }
 
 }  // namespace

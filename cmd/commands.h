@@ -22,6 +22,8 @@ void AddServeCommand(CLI::App& app, Context& ctx);
 void AddApproveCommand(CLI::App& app, Context& ctx);
 void AddCloseCommand(CLI::App& app, Context& ctx);
 void AddRouteCommand(CLI::App& app, Context& ctx);
+void AddCompletionCommand(CLI::App& app, Context& ctx);
+void AddLogsCommand(CLI::App& app, Context& ctx);
 
 /// Drives run `run_id` with live progress on stderr (Ctrl-C/SIGTERM interrupt it), then
 /// prints the result (JSON or text) on stdout and sets ctx.exit_code. Shared by run and

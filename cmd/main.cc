@@ -21,10 +21,11 @@ namespace {
 using AddCommand = void (*)(CLI::App&, medic::Context&);
 
 constexpr AddCommand kCommands[] = {
-    medic::AddRunCommand,     medic::AddResumeCommand,   medic::AddListCommand,
-    medic::AddShowCommand,    medic::AddValidateCommand, medic::AddActionsCommand,
-    medic::AddAnalyzeCommand, medic::AddTimelineCommand, medic::AddServeCommand,
-    medic::AddApproveCommand, medic::AddCloseCommand,    medic::AddRouteCommand,
+    medic::AddRunCommand,        medic::AddResumeCommand,   medic::AddListCommand,
+    medic::AddShowCommand,       medic::AddValidateCommand, medic::AddActionsCommand,
+    medic::AddAnalyzeCommand,    medic::AddTimelineCommand, medic::AddServeCommand,
+    medic::AddApproveCommand,    medic::AddCloseCommand,    medic::AddRouteCommand,
+    medic::AddCompletionCommand, medic::AddLogsCommand,
 };
 
 constexpr const char* kFooter = R"(Exit codes:
@@ -54,7 +55,9 @@ constexpr Examples kExamples[] = {
      "  medic resume 12 --retry restart  # run a failed step again (asks again if destructive)\n"
      "  medic resume 12 --skip page --yes"},
     {"list", "  medic list\n  medic list --json --limit 50\n  medic list --unrouted"},
-    {"show", "  medic show 12\n  medic show 12 --json | jq '.steps[] | {id, status}'"},
+    {"show",
+     "  medic show 12\n  medic show 12 --watch         # redraws until the run stops\n"
+     "  medic show 12 --json | jq '.steps[] | {id, status}'"},
     {"validate", "  medic validate playbooks/library/golden-three-minutes-k8s.yaml"},
     {"actions", "  medic actions\n  medic actions kubectl.delete_pod\n  medic actions --json"},
     {"analyze",
@@ -68,6 +71,14 @@ constexpr Examples kExamples[] = {
     {"serve", "  medic serve --listen 127.0.0.1:8787 --config serve.yaml"},
     {"approve", "  medic approve 12 restart   # lets step 'restart' of run 12 go"},
     {"close", "  medic close 3 --reason 'rolled back by hand'"},
+    {"logs",
+     "  medic logs 12                 # every step that ended, with what it printed\n"
+     "  medic logs 12 capture_core    # one step\n"
+     "  medic logs 12 -f              # follow a run medic serve is driving"},
+    {"completion",
+     "  source <(medic completion bash)          # this shell\n"
+     "  medic completion bash > /usr/share/bash-completion/completions/medic\n"
+     "  medic completion fish > ~/.config/fish/completions/medic.fish"},
     {"route",
      "  medic route list                # breakers that opened, and until when\n"
      "  medic route reset panics        # the route starts runs again"},

@@ -6,9 +6,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/strings.h"
 #include "tests/support/test_support.h"
 
 namespace medic {
@@ -755,6 +757,124 @@ TEST_F(Cli, TheInstallTreeHoldsAWorkingBinaryPlaybooksExampleConfigAndUnit) {
         testing::RunCommand({"systemd-analyze", "verify", dir_.Join("medic-serve.service")});
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
     EXPECT_EQ(verify.err, "");
+  }
+}
+
+}  // namespace
+}  // namespace medic
+
+namespace medic {
+namespace {
+
+// A run with two steps, `talk` printing on both streams and `wait` holding while `marker`
+// exists; returns the playbook's path.
+std::string TwoStepPlaybook(
+    const std::function<std::string(const std::string&, const std::string&)>& write,
+    const std::string& marker) {
+  return write("talk.yaml", R"(name: talk
+stages:
+  - name: s
+    steps:
+      - {id: talk, action: exec, with: {argv: [sh, -c, 'echo to stdout; echo to stderr >&2']}}
+      - {id: wait, action: exec, with: {argv: [sh, -c, 'while [ -f "$0" ]; do sleep 0.05; done; echo waited', )" +
+                                marker + R"(]}}
+)");
+}
+
+TEST_F(Cli, LogsPrintsWhatEachStepPrintedAndFollowsARunDrivenElsewhere) {
+  std::string marker = dir_.Join("hold");
+  WriteFile(marker, "");
+  std::string pb = TwoStepPlaybook(
+      [&](const std::string& n, const std::string& y) { return Playbook(n, y); }, marker);
+  // The run is driven by another medic; logs -f and show --watch follow it from the record.
+  CommandResult run, follow, watch;
+  std::thread driver([&] { run = Medic({"run", pb}); });
+  ASSERT_TRUE(testing::WaitFor([&] { return StepStatus("wait") == "running"; }));
+  std::thread follower([&] { follow = Medic({"logs", "1", "-f"}); });
+  std::thread watcher([&] { watch = Medic({"show", "1", "--watch"}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  std::filesystem::remove(marker);
+  driver.join();
+  follower.join();
+  watcher.join();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(follow.exit_code, 0) << follow.err;
+  EXPECT_NE(follow.out.find("── talk (exec) succeeded"), std::string::npos) << follow.out;
+  EXPECT_NE(follow.out.find("$ sh -c 'echo to stdout; echo to stderr >&2'\nto stdout\n(stderr)\n"
+                            "to stderr\n"),
+            std::string::npos)
+      << follow.out;
+  EXPECT_NE(follow.out.find("── wait (exec) succeeded"), std::string::npos)
+      << "-f waited for the step that was still running\n"
+      << follow.out;
+  EXPECT_NE(follow.out.find("waited\n"), std::string::npos) << follow.out;
+  // show --watch printed the run while it ran, and again once it had ended.
+  EXPECT_EQ(watch.exit_code, 0) << watch.err;
+  EXPECT_NE(watch.out.find("): running"), std::string::npos) << watch.out;
+  EXPECT_NE(watch.out.find("): succeeded"), std::string::npos) << watch.out;
+
+  auto one = Medic({"logs", "1", "talk", "--json"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  json j = json::parse(one.out);
+  EXPECT_EQ(j["stdout"], "to stdout\n");
+  EXPECT_EQ(j["stderr"], "to stderr\n");
+  auto typo = Medic({"logs", "1", "tak"});
+  EXPECT_EQ(typo.exit_code, 1);
+  EXPECT_NE(typo.err.find("run 1 has no step 'tak' (did you mean 'talk'?); it has: talk, wait"),
+            std::string::npos)
+      << typo.err;
+}
+
+// The completion scripts, run by the shells themselves: commands, flags, playbook files,
+// and run and step ids read from the record when TAB is pressed.
+TEST_F(Cli, CompletionScriptsCompleteCommandsFlagsFilesAndIdsFromTheRecord) {
+  std::string pb = Playbook("pb.yaml", kOneStep);
+  ASSERT_EQ(Medic({"run", pb}).exit_code, 0);
+  std::string bash = dir_.Join("medic.bash");
+  WriteFile(bash, Medic({"completion", "bash"}).out);
+  std::string path = std::filesystem::path(MedicBinary()).parent_path().string() + ":" +
+                     std::string(std::getenv("PATH"));
+  auto complete = [&](const std::string& words) {
+    std::string script = "cd " + dir_.path() + "; source " + bash + "; COMP_WORDS=(" + words +
+                         "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); "
+                         "_medic; echo \"${COMPREPLY[*]}\"";
+    auto r = testing::RunCommand({"bash", "-c", script}, "", {{"MEDIC_DB", Db()}, {"PATH", path}});
+    return std::string(Trim(r.out));
+  };
+  EXPECT_EQ(complete("medic re"), "resume");
+  EXPECT_EQ(complete("medic run --dr"), "--dry-run");
+  EXPECT_EQ(complete("medic run p"), "pb.yaml");
+  EXPECT_EQ(complete("medic show ''"), "1");
+  EXPECT_EQ(complete("medic logs 1 ''"), "a");
+  EXPECT_EQ(complete("medic resume 1 --retry ''"), "a");
+  EXPECT_EQ(complete("medic --db " + Db() + " show ''"), "1");
+  EXPECT_EQ(complete("medic completion f"), "fish");
+
+  if (testing::HaveTool("zsh")) {
+    // zsh filters the candidates against the word itself; the function offers them.
+    std::string zsh = dir_.Join("_medic");
+    WriteFile(zsh, Medic({"completion", "zsh"}).out);
+    auto r =
+        testing::RunCommand({"zsh", "-c",
+                             "source " + zsh +
+                                 "; setopt ksharrays; COMP_WORDS=(medic logs 1 ''); COMP_CWORD=3; "
+                                 "_medic; print -r -- \"${COMPREPLY[*]}\""},
+                            "", {{"MEDIC_DB", Db()}, {"PATH", path}});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(Trim(r.out), "a") << r.err;
+  }
+  if (testing::HaveTool("fish")) {
+    std::string fish = dir_.Join("medic.fish");
+    WriteFile(fish, Medic({"completion", "fish"}).out);
+    auto r = testing::RunCommand({"fish", "-c",
+                                  "source " + fish +
+                                      "; complete -C 'medic sho'; complete -C 'medic show '; "
+                                      "complete -C 'medic logs 1 '"},
+                                 "", {{"MEDIC_DB", Db()}, {"PATH", path}});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("show\tShow a run"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("1\t"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("a\tsucceeded"), std::string::npos) << r.out;
   }
 }
 

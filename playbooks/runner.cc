@@ -285,15 +285,19 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
   int64_t delay = def.retry_delay_ms;
   Json outputs = Json::object();
   Status result;
+  int64_t attempt_ended_at = 0;  // when the previous attempt failed (unix ms)
   for (int attempt = 1; attempt <= def.retries + 1; ++attempt) {
     rec.attempts += 1;
     Move(rec, StepStatus::kRunning);
-    // The running state is durable before the action does anything.
+    // The running state is durable before the action does anything. A retry says when the
+    // attempt before it ended, so a timeline can draw the wait between them.
+    Json data = {{"attempt", rec.attempts}};
+    if (attempt > 1) data["previous_ended_at"] = attempt_ended_at;
     Status saved =
         Save(rec, attempt == 1 ? EventKind::kStepStarted : EventKind::kStepRetry,
              attempt == 1 ? "started"
                           : "attempt " + std::to_string(attempt) + " after: " + result.message(),
-             {{"attempt", rec.attempts}});
+             data);
     if (!saved.ok()) {
       Finish(rec, StepStatus::kFailed, "cannot record the step: " + saved.message(), mono_start);
       return Outcome::kFailedAbort;
@@ -339,6 +343,7 @@ Runner::Outcome Runner::Attempts(const StepDef& def, const Action& action, const
     }
     bool retryable = result.code() != Code::kInvalidArgument && result.code() != Code::kNotFound;
     if (attempt <= def.retries && retryable) {
+      attempt_ended_at = s_.env.clock->NowUnixMs();
       if (s_.observer)
         s_.observer->OnStepProgress(def, "attempt " + std::to_string(attempt) +
                                              " failed: " + Redact(result.message()) +

@@ -436,4 +436,96 @@ Result<Timeline> BuildTimeline(Store& store, const TimelineOptions& options) {
   return AssembleTimeline(options, std::move(*incident), std::move(runs), std::move(*events));
 }
 
+const char* SegmentText(StepSegment::Kind kind) {
+  switch (kind) {
+    case StepSegment::Kind::kAttempt:
+      return "attempt";
+    case StepSegment::Kind::kRetryWait:
+      return "retry wait";
+    case StepSegment::Kind::kInterrupted:
+      return "interrupted";
+    case StepSegment::Kind::kApprovalWait:
+      return "waiting for approval";
+  }
+  return "";
+}
+
+namespace {
+
+// The status a step end event reports.
+std::string EndedAs(EventKind kind) {
+  switch (kind) {
+    case EventKind::kStepSucceeded:
+      return ToString(StepStatus::kSucceeded);
+    case EventKind::kStepFailed:
+      return ToString(StepStatus::kFailed);
+    case EventKind::kStepTimedOut:
+      return ToString(StepStatus::kTimedOut);
+    case EventKind::kStepSkipped:
+      return ToString(StepStatus::kSkipped);
+    default:
+      return ToString(StepStatus::kInterrupted);
+  }
+}
+
+}  // namespace
+
+std::vector<StepSegment> StepSegments(const Timeline& t, const TimelineRun& run,
+                                      const StepRecord& step, int64_t last_ms) {
+  using Kind = StepSegment::Kind;
+  std::vector<StepSegment> out;
+  int64_t attempt_from = -1, interrupted_at = -1, waiting_from = -1;
+  int attempt = 0;
+  auto close_waits = [&](int64_t at) {
+    if (interrupted_at >= 0 && at > interrupted_at)
+      out.push_back({Kind::kInterrupted, interrupted_at, at, 0, ""});
+    if (waiting_from >= 0 && at > waiting_from)
+      out.push_back({Kind::kApprovalWait, waiting_from, at, 0, ""});
+    interrupted_at = waiting_from = -1;
+  };
+  for (const TimelineEvent& e : t.events) {
+    if (e.run_id != run.run.id || e.step_id != step.step_id) continue;
+    switch (e.kind) {
+      case EventKind::kStepAwaitingApproval:
+        if (waiting_from < 0) waiting_from = e.at;
+        break;
+      case EventKind::kStepApproved:
+        if (waiting_from >= 0) close_waits(e.at);
+        break;
+      case EventKind::kStepStarted:
+      case EventKind::kStepRetry: {
+        if (e.kind == EventKind::kStepRetry && attempt_from >= 0) {
+          int64_t ended = e.data.is_object() ? e.data.value("previous_ended_at", int64_t{0}) : 0;
+          if (ended < attempt_from || ended > e.at) ended = e.at;
+          out.push_back({Kind::kAttempt, attempt_from, ended, attempt, "failed"});
+          if (ended < e.at) out.push_back({Kind::kRetryWait, ended, e.at, 0, ""});
+        }
+        close_waits(e.at);
+        attempt_from = e.at;
+        ++attempt;
+        break;
+      }
+      case EventKind::kStepSucceeded:
+      case EventKind::kStepFailed:
+      case EventKind::kStepTimedOut:
+      case EventKind::kStepSkipped:
+      case EventKind::kStepInterrupted:
+        if (attempt_from >= 0)
+          out.push_back({Kind::kAttempt, attempt_from, e.at, attempt, EndedAs(e.kind)});
+        attempt_from = -1;
+        if (e.kind == EventKind::kStepInterrupted) interrupted_at = e.at;
+        break;
+      default:
+        break;
+    }
+  }
+  if (attempt_from >= 0) out.push_back({Kind::kAttempt, attempt_from, last_ms, attempt, "running"});
+  if (waiting_from >= 0 && last_ms > waiting_from)
+    out.push_back({Kind::kApprovalWait, waiting_from, last_ms, 0, ""});
+  if (out.empty() && step.started_at > 0)
+    out.push_back({Kind::kAttempt, step.started_at, step.ended_at > 0 ? step.ended_at : last_ms,
+                   std::max(1, step.attempts), std::string(ToString(step.status))});
+  return out;
+}
+
 }  // namespace medic

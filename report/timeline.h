@@ -98,6 +98,25 @@ struct TimelineRun {
 /// the run stopped to wait on (pending, not approved, in a run that needs attention).
 std::string ShownStatus(const TimelineRun& run, const StepRecord& step);
 
+/// A stretch of a step's time on a chart: an attempt running, the wait before a retry, the
+/// time it lay interrupted until `medic resume` ran it again, or a wait for approval.
+struct StepSegment {
+  enum class Kind { kAttempt, kRetryWait, kInterrupted, kApprovalWait };
+  Kind kind = Kind::kAttempt;
+  int64_t from = 0;  ///< unix ms
+  int64_t to = 0;
+  int attempt = 0;     ///< kAttempt: 1-based
+  std::string status;  ///< kAttempt: how it ended (failed, succeeded, ...), "running" if not
+};
+
+/// `step`'s segments, in order, from the run's events (up to `last_ms` for what has not
+/// ended); a step with no events but a start time is one attempt.
+std::vector<StepSegment> StepSegments(const Timeline& t, const TimelineRun& run,
+                                      const StepRecord& step, int64_t last_ms);
+
+/// "interrupted", "waiting for approval", "retry wait", "attempt".
+const char* SegmentText(StepSegment::Kind kind);
+
 /// The analysis result a step produced (outputs with category and recommendation, directly
 /// or under outputs.json as `exec` with parse: json leaves them).
 struct TimelineAnalysis {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "base/strings.h"
 #include "report/record_json.h"
@@ -13,10 +14,6 @@
 
 namespace medic {
 namespace {
-
-// Reference lines on every chart: the golden playbooks' step budgets and the 3-minute
-// contain SLA, measured from the run's start.
-constexpr int64_t kMarkersMs[] = {10'000, 15'000, 45'000, kContainBudgetMs};
 
 std::string Esc(std::string_view s) {
   std::string out;
@@ -104,22 +101,43 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
     if (s.started_at > 0 && (t0 <= 0 || s.started_at < t0)) t0 = s.started_at;
   int64_t last_event = t.events.empty() ? t0 : t.events.back().at;
   auto end_of = [&](const StepRecord& s) { return s.ended_at > 0 ? s.ended_at : last_event; };
+  // Each step's attempts, retry waits, interruptions and approval waits, from the events.
+  std::map<std::string, std::vector<StepSegment>> segments;
   int64_t range = 1000;
-  for (const StepRecord& s : r.steps)
+  for (const StepRecord& s : r.steps) {
+    auto& segs = segments[s.step_id] = StepSegments(t, r, s, last_event);
+    for (const StepSegment& g : segs) range = std::max(range, g.to - t0);
     if (s.started_at > 0) range = std::max(range, end_of(s) - t0);
+  }
   for (const auto& [step, since] : r.awaiting_since)
     range = std::max(range, std::max(since, last_event) - t0);
   if (r.run.ended_at > 0) range = std::max(range, r.run.ended_at - t0);
-  // A marker the run used a quarter of belongs on the chart: it says how close it came
-  // (a golden-three-minutes run of 45 s or more is drawn against the whole 3 minutes).
-  for (int64_t m : kMarkersMs)
-    if (m > range && range * 4 >= m) range = m;
+  // The axis fits the run; the SLAs in force are drawn where they fall due, past a break in
+  // the axis when that is beyond the run.
   int64_t step = TickStep(range);
   int64_t axis = (range + step - 1) / step * step;
-
+  struct Marker {
+    int64_t at;  // ms from t0
+    std::string label;
+  };
+  std::vector<Marker> marks;
+  for (const DerivedDuration& d : t.durations) {
+    if (d.budget_ms <= 0) continue;
+    const Milestone& from = t.milestone(d.from);
+    if (from.at <= 0 || from.at + d.budget_ms <= t0) continue;
+    std::string name = StartsWith(d.name, "time_to_") ? d.name.substr(8) : d.name;
+    marks.push_back({from.at + d.budget_ms - t0, name + " SLA " + TickLabel(d.budget_ms)});
+  }
+  std::sort(marks.begin(), marks.end(),
+            [](const Marker& a, const Marker& b) { return a.at < b.at; });
+  bool broken = !marks.empty() && marks.back().at > axis;
   const double plot_x = L.narrow ? 8 : L.label_w;
   const double plot_w = L.width - plot_x - (L.narrow ? 8 : 16);
-  auto x = [&](int64_t ms) { return plot_x + plot_w * static_cast<double>(ms) / axis; };
+  const double beyond_w = broken ? (L.narrow ? 56 : 70) : 0;  // past the break
+  const double axis_w = plot_w - beyond_w;
+  auto x = [&](int64_t ms) {
+    return plot_x + axis_w * static_cast<double>(std::min(ms, axis)) / axis;
+  };
   const double top = 26;
   const double head_h = 22;
 
@@ -170,24 +188,80 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
       } else if (s.started_at <= 0) {
         note = StatusText(status);
       } else {
+        const std::vector<StepSegment>& segs = segments[s.step_id];
         int64_t a = s.started_at - t0, b = end_of(s) - t0;
+        for (const StepSegment& g : segs) {
+          a = std::min(a, g.from - t0);
+          b = std::max(b, g.to - t0);
+        }
         st_start = st_start == 0 || s.started_at < st_start ? s.started_at : st_start;
         st_end = std::max(st_end, end_of(s));
-        double bx = x(a), bw = std::max(2.0, x(b) - x(a));
-        std::string tip = s.step_id + ": " + status + ", started " + time.Human(s.started_at) +
-                          (s.ended_at > 0 && s.status != StepStatus::kSkipped
-                               ? ", took " + FormatDurationMs(s.duration_ms)
-                               : "") +
-                          (s.budget_ms > 0 ? ", budget " + FormatDurationMs(s.budget_ms) : "") +
-                          (s.attempts > 1 ? ", " + std::to_string(s.attempts) + " attempts" : "");
-        stage_rows += "<rect class=\"bar\" data-step=\"" + Esc(s.step_id) + "\" data-status=\"" +
-                      Esc(status) + "\" x=\"" + Num(bx) + "\" y=\"" + Num(bar_y) + "\" width=\"" +
-                      Num(bw) + "\" height=\"" + Num(bar_h) + "\" rx=\"2\" fill=\"" +
-                      StatusColor(status) + "\"" + (s.ended_at > 0 ? "" : " fill-opacity=\"0.5\"") +
-                      "><title>" + Esc(tip) + "</title></rect>";
+        double bar_mid = bar_y + bar_h / 2;
+        int attempts = 0;
+        for (const StepSegment& g : segs) attempts += g.kind == StepSegment::Kind::kAttempt;
+        for (const StepSegment& g : segs) {
+          double gx = x(g.from - t0), gw = std::max(2.0, x(g.to - t0) - gx);
+          std::string span = FormatDurationMs(g.to - g.from);
+          std::string kind = SegmentText(g.kind);
+          if (g.kind == StepSegment::Kind::kAttempt) {
+            // The last attempt carries the step's status; earlier ones say how they ended.
+            bool last = g.attempt == attempts || attempts <= 1;
+            std::string st = last ? status : g.status;
+            std::string tip = s.step_id + ": " +
+                              (attempts > 1 ? "attempt " + std::to_string(g.attempt) + ", " : "") +
+                              st + ", started " + time.Human(g.from) + ", " + span +
+                              (s.budget_ms > 0 ? ", budget " + FormatDurationMs(s.budget_ms) : "");
+            stage_rows += "<rect class=\"bar\" data-kind=\"attempt\" data-attempt=\"" +
+                          std::to_string(g.attempt) + "\" data-step=\"" + Esc(s.step_id) +
+                          "\" data-status=\"" + Esc(st) + "\" x=\"" + Num(gx) + "\" y=\"" +
+                          Num(bar_y) + "\" width=\"" + Num(gw) + "\" height=\"" + Num(bar_h) +
+                          "\" rx=\"2\" fill=\"" + StatusColor(st) + "\"" +
+                          (g.status == "running" ? " fill-opacity=\"0.5\"" : "") + "><title>" +
+                          Esc(tip) + "</title></rect>";
+            continue;
+          }
+          std::string tip = s.step_id + ": " + kind + " for " + span + ", from " +
+                            time.Human(g.from) + " to " + time.Human(g.to);
+          if (g.kind == StepSegment::Kind::kRetryWait) {
+            stage_rows +=
+                "<line class=\"seg\" data-kind=\"retry_wait\" data-step=\"" + Esc(s.step_id) +
+                "\" x1=\"" + Num(gx) + "\" x2=\"" + Num(gx + gw) + "\" y1=\"" + Num(bar_mid) +
+                "\" y2=\"" + Num(bar_mid) +
+                "\" stroke=\"#6b7280\" stroke-width=\"2\" stroke-dasharray=\"2 2\"><title>" +
+                Esc(tip) + "</title></line>";
+            continue;
+          }
+          // An interruption or an approval wait: shaded and labelled, so a bar never spans
+          // time the step did not run.
+          const char* color = g.kind == StepSegment::Kind::kInterrupted ? "#7e22ce" : "#ca8a04";
+          stage_rows += "<rect class=\"seg\" data-kind=\"" +
+                        std::string(g.kind == StepSegment::Kind::kInterrupted ? "interrupted"
+                                                                              : "approval_wait") +
+                        "\" data-step=\"" + Esc(s.step_id) + "\" x=\"" + Num(gx) + "\" y=\"" +
+                        Num(bar_y) + "\" width=\"" + Num(gw) + "\" height=\"" + Num(bar_h) +
+                        "\" fill=\"" + color + "\" fill-opacity=\"0.15\" stroke=\"" + color +
+                        "\" stroke-dasharray=\"3 2\"><title>" + Esc(tip) + "</title></rect>";
+          std::string label =
+              (g.kind == StepSegment::Kind::kInterrupted ? "interrupted " : "approval ") + span;
+          if (label.size() * L.font * 0.42 + 4 > gw) label = span;  // the legend says which
+          if (label.size() * L.font * 0.42 + 4 <= gw)
+            stage_rows += "<text x=\"" + Num(gx + gw / 2) + "\" y=\"" +
+                          Num(bar_mid + L.font * 0.33) +
+                          "\" class=\"seglbl\" text-anchor=\"middle\">" + Esc(label) + "</text>";
+        }
+        // A budget counts the step's own time: from its start after the last interruption.
+        int64_t budget_from = s.started_at - t0;
+        bool after_interruption = false;
+        for (const StepSegment& g : segs) {
+          if (g.kind == StepSegment::Kind::kInterrupted) after_interruption = true;
+          if (g.kind == StepSegment::Kind::kAttempt && after_interruption) {
+            budget_from = g.from - t0;
+            after_interruption = false;
+          }
+        }
         if (s.budget_ms > 0) {
-          int64_t limit = a + s.budget_ms;
-          if (s.over_budget && limit < b)
+          int64_t limit = budget_from + s.budget_ms;
+          if (s.over_budget && limit < b && segs.size() <= 1)
             stage_rows += "<rect class=\"over\" x=\"" + Num(x(limit)) + "\" y=\"" + Num(bar_y) +
                           "\" width=\"" + Num(x(b) - x(limit)) + "\" height=\"" + Num(bar_h) +
                           "\" fill=\"url(#hatch)\"/>";
@@ -196,19 +270,23 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
                           Num(x(limit)) + "\" y1=\"" + Num(bar_y - 3) + "\" y2=\"" +
                           Num(bar_y + bar_h + 3) + "\" stroke=\"#111827\" stroke-width=\"2\"/>";
         }
-        note = s.status == StepStatus::kSkipped ? "skipped" : FormatDurationMs(b - a);
+        double bx = x(a), bw = std::max(2.0, x(b) - x(a));
+        // What the step took, as the table says it (its own time, without the waits).
+        note = s.status == StepStatus::kSkipped
+                   ? "skipped"
+                   : FormatDurationMs(s.ended_at > 0 ? s.duration_ms : b - (s.started_at - t0));
         if (s.status != StepStatus::kSucceeded && s.status != StepStatus::kSkipped)
           note += " " + status;
         if (s.over_budget) note += " (over " + FormatDurationMs(s.budget_ms) + ")";
         if (s.attempts > 1) note += " ×" + std::to_string(s.attempts);
         double nx = bx + bw + 4;
         double note_w = note.size() * L.font * 0.55;
-        if (s.budget_ms > 0 && a + s.budget_ms <= axis && x(a + s.budget_ms) + 1 >= bx + bw &&
-            x(a + s.budget_ms) < nx + note_w)
-          nx = x(a + s.budget_ms) + 5;  // the step's budget tick would cross the note
-        bool fits = nx + note_w <= L.width;
+        int64_t limit = budget_from + s.budget_ms;
+        if (s.budget_ms > 0 && limit <= axis && x(limit) + 1 >= bx + bw && x(limit) < nx + note_w)
+          nx = x(limit) + 5;  // the budget tick would cross the note
+        bool fits = nx + note_w <= plot_x + axis_w + (broken ? 0 : 16);
         if (L.narrow) {
-          stage_rows += "<text x=\"" + Num(plot_x + plot_w) + "\" y=\"" + Num(label_y) +
+          stage_rows += "<text x=\"" + Num(plot_x + axis_w) + "\" y=\"" + Num(label_y) +
                         "\" class=\"note\" text-anchor=\"end\">" + Esc(note) + "</text>";
         } else {
           stage_rows += "<text x=\"" + Num(fits ? nx : bx - 4) + "\" y=\"" + Num(label_y) +
@@ -251,20 +329,35 @@ std::string RunChart(const Timeline& t, const TimelineRun& r, const TimeFormatte
             ">" + TickLabel(v) + "</text>";
   }
   std::string markers;
+  if (broken) {
+    // The break: the axis stops at the run's end and goes on, compressed, to the SLAs.
+    double bx = plot_x + axis_w + 6;
+    for (double yy : {top - 4, bottom})
+      markers += "<path class=\"axisbreak\" d=\"M" + Num(bx - 3) + " " + Num(yy + 4) + " L" +
+                 Num(bx + 1) + " " + Num(yy - 4) + " M" + Num(bx + 3) + " " + Num(yy + 4) + " L" +
+                 Num(bx + 7) + " " + Num(yy - 4) +
+                 "\" stroke=\"#6b7280\" stroke-width=\"1.5\" fill=\"none\"/>";
+    markers += "<rect class=\"beyond\" x=\"" + Num(bx + 10) + "\" y=\"" + Num(top - 2) +
+               "\" width=\"" + Num(plot_x + plot_w - bx - 10) + "\" height=\"" +
+               Num(bottom - top + 2) + "\" fill=\"#f9fafb\"/>";
+  }
   double prev_x = -1000;
   int lane = 0;
-  for (int64_t m : kMarkersMs) {
-    if (m > axis) continue;
-    double mx = x(m);
-    lane = mx - prev_x < 34 ? 1 - lane : 0;
+  size_t beyond = 0, beyond_n = 0;
+  for (const Marker& m : marks) beyond_n += m.at > axis;
+  for (const Marker& m : marks) {
+    double mx = m.at <= axis
+                    ? x(m.at)
+                    : plot_x + axis_w + 16 + (plot_w - axis_w - 20) * (beyond++ + 0.5) / beyond_n;
+    lane = mx - prev_x < 60 ? 1 - lane : 0;
     prev_x = mx;
-    markers += "<line class=\"marker\" x1=\"" + Num(mx) + "\" x2=\"" + Num(mx) + "\" y1=\"" +
-               Num(top - 2) + "\" y2=\"" + Num(bottom + 2) +
+    std::string label = m.label + (m.at > axis ? " (at " + FormatDurationMs(m.at) + ")" : "");
+    markers += "<line class=\"marker\" data-label=\"" + Esc(m.label) + "\" x1=\"" + Num(mx) +
+               "\" x2=\"" + Num(mx) + "\" y1=\"" + Num(top - 2) + "\" y2=\"" + Num(bottom + 2) +
                "\" stroke=\"#be185d\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>";
-    const char* anchor = mx > L.width - 30 ? "end" : mx < plot_x + 20 ? "start" : "middle";
+    const char* anchor = mx > L.width - 60 ? "end" : mx < plot_x + 20 ? "start" : "middle";
     markers += "<text x=\"" + Num(mx) + "\" y=\"" + Num(bottom + 14 + lane * 13) +
-               "\" class=\"mk\" text-anchor=\"" + anchor + "\">" +
-               (m == kContainBudgetMs ? "3m SLA" : TickLabel(m)) + "</text>";
+               "\" class=\"mk\" text-anchor=\"" + anchor + "\">" + Esc(label) + "</text>";
   }
   double height = bottom + 34;
 
@@ -316,6 +409,7 @@ figure{margin:6px 0 4px}
 svg.chart{width:100%;height:auto;display:block}
 svg .lbl{fill:#111827}svg .note{fill:#374151;font-size:.9em}svg .stage{font-weight:700;fill:#111827}
 svg .tick{fill:#6b7280;font-size:.85em}svg .mk{fill:#be185d;font-size:.85em;font-weight:600}
+svg .seglbl{fill:#374151;font-size:.75em}
 svg.chart-narrow{display:none}
 .legend{list-style:none;padding:0;margin:4px 0 0;display:flex;flex-wrap:wrap;gap:4px 14px;font-size:.8rem;color:#374151}
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;margin-right:4px}
@@ -432,7 +526,13 @@ std::string TimelineToHtml(const Timeline& t, const TimeFormatter& time) {
          "<li><span class=\"sw\" style=\"background:repeating-linear-gradient(45deg,#b91c1c 0 2px,"
          "#fecaca 2px 5px)\"></span>over budget</li>"
          "<li><span class=\"sw\" style=\"border-left:2px dashed #be185d;border-radius:0\"></span>"
-         "budget markers 10s, 15s, 45s, 3m SLA from the run's start</li>"
+         "SLA in force, where it falls due (past the axis break when beyond the run)</li>"
+         "<li><span class=\"sw\" style=\"background:#f3e8ff;border:1px dashed #7e22ce\"></span>"
+         "interrupted, until resumed</li>"
+         "<li><span class=\"sw\" style=\"background:#fef9c3;border:1px dashed #ca8a04\"></span>"
+         "waiting for approval</li>"
+         "<li><span class=\"sw\" style=\"border-top:2px dashed #6b7280;border-radius:0;height:0;"
+         "vertical-align:3px\"></span>wait before a retry</li>"
          "<li><span class=\"sw\" style=\"background:#e0e7ff\"></span>parallel stage</li>"
          "</ul></figcaption></figure>";
     h += "<div class=\"scroll\"><table><thead><tr><th>Stage</th><th>Step</th><th>Status</th>"

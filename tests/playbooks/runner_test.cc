@@ -109,7 +109,17 @@ stages:
   EXPECT_EQ(Step(run->id, "flaky").attempts, 3);
   auto events = *store_->EventsOfRun(run->id);
   int retries = 0;
-  for (const auto& e : events) retries += e.kind == EventKind::kStepRetry;
+  int64_t last_start = 0;
+  for (const auto& e : events) {
+    if (e.kind == EventKind::kStepStarted) last_start = e.at;
+    if (e.kind != EventKind::kStepRetry) continue;
+    ++retries;
+    // When the attempt before it ended: a timeline draws the retry delay between them.
+    int64_t ended = e.data.value("previous_ended_at", int64_t{0});
+    EXPECT_GE(ended, last_start) << e.data.dump();
+    EXPECT_LE(ended, e.at) << e.data.dump();
+    last_start = e.at;
+  }
   EXPECT_EQ(retries, 2);
 }
 

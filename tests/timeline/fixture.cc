@@ -126,14 +126,31 @@ class Recorder {
     s.attempts = 1;
     s.status = StepStatus::kRunning;
     s.started_at = at;
+    last_start_[id] = at;
     return Save(id, at, "step.started", "started", {{"attempt", 1}});
   }
 
-  Status Retry(const std::string& id, int64_t at, const std::string& why) {
+  // `medic resume` running an interrupted idempotent step again: the runner resets it, then
+  // starts it; its started_at stays the first start, its duration counts from this one.
+  Status StartAgain(const std::string& id, int64_t reset_at, int64_t at) {
+    StepRecord& s = steps_.at(id);
+    s.status = StepStatus::kPending;
+    s.error.clear();
+    MEDIC_RETURN_IF_ERROR(
+        Save(id, reset_at, "step.reset", "interrupted and idempotent: will run again"));
+    s.attempts += 1;
+    s.status = StepStatus::kRunning;
+    s.ended_at = 0;
+    last_start_[id] = at;
+    return Save(id, at, "step.started", "started", {{"attempt", s.attempts}});
+  }
+
+  // The attempt before failed at `failed_at`; the next starts at `at`, after the retry delay.
+  Status Retry(const std::string& id, int64_t failed_at, int64_t at, const std::string& why) {
     StepRecord& s = steps_.at(id);
     s.attempts += 1;
     return Save(id, at, "step.retry", "attempt " + std::to_string(s.attempts) + " after: " + why,
-                {{"attempt", s.attempts}});
+                {{"attempt", s.attempts}, {"previous_ended_at", failed_at}});
   }
 
   Status Command(const std::string& id, int64_t at, const std::vector<std::string>& argv) {
@@ -154,7 +171,7 @@ class Recorder {
     StepRecord& s = steps_.at(id);
     s.status = ParseStepStatus(status).value();
     s.ended_at = at;
-    s.duration_ms = at - s.started_at;
+    s.duration_ms = at - (last_start_.count(id) ? last_start_[id] : s.started_at);
     s.over_budget = s.budget_ms > 0 && s.duration_ms > s.budget_ms;
     s.error = error;
     s.outputs = std::move(outputs);
@@ -206,6 +223,7 @@ class Recorder {
   int64_t incident_;
   RunRecord run_;
   std::map<std::string, StepRecord> steps_;
+  std::map<std::string, int64_t> last_start_;  // by step: its latest (re)start
 };
 
 StepRecord StepDef(const std::string& id, const std::string& stage, int position,
@@ -326,7 +344,7 @@ Status WriteGoldenSteps(Recorder& r, int64_t t0) {
   RETURN_IF(r.End("analyze_crash", T(39'800), "succeeded", "",
                   {{"exit_code", 0}, {"stdout", analysis.dump()}, {"json", analysis}}));
   RETURN_IF(r.Start("notify_slack", T(39'810)));
-  RETURN_IF(r.Retry("notify_slack", T(41'000), "HTTP 503"));
+  RETURN_IF(r.Retry("notify_slack", T(40'000), T(41'000), "HTTP 503"));
   RETURN_IF(r.End("notify_slack", T(43'200), "failed",
                   "POST https://slack.com/api/chat.postMessage?token=xoxb-1234-abcd5678: HTTP 503 "
                   "(db password=hunter2-db-password was not sent)"));
@@ -347,7 +365,8 @@ Status WriteGoldenSteps(Recorder& r, int64_t t0) {
 
   RETURN_IF(r.Stage(T(92'120), "verify", false));
   RETURN_IF(r.Start("check_health", T(92'130)));
-  RETURN_IF(r.Retry("check_health", T(94'200), "HTTP 502 from http://checkout.prod/healthz"));
+  RETURN_IF(
+      r.Retry("check_health", T(93'200), T(94'200), "HTTP 502 from http://checkout.prod/healthz"));
   RETURN_IF(r.End("check_health", T(96'400), "succeeded"));
   RETURN_IF(r.Skip("page_owner", T(96'410), "when is false: params.page == true"));
   RETURN_IF(r.Stage(T(96'420), "verify", false, "succeeded"));
@@ -473,6 +492,62 @@ Result<int64_t> WriteAwaitingApprovalIncident(Store& store) {
       r.Awaiting("restart", T(42'530), "kubectl -n prod rollout restart deployment/checkout"));
   RETURN_IF(r.RunStatus(T(42'540), "needs_attention", waiting("restart")));
   RETURN_IF(Notify(store, *incident, T(65'000), "firing", false));
+  return *incident;
+}
+
+Result<int64_t> WriteInterruptedIncident(Store& store) {
+  const int64_t t0 = kFixtureT0;
+  auto T = [t0](int64_t ms) { return t0 + ms; };
+  IncidentRecord inc;
+  inc.title = "GoPanics: checkout";
+  inc.source = "alertmanager";
+  inc.dedup_key = "checkout/GoPanics#interrupted";
+  inc.labels = {{"alertname", "GoPanics"}, {"service", "checkout"}, {"severity", "critical"}};
+  inc.created_at = T(5'000);
+  inc.detected_at = t0;
+  auto incident = store.CreateIncident(inc);
+  if (!incident.ok()) return incident.status();
+  RETURN_IF(Notify(store, *incident, T(5'000), "firing", true));
+
+  Recorder r(store, *incident);
+  RunRecord run;
+  run.playbook = "rescue";
+  run.playbook_path = "/etc/medic/rescue.yaml";
+  run.params = {{"service", "checkout"}};
+  run.status = medic::RunStatus::kQueued;
+  run.trigger = "alertmanager";
+  run.options = {{"auto_confirm", false}, {"route", "checkout"}};
+  run.created_at = T(5'010);
+  RETURN_IF(
+      r.CreateRun(run, {StepDef("probe", "contain", 0, "http.wait", 10 * S),
+                        StepDef("restart", "recover", 1, "kubectl.rollout_restart", 45 * S)}));
+  std::string id = std::to_string(r.run_id());
+  RETURN_IF(r.RunStatus(T(5'100), "running", "started by pid 4242"));
+  RETURN_IF(r.Stage(T(5'110), "contain", false));
+  RETURN_IF(r.Start("probe", T(5'120)));
+  // Ctrl-C 5 s in; `medic resume` 9 s later runs the idempotent probe again for 5 s.
+  RETURN_IF(r.End("probe", T(10'120), "interrupted", "stopped by Ctrl-C"));
+  RETURN_IF(r.RunStatus(T(10'130), "interrupted", "stopped by Ctrl-C"));
+  RETURN_IF(r.RunStatus(T(19'100), "running", "resumed by pid 4343"));
+  RETURN_IF(r.StartAgain("probe", T(19'110), T(19'120)));
+  RETURN_IF(r.End("probe", T(24'120), "succeeded"));
+  RETURN_IF(r.Stage(T(24'130), "contain", false, "succeeded"));
+  RETURN_IF(r.Stage(T(24'140), "recover", false));
+  // The restart waits 42 s for `medic approve`.
+  RETURN_IF(
+      r.Awaiting("restart", T(24'150), "kubectl -n prod rollout restart deployment/checkout"));
+  RETURN_IF(r.RunStatus(
+      T(24'160), "needs_attention",
+      "waiting for confirmation of step 'restart': `medic approve " + id + " restart`"));
+  RETURN_IF(r.ApprovalGiven("restart", T(66'000), "oncall"));
+  RETURN_IF(r.RunStatus(T(66'900), "running", "resumed by pid 4444"));
+  RETURN_IF(r.Approve(
+      "restart", T(66'910),
+      {{"by", "medic approve"}, {"user", "oncall"}, {"given_at", FormatTimeUtc(T(66'000))}}));
+  RETURN_IF(r.Start("restart", T(66'920)));
+  RETURN_IF(r.End("restart", T(69'000), "succeeded"));
+  RETURN_IF(r.Stage(T(69'010), "recover", false, "succeeded"));
+  RETURN_IF(r.RunStatus(T(69'020), "succeeded", ""));
   return *incident;
 }
 

@@ -38,4 +38,9 @@ Result<int64_t> WriteFixtureIncident(Store& store, const FixtureOptions& options
 /// Returns its id.
 Result<int64_t> WriteAwaitingApprovalIncident(Store& store);
 
+/// Writes an incident of a run whose first step was interrupted by Ctrl-C 5 s in and run
+/// again by `medic resume` 9 s later (5 s more), and whose second step waited 42 s for
+/// `medic approve`; the run succeeded 64 s after it started. Returns its id.
+Result<int64_t> WriteInterruptedIncident(Store& store);
+
 }  // namespace medic::testing

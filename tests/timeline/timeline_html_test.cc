@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "store/store.h"
 #include "tests/support/test_support.h"
@@ -159,7 +160,11 @@ TEST_F(TimelineHtml, TheChartRendersABarPerStepWithParallelStepsOverlapping) {
   browser_.Viewport(1280, 900, false);
   json bars = Bars(browser_, "chart-wide");
   ASSERT_TRUE(bars.is_array()) << bars.dump();
-  ASSERT_EQ(bars.size(), 10u) << bars.dump();  // every step of the golden run started
+  // Every step of the golden run started; two of them were tried twice (a bar per attempt).
+  ASSERT_EQ(bars.size(), 12u) << bars.dump();
+  std::set<std::string> steps;
+  for (const auto& b : bars) steps.insert(b["step"].get<std::string>());
+  EXPECT_EQ(steps.size(), 10u);
   double contain_left = 0, contain_right = 1e9;
   for (const auto& b : bars) {
     EXPECT_GT(b["width"].get<double>(), 0.5) << b.dump();
@@ -174,10 +179,16 @@ TEST_F(TimelineHtml, TheChartRendersABarPerStepWithParallelStepsOverlapping) {
   // The phone chart is hidden on a wide screen.
   for (const auto& b : Bars(browser_, "chart-narrow")) EXPECT_EQ(b["width"].get<double>(), 0);
 
-  EXPECT_EQ(browser_.Run("return document.querySelectorAll('svg.chart-wide line.marker').length;"),
-            4);
+  // The SLA in force (the default 3-minute contain), labelled; no made-up markers.
+  EXPECT_EQ(browser_.Run("return Array.from(document.querySelectorAll('svg.chart-wide "
+                         "line.marker')).map(m => m.dataset.label);"),
+            json::array({"contain SLA 3m"}));
+  EXPECT_EQ(browser_.Run("return document.querySelectorAll('svg.chart-wide [data-kind=retry_wait]')"
+                         ".length;"),
+            2);
+  // A tick per step budget that falls within the axis (fitted to the run).
   EXPECT_GE(browser_.Run("return document.querySelectorAll('svg.chart-wide line.budget').length;"),
-            8);
+            7);
   EXPECT_GE(browser_.Run("return document.querySelectorAll('svg.chart-wide rect.over').length;"),
             1);
   // Self-contained: no scripts, no stylesheets or fonts fetched.
@@ -196,7 +207,7 @@ TEST_F(TimelineHtml, TheChartRendersABarPerStepWithParallelStepsOverlapping) {
 TEST_F(TimelineHtml, OnAPhoneTheNarrowChartShowsAndThePageDoesNotScrollSideways) {
   browser_.Viewport(390, 844, true);
   json bars = Bars(browser_, "chart-narrow");
-  ASSERT_EQ(bars.size(), 10u) << bars.dump();
+  ASSERT_EQ(bars.size(), 12u) << bars.dump();
   for (const auto& b : bars) {
     EXPECT_GT(b["width"].get<double>(), 0.5) << b.dump();
     EXPECT_LE(b["right"].get<double>(), 390) << b.dump();
@@ -245,11 +256,96 @@ TEST_F(TimelineHtml, AStepWaitingForApprovalHasItsOwnBarAndLegend) {
                                   chart["top"].get<double>() - 10));
 }
 
+// A run interrupted by Ctrl-C and resumed 9 s later, then stopped 42 s for an approval: each
+// wait is its own labelled segment between the attempts, the axis fits the 64 s run, and the
+// 3-minute contain SLA still shows, past a break in the axis.
+TEST_F(TimelineHtml, InterruptionsAndApprovalWaitsAreDrawnAsSuchOnAnAxisFittedToTheRun) {
+  {
+    auto store = Store::Open(dir_.Join("medic.db"));
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(testing::WriteInterruptedIncident(**store).ok());
+  }
+  std::string html = artifacts_ + "/timeline-interrupted.html";
+  auto r = testing::RunCommand({testing::MedicBinary(), "--db", dir_.Join("medic.db"), "timeline",
+                                "2", "--format", "html", "-o", html});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  browser_.Call("POST", "/url", {{"url", "file://" + html}});
+  browser_.Viewport(1280, 900, false);
+  json segs = browser_.Run(
+      "return Array.from(document.querySelectorAll('svg.chart-wide [data-kind]')).map(e => {"
+      " const b = e.getBoundingClientRect(); return {step: e.dataset.step, kind: e.dataset.kind,"
+      " left: b.left, right: b.right, width: b.width}; });");
+  auto find = [&](const std::string& step, const std::string& kind, int nth = 0) {
+    for (const auto& g : segs)
+      if (g["step"] == step && g["kind"] == kind && nth-- == 0) return g;
+    return json();
+  };
+  json first = find("probe", "attempt"), gap = find("probe", "interrupted"),
+       again = find("probe", "attempt", 1), wait = find("restart", "approval_wait"),
+       restart = find("restart", "attempt");
+  ASSERT_FALSE(first.is_null() || gap.is_null() || again.is_null() || wait.is_null() ||
+               restart.is_null())
+      << segs.dump();
+  auto w = [](const json& g) { return g["width"].get<double>(); };
+  EXPECT_NEAR(first["right"].get<double>(), gap["left"].get<double>(), 1.5);
+  EXPECT_NEAR(gap["right"].get<double>(), again["left"].get<double>(), 1.5);
+  EXPECT_NEAR(w(gap) / w(first), 9.0 / 5.0, 0.15) << "the 9 s interruption, not a 14 s bar";
+  EXPECT_NEAR(w(again) / w(first), 1.0, 0.1);
+  EXPECT_NEAR(w(wait) / w(first), 42.76 / 5.0, 0.5);
+  EXPECT_NEAR(wait["right"].get<double>(), restart["left"].get<double>(), 1.5);
+  json labels = browser_.Run(
+      "return Array.from(document.querySelectorAll('svg.chart-wide text')).map(t =>"
+      " t.textContent);");
+  std::string text = labels.dump();
+  EXPECT_NE(text.find("interrupted 9.0s"), std::string::npos) << text;
+  EXPECT_NE(text.find("approval 42.8s"), std::string::npos) << text;
+  EXPECT_NE(text.find("5.0s ×2"), std::string::npos) << "the table's 5 s, twice tried\n" << text;
+  // Fitted: the run spans most of the chart; the SLA is past the break, labelled.
+  json chart = browser_.Run(
+      "const c = document.querySelector('svg.chart-wide').getBoundingClientRect();"
+      " const m = document.querySelector('svg.chart-wide line.marker');"
+      " const mb = m ? m.getBoundingClientRect() : null;"
+      " return {left: c.left, width: c.width, top: c.top + window.scrollY, height: c.height,"
+      " marker: m ? m.dataset.label : null, marker_x: mb ? mb.left : 0,"
+      " breaks: document.querySelectorAll('svg.chart-wide path.axisbreak').length};");
+  EXPECT_GT(restart["right"].get<double>() - first["left"].get<double>(),
+            0.6 * chart["width"].get<double>())
+      << chart.dump();
+  EXPECT_EQ(chart["marker"], "contain SLA 3m") << chart.dump();
+  EXPECT_GT(chart["marker_x"].get<double>(), restart["right"].get<double>()) << chart.dump();
+  EXPECT_EQ(chart["breaks"], 2) << chart.dump();
+  EXPECT_NE(text.find("contain SLA 3m (at "), std::string::npos) << text;
+  EXPECT_TRUE(browser_.Screenshot(artifacts_ + "/timeline-interrupted-chart.png", 1280,
+                                  static_cast<int>(chart["height"].get<double>()) + 60,
+                                  chart["top"].get<double>() - 10));
+  // The SLAs in force are the ones asked for: --sla contain=30s falls inside the run.
+  std::string tight = artifacts_ + "/timeline-interrupted-sla30s.html";
+  r = testing::RunCommand({testing::MedicBinary(), "--db", dir_.Join("medic.db"), "timeline", "2",
+                           "--sla", "contain=30s", "--format", "html", "-o", tight});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  browser_.Call("POST", "/url", {{"url", "file://" + tight}});
+  EXPECT_EQ(browser_.Run("return Array.from(document.querySelectorAll('svg.chart-wide "
+                         "line.marker')).map(m => m.dataset.label);"),
+            json::array({"contain SLA 30s"}));
+  EXPECT_EQ(browser_.Run("return document.querySelectorAll('svg.chart-wide path.axisbreak')"
+                         ".length;"),
+            0)
+      << "nothing beyond the run: no break";
+  browser_.Call("POST", "/url", {{"url", "file://" + html}});
+  browser_.Viewport(390, 844, true);
+  json narrow = browser_.Run(
+      "const c = document.querySelector('svg.chart-narrow').getBoundingClientRect();"
+      " return {top: c.top + window.scrollY, height: c.height};");
+  EXPECT_TRUE(browser_.Screenshot(artifacts_ + "/timeline-interrupted-phone.png", 390,
+                                  static_cast<int>(narrow["height"].get<double>()) + 40,
+                                  narrow["top"].get<double>() - 10));
+}
+
 TEST_F(TimelineHtml, PrintedThePageUsesTheWideChart) {
   browser_.Cdp("Emulation.setEmulatedMedia", {{"media", "print"}});
   browser_.Viewport(794, 1123, false);  // A4 at 96 dpi
   json bars = Bars(browser_, "chart-wide");
-  ASSERT_EQ(bars.size(), 10u) << bars.dump();
+  ASSERT_EQ(bars.size(), 12u) << bars.dump();
   for (const auto& b : bars) EXPECT_GT(b["width"].get<double>(), 0.5) << b.dump();
   EXPECT_TRUE(browser_.Screenshot(artifacts_ + "/timeline-print.png", 794, 1123));
   json pdf = browser_.Call("POST", "/print", {{"background", true}});

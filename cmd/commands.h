@@ -24,6 +24,7 @@ void AddCloseCommand(CLI::App& app, Context& ctx);
 void AddRouteCommand(CLI::App& app, Context& ctx);
 void AddCompletionCommand(CLI::App& app, Context& ctx);
 void AddLogsCommand(CLI::App& app, Context& ctx);
+void AddDoctorCommand(CLI::App& app, Context& ctx);
 
 /// Drives run `run_id` with live progress on stderr (Ctrl-C/SIGTERM interrupt it), then
 /// prints the result (JSON or text) on stdout and sets ctx.exit_code. Shared by run and

@@ -25,7 +25,7 @@ constexpr AddCommand kCommands[] = {
     medic::AddShowCommand,       medic::AddValidateCommand, medic::AddActionsCommand,
     medic::AddAnalyzeCommand,    medic::AddTimelineCommand, medic::AddServeCommand,
     medic::AddApproveCommand,    medic::AddCloseCommand,    medic::AddRouteCommand,
-    medic::AddCompletionCommand, medic::AddLogsCommand,
+    medic::AddCompletionCommand, medic::AddLogsCommand,     medic::AddDoctorCommand,
 };
 
 constexpr const char* kFooter = R"(Exit codes:
@@ -71,6 +71,11 @@ constexpr Examples kExamples[] = {
     {"serve", "  medic serve --listen 127.0.0.1:8787 --config serve.yaml"},
     {"approve", "  medic approve 12 restart   # lets step 'restart' of run 12 go"},
     {"close", "  medic close 3 --reason 'rolled back by hand'"},
+    {"doctor",
+     "  medic doctor                                  # debuggers, ptrace, the record\n"
+     "  medic doctor --playbook /usr/share/medic/playbooks/golden-three-minutes-k8s.yaml \\\n"
+     "      --var service=checkout --var namespace=shop  # + cluster access, URLs, keys\n"
+     "  medic doctor --config /etc/medic/serve.yaml --json"},
     {"logs",
      "  medic logs 12                 # every step that ended, with what it printed\n"
      "  medic logs 12 capture_core    # one step\n"

@@ -79,6 +79,10 @@ struct ActionInfo {
   bool acts_on_set = false;
   /// Names of parameters whose values are secrets (redacted in the record and dry runs).
   std::vector<std::string> secret_params;
+  /// The Kubernetes API access the action needs, as "VERB RESOURCE[/SUBRESOURCE]" ("delete
+  /// pods", "create pods/exec"): what `medic doctor` asks `kubectl auth can-i` about and
+  /// what the shipped RBAC Role grants.
+  std::vector<std::string> kube_access;
 };
 
 /// A file or object the step produced (core, dump, snapshot), kept in the record.

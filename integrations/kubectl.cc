@@ -56,8 +56,31 @@ Status KubectlAction::Run(const Json& with, StepContext& ctx, Json& outputs) {
   return Execute(with, k, ctx, outputs);
 }
 
+namespace {
+
+// What each action asks the API server to do, by the kubectl commands it runs (kubectl
+// label and set image patch; rollout status watches; debug patches ephemeralcontainers).
+// One table, so `medic doctor` and deploy/kubernetes/rbac.yaml cannot disagree with it.
+const std::vector<std::pair<std::string, std::vector<std::string>>> kKubeAccess = {
+    {"kubectl.pods", {"list pods"}},
+    {"kubectl.logs", {"get pods", "get pods/log"}},
+    {"kubectl.pprof", {"get pods/proxy"}},
+    {"kubectl.isolate", {"get pods", "patch pods"}},
+    {"kubectl.envoy_fail", {"get pods", "create pods/exec"}},
+    {"kubectl.gcore", {"get pods", "patch pods/ephemeralcontainers", "create pods/exec"}},
+    {"kubectl.set_image", {"get deployments", "patch deployments"}},
+    {"kubectl.rollout_status", {"get deployments", "watch deployments", "list replicasets"}},
+    {"kubectl.rollout_restart", {"get deployments", "patch deployments"}},
+    {"kubectl.rollout_undo", {"get deployments", "list replicasets", "patch deployments"}},
+    {"kubectl.delete_pod", {"get pods", "list pods", "delete pods"}},
+};
+
+}  // namespace
+
 KubectlAction::KubectlAction(std::string name, std::string summary, std::vector<ParamSpec> params,
                              std::vector<OutputSpec> outputs, bool idempotent, bool destructive) {
+  for (const auto& [action, access] : kKubeAccess)
+    if (action == name) info_.kube_access = access;
   info_.name = std::move(name);
   info_.summary = std::move(summary);
   info_.params = std::move(params);

@@ -102,7 +102,7 @@ function loadState(s) {
   history = [];
   s = s || {};
   const known = new Set(['token', 'serverVersion', 'discovery', 'rolloutDelayMs', 'podDeletionDelayMs', 'ephemeralStartDelayMs', 'ephemeralContainersApi',
-    'logs', 'proxy', 'exec', 'rollouts', 'faults', 'objects', '__baseDir', ...RESOURCES.map(r => r.resource)]);
+    'deny', 'logs', 'proxy', 'exec', 'rollouts', 'faults', 'objects', '__baseDir', ...RESOURCES.map(r => r.resource)]);
   for (const k of Object.keys(s)) if (!known.has(k) && !k.startsWith('//') && !k.startsWith('_')) console.error(`kube-api: warning: unknown state key "${k}"`);
   cfg = {
     token: s.token || null,
@@ -117,6 +117,7 @@ function loadState(s) {
     exec: s.exec || [],
     rollouts: s.rollouts || {},
     faults: (s.faults || []).map(f => Object.assign({ used: 0 }, f)),
+    deny: s.deny || [],
     baseDir: s.__baseDir || (args.state ? path.dirname(path.resolve(args.state)) : process.cwd()),
   };
   const objs = [];
@@ -1553,6 +1554,50 @@ async function handleApi(req, res, url, body, p) {
   throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 }
 
+// ---------------------------------------------------------------- authorization
+// `kubectl auth can-i VERB RESOURCE`: allowed unless the state's "deny" list names
+// "VERB RESOURCE[/SUBRESOURCE]" (or "VERB *" / "* RESOURCE").
+// kubectl sends the review as protobuf ("k8s\0" + runtime.Unknown{typeMeta, raw}); the few
+// fields needed are read here, and the answer goes back as JSON, which kubectl accepts.
+function protoFields(buf) {
+  const out = {};
+  let i = 0;
+  const varint = () => { let v = 0, shift = 0, b; do { b = buf[i++]; v += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80); return v; };
+  while (i < buf.length) {
+    const key = varint(), field = Math.floor(key / 8), wire = key & 7;
+    if (wire === 2) { const n = varint(); (out[field] = out[field] || []).push(buf.subarray(i, i + n)); i += n; }
+    else if (wire === 0) varint();
+    else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else break;
+  }
+  return out;
+}
+function reviewFromProtobuf(body) {
+  const unknown = protoFields(body.subarray(4));
+  const review = protoFields(unknown[2][0]);
+  const spec = protoFields(review[2][0]);
+  const attrs = spec[1] ? protoFields(spec[1][0]) : {};
+  const str = f => (attrs[f] ? attrs[f][0].toString('utf8') : undefined);
+  return { spec: { resourceAttributes: { namespace: str(1), verb: str(2), group: str(3), version: str(4), resource: str(5), subresource: str(6), name: str(7) } } };
+}
+function handleAccessReview(res, body) {
+  let review;
+  try {
+    review = body.subarray(0, 4).toString('latin1') === 'k8s\0' ? reviewFromProtobuf(body) : JSON.parse(body.toString('utf8') || '{}');
+  } catch (e) { throw new ApiError(400, 'BadRequest', 'cannot read the review: ' + e.message); }
+  const a = (review.spec && review.spec.resourceAttributes) || {};
+  const what = (a.resource || '') + (a.subresource ? '/' + a.subresource : '');
+  const denied = cfg.deny.some(d => d === `${a.verb} ${what}` || d === `${a.verb} *` || d === `* ${what}`);
+  review.status = denied
+    ? { allowed: false, denied: true, reason: `medic test API server: "${a.verb} ${what}" is in the state's deny list` }
+    : { allowed: true, reason: 'medic test API server allows it' };
+  review.apiVersion = 'authorization.k8s.io/v1';
+  review.kind = 'SelfSubjectAccessReview';
+  review.metadata = review.metadata || {};
+  return sendJSON(res, 201, review);
+}
+
 // ---------------------------------------------------------------- control endpoints
 function handleMedic(req, res, url, body) {
   const p = url.pathname;
@@ -1596,6 +1641,8 @@ const server = (tls ? require('https').createServer.bind(null, { cert: fs.readFi
     const authErr = checkAuth(req);
     if (authErr) throw authErr;
     if (req.method === 'GET' && handleDiscovery(req, res, url.pathname)) return;
+    if (req.method === 'POST' && url.pathname === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews')
+      return handleAccessReview(res, body);
     if (url.pathname.startsWith('/openapi/')) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     const p = parseApiPath(url.pathname);
     if (!p) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');

@@ -230,6 +230,55 @@ complete -c medic -n __fish_use_subcommand -l db -r -d 'SQLite database'
   return out;
 }
 
+// Roff text: backslashes and leading dots or quotes escaped.
+std::string Roff(const std::string& text) {
+  std::string out;
+  bool line_start = true;
+  for (char c : text) {
+    if (c == '\\')
+      out += "\\e";
+    else if (line_start && (c == '.' || c == '\''))
+      out += "\\&" + std::string(1, c);
+    else if (c == '-')
+      out += "\\-";
+    else
+      out += c;
+    line_start = c == '\n';
+  }
+  return out;
+}
+
+// `medic __man`: the man page, from the command table and its help, so it cannot drift.
+std::string ManPage(CLI::App& app) {
+  std::string what = app.get_description();
+  if (StartsWith(what, "medic: ")) what = what.substr(7);
+  std::string out = ".TH MEDIC 1 \"\" \"medic 0.1.0\" \"User Commands\"\n.SH NAME\nmedic \\- " +
+                    Roff(what) +
+                    "\n.SH SYNOPSIS\n.B medic\n[\\-\\-db PATH] COMMAND [OPTIONS]\n.SH COMMANDS\n";
+  for (CLI::App* sub : app.get_subcommands({})) {
+    if (StartsWith(sub->get_name(), "__")) continue;
+    out += ".SS " + Roff(sub->get_name()) + "\n" + Roff(sub->get_description()) + "\n";
+    for (const CLI::Option* opt : sub->get_options()) {
+      if (opt->get_name() == "--help") continue;
+      std::vector<std::string> names;
+      for (const auto& s : opt->get_snames()) names.push_back("-" + s);
+      for (const auto& l : opt->get_lnames()) names.push_back("--" + l);
+      std::string shown = names.empty() ? std::string(opt->get_name()) : Join(names, ", ");
+      if (opt->get_expected_min() > 0 && opt->nonpositional()) shown += " " + opt->get_type_name();
+      out += ".TP\n.B " + Roff(shown) + "\n" + Roff(opt->get_description()) + "\n";
+    }
+    for (CLI::App* nested : sub->get_subcommands({}))
+      out += ".TP\n.B " + Roff(sub->get_name() + " " + nested->get_name()) + "\n" +
+             Roff(nested->get_description()) + "\n";
+    if (!sub->get_footer().empty()) out += ".PP\n.nf\n" + Roff(sub->get_footer()) + "\n.fi\n";
+  }
+  out += ".SH NOTES\n.nf\n" + Roff(app.get_footer()) + "\n.fi\n";
+  out +=
+      ".SH SEE ALSO\n/usr/share/medic/examples/serve.yaml, "
+      "/usr/share/medic/playbooks/\n";
+  return out;
+}
+
 // `medic __complete KIND [RUN]`: what TAB offers, one "NAME\tdescription" per line. Quiet on
 // errors: a completion must never print a complaint into the user's command line.
 void PrintNames(Context& ctx, const std::string& kind, int64_t run) {
@@ -280,6 +329,9 @@ void AddCompletionCommand(CLI::App& app, Context& ctx) {
     if (flags->shell == "zsh") std::cout << ZshScript(commands);
     if (flags->shell == "fish") std::cout << FishScript(commands);
   });
+  auto* man = app.add_subcommand("__man", "the man page (roff), for the install");
+  man->group("");  // hidden
+  man->callback([&app] { std::cout << ManPage(app); });
   auto* names = app.add_subcommand("__complete", "names for shell completion");
   names->group("");  // hidden
   names->add_option("kind", flags->kind)->required();

@@ -730,6 +730,18 @@ TEST_F(Cli, TheInstallTreeHoldsAWorkingBinaryPlaybooksExampleConfigAndUnit) {
   std::string share = prefix + "/share/medic";
   auto version = testing::RunCommand({medic, "--version"});
   EXPECT_EQ(version.exit_code, 0);
+  // The man page and completions, written by the medic just built; the Kubernetes examples.
+  EXPECT_NE(ReadFile(prefix + "/share/man/man1/medic.1").find(".TH MEDIC 1"), std::string::npos);
+  EXPECT_NE(ReadFile(prefix + "/share/man/man1/medic.1").find(".SS doctor"), std::string::npos);
+  EXPECT_NE(
+      ReadFile(prefix + "/share/bash-completion/completions/medic").find("complete -F _medic"),
+      std::string::npos);
+  EXPECT_NE(ReadFile(prefix + "/share/zsh/vendor-completions/_medic").find("#compdef medic"),
+            std::string::npos);
+  EXPECT_NE(ReadFile(prefix + "/share/fish/vendor_completions.d/medic.fish").find("complete -c"),
+            std::string::npos);
+  EXPECT_NE(ReadFile(share + "/examples/kubernetes/rbac.yaml").find("kind: Role"),
+            std::string::npos);
   auto validate = Medic({"validate", share + "/playbooks/golden-three-minutes-k8s.yaml",
                          share + "/playbooks/golden-three-minutes-local.yaml"});
   EXPECT_EQ(validate.exit_code, 0) << validate.err;

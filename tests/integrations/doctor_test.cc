@@ -2,11 +2,15 @@
 // Pushgateway, Alertmanager, s3rver and the kube-api peer through the real kubectl, first all
 // healthy (exit 0), then broken one at a time, each failure named on its own line (exit 1).
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "integrations/action.h"
+#include "playbooks/playbook.h"
 #include "tests/support/alertmanager_peer.h"
 #include "tests/support/kube_peer.h"
 #include "tests/support/prom_peers.h"
@@ -183,6 +187,38 @@ TEST(DoctorConfig, AServeConfigThatDoesNotLoadIsAFailWithItsErrors) {
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_TRUE(HasLine(r.out, "fail", "serve config " + dir.Join("serve.yaml"))) << r.out;
   EXPECT_NE(r.out.find("nope.yaml"), std::string::npos) << r.out;
+}
+
+// deploy/kubernetes/rbac.yaml grants exactly what the shipped Kubernetes playbook's steps
+// need, derived from the actions they use: nothing missing, nothing more.
+TEST(KubeAccess, TheShippedRoleGrantsExactlyWhatTheK8sPlaybookNeeds) {
+  Registry registry;
+  RegisterBuiltinActions(registry);
+  auto pb = LoadPlaybook(testing::SourceDir() + "/playbooks/library/golden-three-minutes-k8s.yaml",
+                         registry);
+  ASSERT_TRUE(pb.ok()) << pb.status().message();
+  std::map<std::string, std::set<std::string>> needed;  // "group/resource" -> verbs
+  for (const StepDef* step : pb->Steps()) {
+    for (const std::string& access : registry.Find(step->action)->info().kube_access) {
+      std::string verb = access.substr(0, access.find(' '));
+      std::string resource = access.substr(access.find(' ') + 1);
+      std::string base = resource.substr(0, resource.find('/'));
+      std::string group = base == "deployments" || base == "replicasets" ? "apps" : "";
+      needed[group + "|" + resource].insert(verb);
+    }
+  }
+  std::map<std::string, std::set<std::string>> granted;
+  for (const YAML::Node& doc :
+       YAML::LoadAllFromFile(testing::SourceDir() + "/deploy/kubernetes/rbac.yaml")) {
+    if (doc["kind"].as<std::string>() != "Role") continue;
+    for (const YAML::Node& rule : doc["rules"])
+      for (const YAML::Node& group : rule["apiGroups"])
+        for (const YAML::Node& resource : rule["resources"])
+          for (const YAML::Node& verb : rule["verbs"])
+            granted[group.as<std::string>() + "|" + resource.as<std::string>()].insert(
+                verb.as<std::string>());
+  }
+  EXPECT_EQ(granted, needed);
 }
 
 // Each kubectl action says what API access it needs: doctor asks about it, and the RBAC

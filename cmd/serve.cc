@@ -27,7 +27,9 @@ constexpr const char* kServeFooter = R"(Endpoints:
 Answers: 202 accepted (committed before the answer), 400 malformed, 401 unauthenticated,
 404 no route matches (kept for `medic list --unrouted`), 413 over limits.max_body,
 503 + Retry-After when the run queue is full.
-Destructive steps wait for `medic approve RUN STEP` unless the route says auto_confirm.)";
+Destructive steps wait for `medic approve RUN STEP` unless the route says auto_confirm.
+Signals: SIGTERM/SIGINT drain and stop; SIGHUP re-reads the config and its tokens files
+(routes and credentials; limits need a restart), keeping the running config if it does not load.)";
 
 void SetUpLogging() {
   auto logger = spdlog::stderr_logger_mt("medic");
@@ -72,6 +74,7 @@ void AddServeCommand(CLI::App& app, Context& ctx) {
     if (!store.ok()) return ctx.Fail(store.status());
     SetUpLogging();
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, [](int) { RequestServeReload(); });  // systemctl reload
     CancelToken stop;
     ScopedSignalCancel signals(&stop);
     Server server(ctx.env(), std::move(*config), **store, ctx.registry(),

@@ -207,7 +207,9 @@ Result<IntakeResult> Intake::Accept(const Notification& n, int64_t received_mono
     return result;
   }
 
-  // Routing and rendering happen before the record is locked: they need no I/O.
+  // Routing and rendering happen before the record is locked: they need no I/O. The routes
+  // are the ones in force when the notification arrived, for all of it.
+  std::shared_ptr<const ServeConfig> config = config_();
   std::vector<Group> groups;
   std::vector<UnroutedAlertRecord> unrouted;
   result.body["alerts"] = Json::array();
@@ -215,7 +217,7 @@ Result<IntakeResult> Intake::Accept(const Notification& n, int64_t received_mono
   for (size_t i = 0; i < n.alerts.size(); ++i) {
     const Alert& a = n.alerts[i];
     outcomes.push_back(nullptr);
-    const RouteConfig* route = MatchRoute(config_.routes, a.labels);
+    const RouteConfig* route = MatchRoute(config->routes, a.labels);
     if (!route) {
       unrouted.push_back(Unrouted(n, a, now, "no route matches"));
       outcomes[i] = {{"fingerprint", a.fingerprint}, {"outcome", "unrouted"}};

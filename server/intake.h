@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,11 +38,27 @@ struct IntakeResult {
   Json body = Json::object();
 };
 
+/// The config in force: `medic serve` swaps it on SIGHUP; each notification uses the one
+/// it started with.
+using ServeConfigSource = std::function<std::shared_ptr<const ServeConfig>()>;
+
 /// Thread-safe; every dependency must outlive it.
 class Intake {
  public:
+  Intake(Store& store, ServeConfigSource config, RunQueue& queue, Clock& clock, Metrics& metrics)
+      : store_(store),
+        config_(std::move(config)),
+        queue_(queue),
+        clock_(clock),
+        metrics_(metrics) {}
+  /// With a config that never changes.
   Intake(Store& store, const ServeConfig& config, RunQueue& queue, Clock& clock, Metrics& metrics)
-      : store_(store), config_(config), queue_(queue), clock_(clock), metrics_(metrics) {}
+      : Intake(
+            store,
+            [&config] {
+              return std::shared_ptr<const ServeConfig>(std::shared_ptr<void>(), &config);
+            },
+            queue, clock, metrics) {}
 
   /// Records `notification` and queues the runs it starts. `received_mono_ms` is when its
   /// request arrived (for the trigger-to-start histogram). Fails with kUnavailable when the
@@ -54,7 +72,7 @@ class Intake {
                      size_t* reserved);
 
   Store& store_;
-  const ServeConfig& config_;
+  ServeConfigSource config_;
   RunQueue& queue_;
   Clock& clock_;
   Metrics& metrics_;

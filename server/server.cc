@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "base/redact.h"
@@ -35,6 +36,11 @@ constexpr int kRetryAfterSeconds = 5;
 constexpr int kListenBacklog = 1024;
 constexpr int64_t kDeliveryMemoryMs = 7LL * 24 * 3600 * 1000;
 constexpr size_t kMaxDeliveryIdBytes = 200;
+
+std::atomic<bool> reload_requested{false};
+
+bool ReloadRequested() { return reload_requested.load(); }
+bool TakeReloadRequest() { return reload_requested.exchange(false); }
 
 std::string EndpointOf(const std::string& path) {
   for (const char* known : {"/hooks/alertmanager", "/hooks/pagerduty", "/hooks/generic", "/healthz",
@@ -71,6 +77,8 @@ double SecondsSince(int64_t mono_ms, Clock& clock) {
 
 }  // namespace
 
+void RequestServeReload() { reload_requested.store(true); }
+
 Status ParseListenAddress(const std::string& listen, std::string* host, int* port) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos)
@@ -99,9 +107,10 @@ class Server::Impl {
         store_(store),
         registry_(registry),
         options_(std::move(options)),
-        auth_(config_.bearer_tokens, config_.pagerduty_secrets),
+        live_(std::make_shared<const Live>(std::make_shared<const ServeConfig>(config_))),
         queue_(static_cast<size_t>(config_.limits.queue)),
-        intake_(store_, config_, queue_, clock_, metrics_) {
+        intake_(
+            store_, [this] { return live()->config; }, queue_, clock_, metrics_) {
     SetUpHttp();
   }
 
@@ -132,11 +141,27 @@ class Server::Impl {
 
   Env env_;
   Clock& clock_;
-  ServeConfig config_;
+  // What SIGHUP swaps: the routes and the credentials. Limits are the ones at start.
+  struct Live {
+    explicit Live(std::shared_ptr<const ServeConfig> c)
+        : config(std::move(c)), auth(config->bearer_tokens, config->pagerduty_secrets) {}
+    std::shared_ptr<const ServeConfig> config;
+    Authenticator auth;
+  };
+  std::shared_ptr<const Live> live() const {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    return live_;
+  }
+  void Reload();
+
+  ServeConfig config_;  // as loaded at start: its limits hold until a restart
   Store& store_;
   const Registry& registry_;
   ServeOptions options_;
-  Authenticator auth_;
+  mutable std::mutex live_mu_;
+  std::shared_ptr<const Live> live_;
+  // Configs replaced by a reload: queued runs still point at their playbooks.
+  std::vector<std::shared_ptr<const Live>> retired_;
   Metrics metrics_;
   RunQueue queue_;
   Intake intake_;
@@ -237,14 +262,14 @@ void Server::Impl::SetUpHttp() {
 }
 
 bool Server::Impl::Authorized(const httplib::Request& req, httplib::Response& res) {
-  if (auth_.CheckAuthorization(req.get_header_value("Authorization"))) return true;
+  if (live()->auth.CheckAuthorization(req.get_header_value("Authorization"))) return true;
   res.set_header("WWW-Authenticate", "Bearer realm=\"medic\"");
   ReplyError(res, 401, "missing or invalid credentials (Authorization: Bearer TOKEN)");
   return false;
 }
 
 Status Server::Impl::CheckEventAge(const Notification& n) {
-  int64_t max_age = config_.pagerduty_max_event_age_ms;
+  int64_t max_age = live()->config->pagerduty_max_event_age_ms;
   if (max_age <= 0) return Status::Ok();
   if (n.occurred_at <= 0)
     return Status::Invalid("event.occurred_at: missing or not an RFC 3339 time");
@@ -306,13 +331,14 @@ void Server::Impl::HandleHook(const std::string& source, const httplib::Request&
                       "Content-Type '" + req.get_header_value("Content-Type").substr(0, 100) +
                           "': the body must be JSON (application/json)");
   }
-  bool signed_source = source == "pagerduty" && auth_.has_pagerduty_secrets();
+  auto now_live = live();
+  bool signed_source = source == "pagerduty" && now_live->auth.has_pagerduty_secrets();
   if (!signed_source && !Authorized(req, res)) return HttpFront::CloseAfterResponse();
   std::string payload;
   if (!ReadBody(req, reader, res, &payload)) return;
   // Nothing is parsed or stored before the sender is known.
-  if (signed_source &&
-      !auth_.CheckPagerDutySignature(payload, req.get_header_value("X-PagerDuty-Signature")))
+  if (signed_source && !now_live->auth.CheckPagerDutySignature(
+                           payload, req.get_header_value("X-PagerDuty-Signature")))
     return ReplyError(res, 401, "missing or invalid X-PagerDuty-Signature");
   Result<Notification> parsed = Status::Internal("unknown source");
   if (source == "alertmanager")
@@ -402,7 +428,7 @@ Status Server::Impl::Bind() {
 }
 
 const Playbook* Server::Impl::PlaybookAt(const std::string& path) const {
-  for (const auto& route : config_.routes) {
+  for (const auto& route : live()->config->routes) {
     if (route.playbook_path == path) return route.playbook.get();
     if (route.on_suppressed_path == path) return route.on_suppressed.get();
   }
@@ -410,7 +436,7 @@ const Playbook* Server::Impl::PlaybookAt(const std::string& path) const {
 }
 
 const RouteConfig* Server::Impl::RouteNamed(const std::string& name) const {
-  for (const auto& route : config_.routes)
+  for (const auto& route : live()->config->routes)
     if (route.name == name) return &route;
   return nullptr;
 }
@@ -420,7 +446,8 @@ const RouteConfig* Server::Impl::RouteNamed(const std::string& name) const {
 Json Server::Impl::BreakersJson() {
   Json out = Json::array();
   int64_t now = clock_.NowUnixMs();
-  for (const auto& route : config_.routes) {
+  auto config = live()->config;
+  for (const auto& route : config->routes) {
     if (route.breaker_failures <= 0) continue;
     auto b = EvaluateBreaker(store_, route, now);
     Json j = {{"route", route.name}, {"breaker", "unknown"}};
@@ -510,9 +537,35 @@ void Server::Impl::RescueExpired() {
   }
 }
 
+// SIGHUP: the config file again, with its tokens files. A config that does not load is
+// refused with its errors and the running one kept; requests in flight finish with the config
+// they started with, and queued runs keep their playbooks.
+void Server::Impl::Reload() {
+  auto fresh = LoadServeConfig(config_.path, registry_);
+  if (!fresh.ok()) {
+    spdlog::error("SIGHUP: {} does not load; keeping the running config:\n{}", config_.path,
+                  fresh.status().message());
+    return;
+  }
+  if (fresh->limits.max_concurrent_runs != config_.limits.max_concurrent_runs ||
+      fresh->limits.queue != config_.limits.queue ||
+      fresh->limits.http_threads != config_.limits.http_threads ||
+      fresh->limits.max_body != config_.limits.max_body)
+    spdlog::warn("SIGHUP: limits changed in {}; they take effect on the next start", config_.path);
+  size_t routes = fresh->routes.size();
+  auto next = std::make_shared<const Live>(std::make_shared<const ServeConfig>(std::move(*fresh)));
+  {
+    std::lock_guard<std::mutex> lock(live_mu_);
+    retired_.push_back(live_);
+    live_ = next;
+  }
+  spdlog::info("SIGHUP: reloaded {}: {} route(s), credentials re-read", config_.path, routes);
+}
+
 void Server::Impl::PollApprovals() {
   int64_t last_prune = 0;
   while (!poll_stop_.cancelled()) {
+    if (TakeReloadRequest()) Reload();
     RescueExpired();
     auto approved =
         TakeApprovals(store_, clock_, [this](int64_t id) { return workers_->IsActive(id); });
@@ -533,7 +586,8 @@ void Server::Impl::PollApprovals() {
       if (!pruned.ok())
         spdlog::warn("cannot prune webhook deliveries: {}", pruned.status().message());
     }
-    poll_stop_.SleepFor(1'000);
+    for (int i = 0; i < 10 && !poll_stop_.cancelled() && !ReloadRequested(); ++i)
+      poll_stop_.SleepFor(100);
   }
 }
 

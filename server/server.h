@@ -25,6 +25,9 @@ struct ServeOptions {
   std::string work_root;  ///< runs' files go to WORK_ROOT/run-ID
 };
 
+/// Asks the running server to re-read its config (SIGHUP). Async-signal-safe.
+void RequestServeReload();
+
 /// Splits "HOST:PORT" ("[::1]:80", ":80" = 0.0.0.0). Fails with kInvalidArgument.
 Status ParseListenAddress(const std::string& listen, std::string* host, int* port);
 

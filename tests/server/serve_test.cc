@@ -868,5 +868,64 @@ stages:
     EXPECT_NE(check.err.find(problem), std::string::npos) << problem << "\n" << check.err;
 }
 
+// SIGHUP under load: a new route and a new tokens file take effect, the old token is refused,
+// no request fails in between; a config that does not load is refused and the running one kept.
+TEST_F(Serve, SighupReloadsRoutesAndTokensWithoutFailingARequest) {
+  WritePlaybook(false);
+  const std::string steady = "steady-token-used-throughout-0123";
+  WriteFile(dir_.Join("tokens"), kToken + "\n" + steady + "\n");
+  std::string config = GuardedConfig("pb.yaml", "    auto_confirm: true\n");
+  WriteFile(dir_.Join("serve.yaml"), config);
+  StartServe(dir_.Join("serve.yaml"));
+  EXPECT_EQ(Post("/hooks/generic", Alert("a")).status, 202);
+
+  // A client posting all along with a token both configs hold.
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{0}, failed{0};
+  std::string last_failure;
+  std::thread client([&] {
+    int n = 0;
+    while (!stop) {
+      Reply r = Post("/hooks/generic", Alert("steady-" + std::to_string(n++ % 3)),
+                     {{"Authorization", "Bearer " + steady}}, false);
+      ++sent;
+      if (r.status != 202) {
+        ++failed;
+        last_failure = std::to_string(r.status) + " " + r.body;
+      }
+    }
+  });
+  WriteFile(dir_.Join("tokens"), "a-brand-new-token-for-after-0123\n" + steady + "\n");
+  WriteFile(dir_.Join("serve.yaml"),
+            "auth:\n  bearer_tokens_file: tokens\nroutes:\n  - name: disk\n    match: {alertname: "
+            "DiskFull}\n    playbook: pb.yaml\n    vars: {service: \"{{ labels.service }}\"}\n" +
+                config.substr(config.find("  - name: svc")));
+  ASSERT_EQ(kill(serve_.pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitFor([&] { return serve_.log().find("SIGHUP: reloaded") != std::string::npos; }))
+      << serve_.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  stop = true;
+  client.join();
+  EXPECT_GT(sent.load(), 0);
+  EXPECT_EQ(failed.load(), 0) << last_failure;
+
+  EXPECT_EQ(Post("/hooks/generic", Alert("b")).status, 401) << "the old token is gone";
+  Reply disk = Post("/hooks/generic", Alert("db", "p1", "firing", "DiskFull"),
+                    {{"Authorization", "Bearer a-brand-new-token-for-after-0123"}}, false);
+  ASSERT_EQ(disk.status, 202) << disk.body;
+  std::string run = std::to_string(disk.Json()["runs"][0].get<int64_t>());
+  EXPECT_EQ(Query("select json_extract(options, '$.route') from runs where id = " + run), "disk");
+
+  // A broken config is refused, with its errors in the log, and the running one stays.
+  WriteFile(dir_.Join("serve.yaml"), "routes: [ {name: x, playbook: nope.yaml\n");
+  ASSERT_EQ(kill(serve_.pid(), SIGHUP), 0);
+  ASSERT_TRUE(WaitFor([&] {
+    return serve_.log().find("does not load; keeping the running config") != std::string::npos;
+  })) << serve_.log();
+  Reply still = Post("/hooks/generic", Alert("db2", "p1", "firing", "DiskFull"),
+                     {{"Authorization", "Bearer a-brand-new-token-for-after-0123"}}, false);
+  EXPECT_EQ(still.status, 202) << still.body;
+}
+
 }  // namespace
 }  // namespace medic

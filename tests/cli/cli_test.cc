@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -770,6 +771,52 @@ TEST_F(Cli, TheInstallTreeHoldsAWorkingBinaryPlaybooksExampleConfigAndUnit) {
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
     EXPECT_EQ(verify.err, "");
   }
+}
+
+// The .deb scripts/package builds: installed with dpkg -i on this machine (root only, and
+// never over a medic package already installed), it works from /usr and is removed again.
+TEST_F(Cli, TheDebPackageInstallsWorksFromUsrAndRemovesCleanly) {
+  if (geteuid() != 0 || !testing::HaveTool("dpkg") || !testing::HaveTool("cpack"))
+    GTEST_SKIP() << "needs root, dpkg and cpack";
+  if (testing::RunCommand({"dpkg", "-s", "medic"}).exit_code == 0)
+    GTEST_SKIP() << "a medic package is installed on this machine; not touching it";
+  std::string out = dir_.Join("packages");
+  auto pack = testing::RunCommand(
+      {"cpack", "-G", "DEB", "-B", out, "--config", testing::BinaryDir() + "/CPackConfig.cmake"},
+      "", {}, 300'000);
+  ASSERT_EQ(pack.exit_code, 0) << pack.out << pack.err;
+  std::string deb = out + "/medic_0.1.0_amd64.deb";
+  ASSERT_TRUE(std::filesystem::exists(deb)) << pack.out;
+  EXPECT_TRUE(std::filesystem::exists(out + "/medic-dbgsym_0.1.0_amd64.ddeb"))
+      << "the debug info goes to its own package";
+  auto contents = testing::RunCommand({"dpkg-deb", "-c", deb});
+  EXPECT_NE(contents.out.find("./usr/bin/medic"), std::string::npos) << contents.out;
+  auto depends = testing::RunCommand({"dpkg-deb", "-f", deb, "Depends"});
+  EXPECT_NE(depends.out.find("libsqlite3-0"), std::string::npos) << depends.out;
+
+  auto install = testing::RunCommand({"dpkg", "-i", deb}, "", {}, 120'000);
+  struct Remove {
+    ~Remove() { testing::RunCommand({"dpkg", "-r", "medic"}, "", {}, 120'000); }
+  } remove_at_end;
+  ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
+  EXPECT_LT(std::filesystem::file_size("/usr/bin/medic"),
+            std::filesystem::file_size(MedicBinary()) / 4)
+      << "stripped: the debug info is in medic-dbgsym";
+  EXPECT_EQ(testing::RunCommand({"/usr/bin/medic", "--version"}).out, "medic 0.1.0\n");
+  auto validate = testing::RunCommand(
+      {"/usr/bin/medic", "validate", "/usr/share/medic/playbooks/golden-three-minutes-k8s.yaml",
+       "/usr/share/medic/playbooks/page-oncall.yaml"},
+      "", {{"MEDIC_DB", Db()}});
+  EXPECT_EQ(validate.exit_code, 0) << validate.out << validate.err;
+  if (testing::HaveTool("systemd-analyze")) {
+    auto verify = testing::RunCommand(
+        {"systemd-analyze", "verify", "/usr/lib/systemd/system/medic-serve.service"});
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  }
+  auto removed = testing::RunCommand({"dpkg", "-r", "medic"}, "", {}, 120'000);
+  EXPECT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_FALSE(std::filesystem::exists("/usr/bin/medic"));
+  EXPECT_FALSE(std::filesystem::exists("/usr/share/medic/playbooks/page-oncall.yaml"));
 }
 
 }  // namespace

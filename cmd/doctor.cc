@@ -2,8 +2,10 @@
 // line, "ok | warn | fail  what  (how to fix)"; any fail exits 1. Without --playbook it
 // checks the machine (debuggers, ptrace, the record); with one, also what its steps will
 // need: kubectl reaching its cluster and allowed every verb the steps use, every URL they
-// call answering, the keys they read being present (never sent, never printed), and room on
-// disk for a core. --config checks a serve.yaml the way `medic serve` loads it.
+// call answering (webhook hosts resolving), the keys they read being present (never sent,
+// never printed), and room on disk for a core. --config checks a serve.yaml the way `medic serve`
+// loads it.
+#include <netdb.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -190,6 +192,27 @@ class Doctor {
       Add("ok", line + " answers " + path);
   }
 
+  // A webhook or HTTP target's host resolves (nothing is sent to it).
+  void Resolves(const std::string& step, const std::string& action, const std::string& url) {
+    size_t scheme = url.find("://");
+    if (url.empty() || scheme == std::string::npos) return;
+    std::string host = url.substr(scheme + 3);
+    host = host.substr(0, host.find_first_of("/?#"));
+    if (size_t at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
+    if (!host.empty() && host.front() == '[')
+      host = host.substr(1, host.find(']') - 1);
+    else
+      host = host.substr(0, host.find(':'));
+    addrinfo* found = nullptr;
+    int rc = getaddrinfo(host.c_str(), nullptr, nullptr, &found);
+    if (found) freeaddrinfo(found);
+    std::string what = "step '" + step + "' (" + action + "): host " + host;
+    if (rc == 0)
+      Add("ok", what + " resolves");
+    else
+      Add("fail", what + " does not resolve: " + gai_strerror(rc), "check the URL and DNS");
+  }
+
   void Kubernetes(const std::vector<std::pair<std::string, Json>>& steps);
   void S3(const std::string& step, const Json& with);
 
@@ -353,6 +376,8 @@ void Doctor::Playbook(const std::string& path, const Json& vars, const std::stri
         Probe(id, "Pushgateway", url, "/-/ready", "check " + from);
     } else if (name == "s3.upload") {
       S3(id, with);
+    } else if (name == "http.request" || name == "http.wait" || name == "webhook.post") {
+      Resolves(id, name, Given(with, "url"));
     } else if (name == "pagerduty.event" || name == "slack.post" || name == "webhook.post") {
       // Keys are checked for presence only: never sent, never printed.
       bool present = false;

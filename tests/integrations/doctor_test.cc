@@ -32,6 +32,7 @@ params:
   am: {required: true}
   bucket: {required: true}
   s3: {required: true}
+  hook: {default: "http://localhost:9/hook"}
 stages:
   - name: contain
     steps:
@@ -41,6 +42,7 @@ stages:
       - {id: upload, action: s3.upload, with: {file: /tmp/x, bucket: "{{ params.bucket }}", endpoint: "{{ params.s3 }}"}}
       - {id: logs, action: kubectl.logs, with: {pod: checkout-1, namespace: shop}}
       - {id: restart, action: kubectl.delete_pod, with: {pod: checkout-1, namespace: shop}}
+      - {id: hook, action: webhook.post, with: {url: "{{ params.hook }}", json: {}}}
 )YAML";
 
 class Doctor : public ::testing::Test {
@@ -133,7 +135,8 @@ TEST_F(Doctor, EverythingHealthyIsOkAndExitsZero) {
   for (const char* what :
        {"step 'p99': Prometheus", "step 'marker': Pushgateway", "step 'silence': Alertmanager",
         "S3 bucket evidence reachable", "kubernetes: API server",
-        "kubernetes: get pods/log in shop", "kubernetes: delete pods in shop", "record:"})
+        "kubernetes: get pods/log in shop", "kubernetes: delete pods in shop",
+        "step 'hook' (webhook.post): host localhost resolves", "record:"})
     EXPECT_TRUE(HasLine(r.out, "ok", what)) << what << "\n" << r.out;
   EXPECT_EQ(r.out.find("S3RVER"), std::string::npos) << "no key is printed";
   auto j = testing::RunCommand({testing::MedicBinary(), "doctor", "--json"}, "",
@@ -168,6 +171,15 @@ TEST_F(Doctor, AVerbTheClusterRefusesIsAFailWithWhatToGrant) {
   EXPECT_TRUE(HasLine(down.out, "fail", "kubernetes: the API server does not answer")) << down.out;
 }
 
+TEST_F(Doctor, AWebhookHostThatDoesNotResolveIsAFail) {
+  std::string pb = testing::ReadFile(here_.Join("pb.yaml"));
+  pb.replace(pb.find("http://localhost:9/hook"), 23, "http://no-such-host.invalid/hook");
+  testing::WriteFile(here_.Join("pb.yaml"), pb);
+  auto r = RunDoctor();
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_TRUE(HasLine(r.out, "fail", "host no-such-host.invalid does not resolve")) << r.out;
+}
+
 TEST_F(Doctor, AMissingBucketOrMissingCredentialsIsAFail) {
   auto r = RunDoctor("no-such-bucket");
   EXPECT_EQ(r.exit_code, 1) << r.out;
@@ -176,6 +188,23 @@ TEST_F(Doctor, AMissingBucketOrMissingCredentialsIsAFail) {
   auto keyless = RunDoctor("evidence", {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SECRET_ACCESS_KEY", ""}});
   EXPECT_EQ(keyless.exit_code, 1) << keyless.out;
   EXPECT_TRUE(HasLine(keyless.out, "fail", "step 'upload': S3:")) << keyless.out;
+}
+
+// deploy/kubernetes applied with the real kubectl (the kube-api peer serves no OpenAPI
+// schema, so kubectl's schema validation is off; kubectl still maps and sends every object).
+TEST_F(Doctor, TheKubernetesManifestsApplyWithTheRealKubectl) {
+  std::string dir = testing::SourceDir() + "/deploy/kubernetes/";
+  auto r =
+      testing::RunCommand({"kubectl", "apply", "--validate=false", "-f", dir + "medic-serve.yaml",
+                           "-f", dir + "rbac.yaml"},
+                          "", {{"KUBECONFIG", kube_.kubeconfig()}, {"HOME", here_.path()}}, 60'000);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  for (const char* created :
+       {"namespace/medic created", "persistentvolumeclaim/medic-record created",
+        "deployment.apps/medic-serve created", "service/medic-serve created",
+        "serviceaccount/medic created", "role.rbac.authorization.k8s.io/medic-responder created",
+        "rolebinding.rbac.authorization.k8s.io/medic-responder created"})
+    EXPECT_NE(r.out.find(created), std::string::npos) << created << "\n" << r.out;
 }
 
 TEST(DoctorConfig, AServeConfigThatDoesNotLoadIsAFailWithItsErrors) {

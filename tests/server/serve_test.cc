@@ -680,6 +680,19 @@ TEST_F(Serve, MaxRunsLetsAStormOpenIncidentsButStartsOnlyThatManyRuns) {
       << check.err;
 }
 
+// A playbook whose one step notes "restart SERVICE" in `effects` and fails.
+void WriteFailingPlaybook(const std::string& path, const std::string& effects) {
+  WriteFile(path, R"(name: fails
+params:
+  service: {required: true}
+stages:
+  - name: recover
+    steps:
+      - {id: restart, action: exec, with: {argv: [sh, -c, 'echo "restart $1" >> "$0"; exit 1', )" +
+                      effects + R"(, "{{ params.service }}"]}}
+)");
+}
+
 // The guardrails' serve.yaml: route `svc` with `route_extra` lines, running `playbook`.
 std::string GuardedConfig(const std::string& playbook, const std::string& route_extra) {
   return "auth:\n  bearer_tokens_file: tokens\nroutes:\n  - name: svc\n    match: {alertname: "
@@ -725,15 +738,7 @@ TEST_F(Serve, ConcurrencyRunsOneIncidentAtATimeOldestFirst) {
 // and /healthz, /metrics, `medic list` and `medic route list` say so; `medic route reset`
 // closes it, and so does the window passing.
 TEST_F(Serve, CircuitBreakerOpensAfterFailedRunsAndClosesOnResetOrWhenItsWindowPasses) {
-  WriteFile(dir_.Join("fail.yaml"), R"(name: fails
-params:
-  service: {required: true}
-stages:
-  - name: recover
-    steps:
-      - {id: restart, action: exec, with: {argv: [sh, -c, 'echo "restart $1" >> "$0"; exit 1', )" +
-                                        effects_ + R"(, "{{ params.service }}"]}}
-)");
+  WriteFailingPlaybook(dir_.Join("fail.yaml"), effects_);
   WriteFile(dir_.Join("serve.yaml"),
             GuardedConfig("fail.yaml", "    circuit_breaker: {failures: 2, per: 1h}\n"));
   StartServe(dir_.Join("serve.yaml"));
@@ -782,14 +787,7 @@ stages:
 }
 
 TEST_F(Serve, ACircuitBreakerClosesWhenItsWindowPasses) {
-  WriteFile(dir_.Join("fail.yaml"), R"(name: fails
-params:
-  service: {required: true}
-stages:
-  - name: recover
-    steps:
-      - {id: restart, action: exec, with: {argv: [sh, -c, 'exit 1']}}
-)");
+  WriteFailingPlaybook(dir_.Join("fail.yaml"), effects_);
   WriteFile(dir_.Join("serve.yaml"),
             GuardedConfig("fail.yaml", "    circuit_breaker: {failures: 1, per: 2s}\n"));
   StartServe(dir_.Join("serve.yaml"));

@@ -435,21 +435,23 @@ Result<int64_t> WriteFixtureIncident(Store& store, const FixtureOptions& options
   return *incident;
 }
 
-Result<int64_t> WriteAwaitingApprovalIncident(Store& store) {
-  const int64_t t0 = kFixtureT0;
-  auto T = [t0](int64_t ms) { return t0 + ms; };
+// The incident of a webhook "rescue" run (route checkout, auto_confirm false) opened by the
+// checkout alert 5 s after it started firing; the run is created, not started.
+Result<int64_t> OpenRescueIncident(Store& store, const std::string& dedup_key) {
   IncidentRecord inc;
   inc.title = "GoPanics: checkout";
   inc.source = "alertmanager";
-  inc.dedup_key = "checkout/GoPanics";
+  inc.dedup_key = dedup_key;
   inc.labels = {{"alertname", "GoPanics"}, {"service", "checkout"}, {"severity", "critical"}};
-  inc.created_at = T(5'000);
-  inc.detected_at = t0;
+  inc.created_at = kFixtureT0 + 5'000;
+  inc.detected_at = kFixtureT0;
   auto incident = store.CreateIncident(inc);
   if (!incident.ok()) return incident.status();
-  RETURN_IF(Notify(store, *incident, T(5'000), "firing", true));
+  RETURN_IF(Notify(store, *incident, kFixtureT0 + 5'000, "firing", true));
+  return *incident;
+}
 
-  Recorder r(store, *incident);
+RunRecord RescueRun() {
   RunRecord run;
   run.playbook = "rescue";
   run.playbook_path = "/etc/medic/rescue.yaml";
@@ -457,7 +459,17 @@ Result<int64_t> WriteAwaitingApprovalIncident(Store& store) {
   run.status = medic::RunStatus::kQueued;
   run.trigger = "alertmanager";
   run.options = {{"auto_confirm", false}, {"route", "checkout"}};
-  run.created_at = T(5'010);
+  run.created_at = kFixtureT0 + 5'010;
+  return run;
+}
+
+Result<int64_t> WriteAwaitingApprovalIncident(Store& store) {
+  const int64_t t0 = kFixtureT0;
+  auto T = [t0](int64_t ms) { return t0 + ms; };
+  auto incident = OpenRescueIncident(store, "checkout/GoPanics");
+  if (!incident.ok()) return incident.status();
+  Recorder r(store, *incident);
+  RunRecord run = RescueRun();
   RETURN_IF(
       r.CreateRun(run, {StepDef("freeze_metrics", "contain", 0, "exec", 10 * S),
                         StepDef("drain_instance", "contain", 1, "kubectl.label", 45 * S),
@@ -498,26 +510,10 @@ Result<int64_t> WriteAwaitingApprovalIncident(Store& store) {
 Result<int64_t> WriteInterruptedIncident(Store& store) {
   const int64_t t0 = kFixtureT0;
   auto T = [t0](int64_t ms) { return t0 + ms; };
-  IncidentRecord inc;
-  inc.title = "GoPanics: checkout";
-  inc.source = "alertmanager";
-  inc.dedup_key = "checkout/GoPanics#interrupted";
-  inc.labels = {{"alertname", "GoPanics"}, {"service", "checkout"}, {"severity", "critical"}};
-  inc.created_at = T(5'000);
-  inc.detected_at = t0;
-  auto incident = store.CreateIncident(inc);
+  auto incident = OpenRescueIncident(store, "checkout/GoPanics#interrupted");
   if (!incident.ok()) return incident.status();
-  RETURN_IF(Notify(store, *incident, T(5'000), "firing", true));
-
   Recorder r(store, *incident);
-  RunRecord run;
-  run.playbook = "rescue";
-  run.playbook_path = "/etc/medic/rescue.yaml";
-  run.params = {{"service", "checkout"}};
-  run.status = medic::RunStatus::kQueued;
-  run.trigger = "alertmanager";
-  run.options = {{"auto_confirm", false}, {"route", "checkout"}};
-  run.created_at = T(5'010);
+  RunRecord run = RescueRun();
   RETURN_IF(
       r.CreateRun(run, {StepDef("probe", "contain", 0, "http.wait", 10 * S),
                         StepDef("restart", "recover", 1, "kubectl.rollout_restart", 45 * S)}));

@@ -33,12 +33,66 @@ HttpRequest BuildRequest(const Json& with, StepContext& ctx) {
   return req;
 }
 
+// The host (and port, when the URL names one) a URL points at, lower-cased; "" when the URL
+// is not http(s). `userinfo` is set when the URL carries "user@".
+std::string UrlHost(const std::string& url, bool* userinfo) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return "";
+  std::string authority = url.substr(scheme + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  size_t at = authority.rfind('@');
+  *userinfo = at != std::string::npos;
+  if (*userinfo) authority = authority.substr(at + 1);
+  std::transform(authority.begin(), authority.end(), authority.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return authority;
+}
+
+// `allowed_hosts`: the rendered URL must point at one of them ("host", "host:port",
+// "*.example.com"; an entry may hold several, comma-separated, as one param can). A URL
+// built from alert labels then cannot send medic's requests anywhere else.
+Status CheckAllowedHost(const Json& with) {
+  auto it = with.find("allowed_hosts");
+  if (it == with.end() || !it->is_array() || it->empty()) return Status::Ok();
+  std::string url = ParamString(with, "url");
+  bool userinfo = false;
+  std::string authority = UrlHost(url, &userinfo);
+  if (userinfo)
+    return Status::Invalid("url '" + Redact(url) +
+                           "' carries user@ credentials; with allowed_hosts it may not");
+  std::string host = authority;
+  if (!host.empty() && host.front() == '[')
+    host = host.substr(0, host.find(']') + 1);
+  else
+    host = host.substr(0, host.find(':'));
+  std::vector<std::string> allowed;
+  for (const auto& entry : *it)
+    if (entry.is_string())
+      for (const auto& one : Split(entry.get<std::string>(), ','))
+        if (!Trim(one).empty()) allowed.emplace_back(Trim(one));
+  for (std::string a : allowed) {
+    std::transform(a.begin(), a.end(), a.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (a == authority || a == host) return Status::Ok();
+    if (StartsWith(a, "*.") && host.size() > a.size() - 1 &&
+        host.compare(host.size() - (a.size() - 1), a.size() - 1, a.substr(1)) == 0)
+      return Status::Ok();
+  }
+  return Status::Invalid("url host '" + authority + "' is not in allowed_hosts (" +
+                         Join(allowed, ", ") + "); nothing was sent");
+}
+
 std::vector<ParamSpec> RequestParams() {
   return {
       {.name = "url",
        .type = ParamType::kString,
        .required = true,
        .help = "http:// or https:// URL"},
+      {.name = "allowed_hosts",
+       .type = ParamType::kStringList,
+       .help = "hosts the URL may point at (host, host:port, *.domain; comma-separated values "
+               "allowed); checked before anything is sent. Use it whenever the URL is built "
+               "from alert labels"},
       {.name = "method",
        .type = ParamType::kString,
        .default_value = "GET",
@@ -108,6 +162,7 @@ class HttpRequestAction : public Action {
     return {ParamString(with, "method") + " " + Redact(ParamString(with, "url"))};
   }
   Status Run(const Json& with, StepContext& ctx, Json& outputs) override {
+    MEDIC_RETURN_IF_ERROR(CheckAllowedHost(with));
     auto r = ctx.http().Send(BuildRequest(with, ctx));
     if (!r.ok()) return r.status();
     FillOutputs(*r, outputs);
@@ -151,6 +206,7 @@ class HttpWaitAction : public Action {
     return {"poll " + ParamString(with, "method") + " " + Redact(ParamString(with, "url"))};
   }
   Status Run(const Json& with, StepContext& ctx, Json& outputs) override {
+    MEDIC_RETURN_IF_ERROR(CheckAllowedHost(with));
     int64_t interval = ParamInt(with, "interval");
     int64_t max_attempts = ParamInt(with, "max_attempts");
     std::string last_error = "no answer yet";

@@ -82,6 +82,10 @@ class Reader {
         if (end == std::string::npos) return At(start, "unterminated '{{'");
         auto ref = ParseRef(std::string_view(s_).substr(i + 2, end - i - 2));
         if (!ref.ok()) return ref.status();
+        if (!ref->filter.empty())
+          return At(start, "'| " + ref->filter +
+                               "' escapes a value inside text; a condition compares values as "
+                               "they are");
         tokens_.push_back({Token::kIdent, ref->path, start, {}});
         i = end + 2;
       } else if (StartsNumber(i)) {

@@ -1,5 +1,6 @@
 #include "lang/template.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "base/strings.h"
@@ -17,7 +18,63 @@ bool IsValidPath(const std::string& path) {
   return true;
 }
 
+const std::vector<std::string>& TemplateFilters() {
+  static const std::vector<std::string> kFilters = {"promql", "urlpath", "urlquery", "label"};
+  return kFilters;
+}
+
+Result<std::string> ApplyFilter(const std::string& filter, const std::string& text) {
+  std::string out;
+  if (filter == "promql") {
+    for (char c : text) {
+      if (c == '\\' || c == '"') out += '\\';
+      if (c == '\n') {
+        out += "\\n";
+        continue;
+      }
+      out += c;
+    }
+    return out;
+  }
+  if (filter == "urlpath" || filter == "urlquery") {
+    static const char* kHex = "0123456789ABCDEF";
+    for (unsigned char c : text) {
+      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+    return out;
+  }
+  if (filter == "label") {
+    bool ok = text.size() <= 63;
+    for (size_t i = 0; ok && i < text.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(text[i]);
+      bool end = i == 0 || i + 1 == text.size();
+      ok = std::isalnum(c) || (!end && (c == '-' || c == '_' || c == '.'));
+    }
+    if (!ok)
+      return Status::Invalid("'" + text.substr(0, 80) +
+                             "' is not a label value (63 characters of letters, digits, - _ ., "
+                             "beginning and ending with a letter or digit)");
+    return text;
+  }
+  return Status::Invalid("unknown filter '" + filter + "'");
+}
+
 Result<TemplateRef> ParseRef(std::string_view inside) {
+  std::string filter;
+  if (size_t bar = inside.find('|'); bar != std::string_view::npos) {
+    filter = std::string(Trim(inside.substr(bar + 1)));
+    inside = inside.substr(0, bar);
+    const auto& known = TemplateFilters();
+    if (std::find(known.begin(), known.end(), filter) == known.end())
+      return Status::Invalid("'| " + filter + "' is not a filter (one of: " + Join(known, ", ") +
+                             ")" + DidYouMean(filter, known));
+  }
   std::string path(Trim(inside));
   bool optional = !path.empty() && path.back() == '?';
   if (optional) path.pop_back();
@@ -25,7 +82,7 @@ Result<TemplateRef> ParseRef(std::string_view inside) {
     return Status::Invalid("'{{ " + path + (optional ? "?" : "") +
                            " }}' is not a reference (expected e.g. {{ params.name }} or "
                            "{{ steps.ID.outputs.KEY? }})");
-  return TemplateRef{path, 0, optional};
+  return TemplateRef{path, 0, optional, filter};
 }
 
 Result<std::vector<TemplateRef>> ExtractRefs(const std::string& text) {
@@ -93,13 +150,23 @@ Result<Json> Render(const std::string& text, const Resolver& resolve,
   if (!refs.ok()) return refs.status();
   if (refs->empty()) return Json(text);
   bool any_absent = false;
-  auto lookup = [&](const TemplateRef& ref) -> Result<Json> {
+  auto value = [&](const TemplateRef& ref) -> Result<Json> {
     auto v = resolve(ref.path);
     if (v.ok() || v.status().code() != Code::kNotFound) return v;
     if (missing) return (*missing)(ref.path);
     if (!ref.optional) return v;
     any_absent = true;
     return Json("");
+  };
+  // A filtered reference is text, escaped for where it lands.
+  auto lookup = [&](const TemplateRef& ref) -> Result<Json> {
+    auto v = value(ref);
+    if (!v.ok() || ref.filter.empty()) return v;
+    auto escaped = ApplyFilter(ref.filter, ValueText(*v));
+    if (!escaped.ok())
+      return Status::Invalid("{{ " + ref.path + " | " + ref.filter +
+                             " }}: " + escaped.status().message());
+    return Json(*escaped);
   };
   // A string that is exactly one reference keeps the value's type.
   const TemplateRef& first = refs->front();

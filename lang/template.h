@@ -4,7 +4,9 @@
 // single reference keeps the referenced value's JSON type (a list stays a list).
 // "{{ path? }}" is an optional reference: when the path has no value (a step that failed
 // or was skipped wrote no outputs) it renders as "", and a list element that is nothing but
-// a missing optional reference is left out of its list.
+// a missing optional reference is left out of its list. "{{ path | promql }}" escapes the
+// value for where it lands (see TemplateFilters): an alert label in a PromQL string, a URL
+// path or a label selector stays data there.
 #pragma once
 
 #include <functional>
@@ -26,7 +28,21 @@ struct TemplateRef {
   std::string path;
   size_t offset = 0;
   bool optional = false;  // written "{{ path? }}"
+  /// "{{ path | FILTER }}": how the value is escaped for where it lands (TemplateFilters()).
+  std::string filter;
 };
+
+/// The filters a reference may name, each escaping a value for one destination:
+///   promql    inside a PromQL double-quoted string ("..."): \ and " escaped
+///   urlpath   one URL path segment: everything but A-Z a-z 0-9 - . _ ~ percent-encoded
+///   urlquery  a URL query value: the same
+///   label     a Kubernetes label value: checked (63 characters of A-Z a-z 0-9 - _ .,
+///             alphanumeric at both ends), not escaped; anything else fails the render
+const std::vector<std::string>& TemplateFilters();
+
+/// `text` escaped by `filter` (one of TemplateFilters()); kInvalidArgument when it cannot be
+/// (a label value that is not one).
+Result<std::string> ApplyFilter(const std::string& filter, const std::string& text);
 
 /// Reads the inside of one "{{ ... }}" (" steps.a.outputs.b? "): the path and whether it is
 /// optional (offset 0). Fails with kInvalidArgument when it is not a reference.

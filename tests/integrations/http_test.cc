@@ -30,10 +30,12 @@ class HttpActions : public ::testing::Test {
         res.set_content("ok", "text/plain");
       }
     });
-    server_.Get("/debug/pprof/goroutine", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_content("goroutine 1 [running]:\nmain.main()\n" + req.get_param_value("debug"),
-                      "text/plain");
-    });
+    server_.Get(
+        "/debug/pprof/goroutine", [this](const httplib::Request& req, httplib::Response& res) {
+          ++dump_calls_;
+          res.set_content("goroutine 1 [running]:\nmain.main()\n" + req.get_param_value("debug"),
+                          "text/plain");
+        });
     server_.Post("/admin/degrade", [](const httplib::Request& req, httplib::Response& res) {
       res.status = req.get_header_value("Authorization") == "Bearer t0ken-xyz" ? 200 : 401;
       res.set_content(res.status == 200 ? "degraded" : "who are you", "text/plain");
@@ -50,10 +52,10 @@ class HttpActions : public ::testing::Test {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
 
-  RunRecord Run(const std::string& yaml) {
+  RunRecord Run(const std::string& yaml, const Json& params = Json::object()) {
     auto pb = ParsePlaybook(yaml, "http.yaml", registry_);
     EXPECT_TRUE(pb.ok()) << pb.status().message();
-    auto id = CreateRun(*store_, *test::RealEnv().clock, *pb, Json::object(), "test", 0);
+    auto id = CreateRun(*store_, *test::RealEnv().clock, *pb, params, "test", 0);
     RunServices s;
     s.store = store_.get();
     s.registry = &registry_;
@@ -76,7 +78,44 @@ class HttpActions : public ::testing::Test {
   std::thread thread_;
   int port_ = 0;
   std::atomic<int> health_calls_{0};
+  std::atomic<int> dump_calls_{0};
 };
+
+// The URL comes from an alert label: allowed_hosts keeps medic's request at the service's
+// host, whatever host, port or user@ the label names; nothing is sent otherwise.
+TEST_F(HttpActions, AllowedHostsRefusesAUrlALabelPointedElsewhereBeforeSendingIt) {
+  std::string pb = R"(name: h
+params:
+  instance: {required: true}
+stages:
+  - name: s
+    steps:
+      - id: dump
+        action: http.request
+        with:
+          url: "http://{{ params.instance }}/debug/pprof/goroutine?debug=2"
+          allowed_hosts: ["localhost, 127.0.0.1:)" +
+                   std::to_string(port_) + R"("]
+)";
+  std::string here = "127.0.0.1:" + std::to_string(port_);
+  RunRecord elsewhere = Run(pb, {{"instance", "169.254.169.254"}});
+  EXPECT_EQ(elsewhere.status, RunStatus::kFailed);
+  EXPECT_NE(Step(elsewhere.id, "dump")
+                .error.find("url host '169.254.169.254' is not in allowed_hosts (localhost, " +
+                            here + "); nothing was sent"),
+            std::string::npos)
+      << Step(elsewhere.id, "dump").error;
+  RunRecord other_port = Run(pb, {{"instance", "127.0.0.1:1"}});
+  EXPECT_EQ(other_port.status, RunStatus::kFailed);
+  RunRecord userinfo = Run(pb, {{"instance", here + "@evil.example"}});
+  EXPECT_EQ(userinfo.status, RunStatus::kFailed);
+  EXPECT_NE(Step(userinfo.id, "dump").error.find("carries user@ credentials"), std::string::npos)
+      << Step(userinfo.id, "dump").error;
+  EXPECT_EQ(dump_calls_.load(), 0) << "nothing reached any server";
+  RunRecord ok = Run(pb, {{"instance", here}});
+  EXPECT_EQ(ok.status, RunStatus::kSucceeded) << ok.error;
+  EXPECT_EQ(dump_calls_.load(), 1);
+}
 
 TEST_F(HttpActions, WaitPollsUntilHealthyAndRequestSavesTheBodyAsAnArtifact) {
   RunRecord run = Run(R"(name: h

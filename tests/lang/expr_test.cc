@@ -33,6 +33,13 @@ TEST(Expr, ComparesTemplatesAndBarePathsAsData) {
   EXPECT_TRUE(Eval("params.count >= 12 and params.count <= 12", p));
 }
 
+TEST(Expr, AFilterIsRefusedInAConditionWhichComparesValuesAsTheyAre) {
+  auto e = Expr::Parse("{{ params.service | promql }} == 'x'");
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("'| promql' escapes a value inside text"), std::string::npos)
+      << e.status().message();
+}
+
 TEST(Expr, HonoursPrecedenceAndParentheses) {
   EXPECT_TRUE(Eval("true or false and false"));
   EXPECT_FALSE(Eval("(true or false) and false"));

@@ -17,6 +17,33 @@ Resolver FromJson(const Json& data) {
   };
 }
 
+// A label value an attacker chose stays data where it lands: inside a PromQL string, a URL
+// path segment, a label selector.
+TEST(Template, FiltersEscapeAValueForWhereItLands) {
+  Json data = {{"params",
+                {{"service", "x\"} or vector(1) or {a=\"\\"},
+                 {"path", "../../secrets?x=1#y"},
+                 {"port", 8080},
+                 {"label", "checkout"}}}};
+  auto promql = RenderString(R"(up{service="{{ params.service | promql }}"})", FromJson(data));
+  ASSERT_TRUE(promql.ok()) << promql.status().message();
+  EXPECT_EQ(*promql, R"(up{service="x\"} or vector(1) or {a=\"\\"})");
+  auto path = RenderString("/api/v1/namespaces/{{ params.path | urlpath }}/pods", FromJson(data));
+  EXPECT_EQ(*path, "/api/v1/namespaces/..%2F..%2Fsecrets%3Fx%3D1%23y/pods");
+  EXPECT_EQ(*RenderString("{{ params.port | urlpath }}", FromJson(data)), Json("8080"))
+      << "a filtered value is text";
+  EXPECT_EQ(*RenderString("app={{ params.label | label }}", FromJson(data)), Json("app=checkout"));
+  auto bad = RenderString("app={{ params.service | label }}", FromJson(data));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("{{ params.service | label }}: 'x\"} or"),
+            std::string::npos)
+      << bad.status().message();
+  auto unknown = ExtractRefs("{{ params.service | promq }}");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("'| promq' is not a filter"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("promql"), std::string::npos);
+}
+
 TEST(Template, SubstitutesReferencesIntoText) {
   Json data = {{"params", {{"service", "api"}, {"replicas", 3}}}};
   auto r = RenderString("svc={{ params.service }} n={{params.replicas}}", FromJson(data));

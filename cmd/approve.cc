@@ -17,6 +17,7 @@ void AddApproveCommand(CLI::App& app, Context& ctx) {
     int64_t run = 0;
     std::string step;
     std::string by;
+    bool dry_run = false;
   };
   auto flags = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
@@ -24,9 +25,29 @@ void AddApproveCommand(CLI::App& app, Context& ctx) {
   cmd->add_option("run", flags->run, "run id (see `medic list`)")->required();
   cmd->add_option("step", flags->step, "the step's id (see `medic show RUN`)")->required();
   cmd->add_option("--by", flags->by, "who approves (default: $USER)");
+  cmd->add_flag("--dry-run", flags->dry_run, "say what the approval would let go, approve nothing");
   cmd->callback([flags, &ctx] {
     auto store = ctx.OpenStore();
     if (!store.ok()) return ctx.Fail(store.status());
+    // What the yes lets go: the commands the step showed when it stopped for confirmation.
+    auto plan_of = [&]() {
+      std::string plan;
+      if (auto events = (*store)->EventsOfRun(flags->run); events.ok())
+        for (const EventRecord& e : *events)
+          if (e.step_id == flags->step && e.kind == EventKind::kStepAwaitingApproval)
+            plan = e.message;
+      if (StartsWith(plan, "needs confirmation: ")) plan = plan.substr(20);
+      return Redact(plan);
+    };
+    if (flags->dry_run) {
+      auto step = (*store)->GetStep(flags->run, flags->step);
+      if (!step.ok()) return ctx.Fail(step.status());
+      std::string plan = plan_of();
+      std::printf("would approve step '%s' of run %lld (%s)%s\ndry run: nothing changed\n",
+                  flags->step.c_str(), static_cast<long long>(flags->run), ToString(step->status),
+                  plan.empty() ? "" : ("; it would run: " + plan).c_str());
+      return;
+    }
     std::string by = flags->by;
     if (by.empty()) by = ctx.env().Var("USER");
     if (by.empty()) by = "unknown";
@@ -38,15 +59,7 @@ void AddApproveCommand(CLI::App& app, Context& ctx) {
     else
       std::printf("step '%s' of run %s approved by %s\n", flags->step.c_str(), run.c_str(),
                   by.c_str());
-    // What the yes lets go: the commands the step showed when it stopped for confirmation.
-    if (auto events = (*store)->EventsOfRun(flags->run); events.ok()) {
-      std::string plan;
-      for (const EventRecord& e : *events)
-        if (e.step_id == flags->step && e.kind == EventKind::kStepAwaitingApproval)
-          plan = e.message;
-      if (StartsWith(plan, "needs confirmation: ")) plan = plan.substr(20);
-      if (!plan.empty()) std::printf("it will run: %s\n", Redact(plan).c_str());
-    }
+    if (std::string plan = plan_of(); !plan.empty()) std::printf("it will run: %s\n", plan.c_str());
     if (IsWebhookTrigger(result->run.trigger))
       std::printf("medic serve continues the run within a second (`medic show %s` to follow it)\n",
                   run.c_str());

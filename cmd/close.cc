@@ -12,11 +12,13 @@ void AddCloseCommand(CLI::App& app, Context& ctx) {
   struct Flags {
     int64_t id = 0;
     std::string reason;
+    bool dry_run = false;
   };
   auto flags = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("close", "Close an incident (further alerts open a new one)");
   cmd->add_option("incident", flags->id, "incident id (see `medic list`)")->required();
   cmd->add_option("--reason", flags->reason, "why, for the record");
+  cmd->add_flag("--dry-run", flags->dry_run, "say what would be closed, close nothing");
   cmd->callback([flags, &ctx] {
     auto store = ctx.OpenStore();
     if (!store.ok()) return ctx.Fail(store.status());
@@ -24,6 +26,13 @@ void AddCloseCommand(CLI::App& app, Context& ctx) {
     if (!incident.ok()) return ctx.Fail(incident.status());
     if (incident->status == "closed") {
       std::printf("incident %lld is already closed\n", static_cast<long long>(flags->id));
+      return;
+    }
+    if (flags->dry_run) {
+      std::printf(
+          "would close incident %lld (%s); further alerts would open a new one\n"
+          "dry run: nothing changed\n",
+          static_cast<long long>(flags->id), Redact(incident->title).c_str());
       return;
     }
     std::string why =

@@ -30,7 +30,7 @@ constexpr AddCommand kCommands[] = {
 
 constexpr const char* kFooter = R"(Exit codes:
   0    succeeded (analyze: a crash was analysed)
-  1    the run failed, or the operation failed
+  1    the run failed, the operation failed, or `doctor` found a failing check
   2    usage or validation error
   3    the run needs attention (a step awaits confirmation or was interrupted mid-way)
   4    analyze: no Go crash found in the input

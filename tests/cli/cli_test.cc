@@ -595,6 +595,9 @@ TEST_F(Cli, RunIncidentAttachesAManualRunToAnOpenIncident) {
   auto unknown = Medic({"run", pb, "--incident", "99"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("no incident 99"), std::string::npos) << unknown.err;
+  auto dry_close = Medic({"close", "1", "--dry-run"});
+  EXPECT_NE(dry_close.out.find("would close incident 1"), std::string::npos) << dry_close.out;
+  EXPECT_EQ(Query("select status from incidents where id = 1"), "open");
   ASSERT_EQ(Medic({"close", "1"}).exit_code, 0);
   auto closed = Medic({"run", pb, "--incident", "1"});
   EXPECT_EQ(closed.exit_code, 2);
@@ -612,6 +615,13 @@ stages:
   ASSERT_EQ(run.exit_code, 3) << run.out << run.err;
   EXPECT_NE(Medic({"show", "1"}).out.find("waiting for confirmation of step 'restart'"),
             std::string::npos);
+  auto dry = Medic({"approve", "1", "restart", "--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("would approve step 'restart' of run 1 (pending); it would run: echo "
+                         "restarting"),
+            std::string::npos)
+      << dry.out;
+  EXPECT_EQ(Query("select count(*) from approvals"), "0") << "a dry run approves nothing";
   auto approve = Medic({"approve", "1", "restart", "--by", "ann"});
   ASSERT_EQ(approve.exit_code, 0) << approve.err;
   EXPECT_NE(approve.out.find("it will run: echo restarting"), std::string::npos) << approve.out;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/cancel.h"
+#include "base/escape.h"
 #include "base/retry.h"
 #include "base/status.h"
 
@@ -79,8 +80,5 @@ Result<HttpResponse> SendWithRetry(HttpClient& client, const HttpRequest& reques
                                    const RetryPolicy& policy,
                                    const RetryPredicate& retry_if = nullptr,
                                    int* attempts = nullptr);
-
-/// Percent-encodes `s` for a URL query or path segment (RFC 3986 unreserved kept).
-std::string UrlEncode(const std::string& s, bool keep_slash = false);
 
 }  // namespace medic

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/escape.h"
 #include "base/strings.h"
 
 namespace medic {
@@ -24,31 +25,8 @@ const std::vector<std::string>& TemplateFilters() {
 }
 
 Result<std::string> ApplyFilter(const std::string& filter, const std::string& text) {
-  std::string out;
-  if (filter == "promql") {
-    for (char c : text) {
-      if (c == '\\' || c == '"') out += '\\';
-      if (c == '\n') {
-        out += "\\n";
-        continue;
-      }
-      out += c;
-    }
-    return out;
-  }
-  if (filter == "urlpath" || filter == "urlquery") {
-    static const char* kHex = "0123456789ABCDEF";
-    for (unsigned char c : text) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-        out += static_cast<char>(c);
-      } else {
-        out += '%';
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-      }
-    }
-    return out;
-  }
+  if (filter == "promql") return EscapeDoubleQuoted(text);
+  if (filter == "urlpath" || filter == "urlquery") return UrlEncode(text);
   if (filter == "label") {
     bool ok = text.size() <= 63;
     for (size_t i = 0; ok && i < text.size(); ++i) {

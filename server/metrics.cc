@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "base/escape.h"
+
 namespace medic {
 namespace {
 
@@ -12,18 +14,7 @@ std::string Number(double v) {
 }
 
 // Label values here are medic's own words, but escape anyway: the format requires it.
-std::string Escape(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
+std::string Escape(const std::string& v) { return EscapeDoubleQuoted(v); }
 
 }  // namespace
 

@@ -112,7 +112,7 @@ stages:
       // above them may wrap like any other output.
       if (clock >= 0) {
         EXPECT_LE(Columns(pane[i]), columns) << "line " << i << " is wider than the pane\n"
-                                              << shown;
+                                             << shown;
       }
       if (pane[i].find("flaky_probe") != std::string::npos &&
           pane[i].find("attempt 2") != std::string::npos) {

@@ -34,4 +34,12 @@ std::string UrlEncode(std::string_view s, bool keep_slash) {
   return out;
 }
 
+bool IsQualifiedName(std::string_view s) {
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (s.empty() || s.size() > 63 || !alnum(s.front()) || !alnum(s.back())) return false;
+  for (char c : s)
+    if (!alnum(c) && c != '-' && c != '_' && c != '.') return false;
+  return true;
+}
+
 }  // namespace medic

@@ -1,5 +1,6 @@
-// Escaping a value for the text it is put into, written once for every place that does it:
-// a double-quoted string (PromQL label matchers, the Prometheus text format) and a URL.
+// Putting a value into text, written once for every place that does it: escaping for a
+// double-quoted string (PromQL label matchers, the Prometheus text format) and a URL, and
+// checking the one form that cannot be escaped, a Kubernetes qualified name (label value).
 #pragma once
 
 #include <string>
@@ -12,5 +13,9 @@ std::string EscapeDoubleQuoted(std::string_view s);
 
 /// Percent-encodes everything but A-Z a-z 0-9 - _ . ~ (and '/' when `keep_slash`).
 std::string UrlEncode(std::string_view s, bool keep_slash = false);
+
+/// A Kubernetes qualified name (a label value, the name part of a label key): 1 to 63
+/// letters, digits, '-', '_' and '.', starting and ending with a letter or digit.
+bool IsQualifiedName(std::string_view s);
 
 }  // namespace medic

@@ -38,6 +38,10 @@ struct ReportFlags {
 /// Adds --json and --strict to `cmd`.
 void AddReportFlags(CLI::App* cmd, ReportFlags* flags);
 
+/// `--var NAME=VALUE` flags as a JSON object of strings; kInvalidArgument naming a flag
+/// without '='. Shared by run and doctor.
+Result<Json> ParseVarFlags(const std::vector<std::string>& flags);
+
 void DriveAndReport(Context& ctx, Store& store, int64_t run_id, RunOptions options,
                     const ReportFlags& report);
 

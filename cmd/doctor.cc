@@ -421,17 +421,6 @@ void Doctor::Playbook(const std::string& path, const Json& vars, const std::stri
   Record(gcore);
 }
 
-Result<Json> ParseVars(const std::vector<std::string>& flags) {
-  Json vars = Json::object();
-  for (const auto& kv : flags) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return Status::Invalid("--var '" + kv + "' must be NAME=VALUE");
-    vars[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  return vars;
-}
-
 }  // namespace
 
 void AddDoctorCommand(CLI::App& app, Context& ctx) {
@@ -454,7 +443,7 @@ void AddDoctorCommand(CLI::App& app, Context& ctx) {
   cmd->callback([flags, &ctx] {
     Doctor doctor(ctx);
     if (!flags->playbook.empty()) {
-      auto vars = ParseVars(flags->vars);
+      auto vars = ParseVarFlags(flags->vars);
       if (!vars.ok()) return ctx.Fail(vars.status(), kExitUsage);
       doctor.Playbook(flags->playbook, *vars, flags->ns);
     } else {

@@ -21,6 +21,17 @@ void AddReportFlags(CLI::App* cmd, ReportFlags* flags) {
                 "on_failure: continue, or was skipped as not configured)");
 }
 
+Result<Json> ParseVarFlags(const std::vector<std::string>& flags) {
+  Json vars = Json::object();
+  for (const auto& kv : flags) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Status::Invalid("--var '" + kv + "' must be NAME=VALUE");
+    vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return vars;
+}
+
 void DriveAndReport(Context& ctx, Store& store, int64_t run_id, RunOptions options,
                     const ReportFlags& report) {
   CancelToken cancel;
@@ -120,14 +131,9 @@ void AddRunCommand(CLI::App& app, Context& ctx) {
   cmd->callback([flags, &ctx] {
     auto pb = LoadPlaybook(flags->playbook, ctx.registry());
     if (!pb.ok()) return ctx.Fail(pb.status(), kExitUsage);
-    Json vars = Json::object();
-    for (const auto& kv : flags->vars) {
-      size_t eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0)
-        return ctx.Fail(Status::Invalid("--var '" + kv + "' must be NAME=VALUE"), kExitUsage);
-      vars[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-    auto params = BindParams(*pb, vars);
+    auto vars = ParseVarFlags(flags->vars);
+    if (!vars.ok()) return ctx.Fail(vars.status(), kExitUsage);
+    auto params = BindParams(*pb, *vars);
     if (!params.ok()) return ctx.Fail(params.status(), kExitUsage);
     if (flags->dry_run) {
       auto plan = DryRun(*pb, *params, ctx.registry(), *ctx.env().vars);

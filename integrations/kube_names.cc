@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/escape.h"
 #include "base/strings.h"
 #include "env/process_runner.h"
 #include "integrations/process_status.h"
@@ -60,14 +61,6 @@ bool DnsSubdomainOk(std::string_view s) {
 }
 
 // The name part of a label key, and a non-empty label value.
-bool QualifiedNameOk(std::string_view s) {
-  if (s.empty() || s.size() > 63) return false;
-  if (!IsAlnum(s.front()) || !IsAlnum(s.back())) return false;
-  for (char c : s)
-    if (!IsAlnum(c) && c != '-' && c != '_' && c != '.') return false;
-  return true;
-}
-
 // One path component of an image name: [a-z0-9]+ joined by '.', '_', '__' or '-'s.
 bool ImageComponentOk(std::string_view s) {
   if (s.empty() || !IsLowerAlnum(s.front()) || !IsLowerAlnum(s.back())) return false;
@@ -204,7 +197,7 @@ Status CheckLabelKey(std::string_view what, std::string_view value) {
       return Bad(what, value, "has a prefix that is not a DNS-1123 name (like example.com/)");
     name = value.substr(slash + 1);
   }
-  if (!QualifiedNameOk(name))
+  if (!IsQualifiedName(name))
     return Bad(what, value,
                "is not a label key: a name of at most 63 letters, digits, '-', '_' and '.', "
                "starting and ending with a letter or digit, after an optional prefix/");
@@ -215,7 +208,7 @@ Status CheckLabelValue(std::string_view what, std::string_view value) {
   if (value.empty()) return Status::Ok();
   std::string p = CommonProblem(value);
   if (!p.empty()) return Bad(what, value, p);
-  if (!QualifiedNameOk(value))
+  if (!IsQualifiedName(value))
     return Bad(what, value,
                "is not a label value: at most 63 letters, digits, '-', '_' and '.', "
                "starting and ending with a letter or digit");

@@ -28,13 +28,7 @@ Result<std::string> ApplyFilter(const std::string& filter, const std::string& te
   if (filter == "promql") return EscapeDoubleQuoted(text);
   if (filter == "urlpath" || filter == "urlquery") return UrlEncode(text);
   if (filter == "label") {
-    bool ok = text.size() <= 63;
-    for (size_t i = 0; ok && i < text.size(); ++i) {
-      unsigned char c = static_cast<unsigned char>(text[i]);
-      bool end = i == 0 || i + 1 == text.size();
-      ok = std::isalnum(c) || (!end && (c == '-' || c == '_' || c == '.'));
-    }
-    if (!ok)
+    if (!text.empty() && !IsQualifiedName(text))
       return Status::Invalid("'" + text.substr(0, 80) +
                              "' is not a label value (63 characters of letters, digits, - _ ., "
                              "beginning and ending with a letter or digit)");

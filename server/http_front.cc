@@ -256,17 +256,25 @@ Status HttpFront::Serve(const HttpFrontLimits& limits) {
   size_t open = 0;
   int64_t listen_paused_until = 0;
 
+  // Closed connections are freed after the batch of events in hand: a later event of the
+  // same batch may name one (a victim evicted while accepting).
+  std::vector<Conn*> closed;
   auto close_conn = [&](Conn* c) {
     if (c->idle) {
+      // Deregister before closing: a step process forked at this moment holds a copy of the
+      // fd, and epoll forgets a file only once every copy is closed; its events would then
+      // name a freed connection.
+      ::epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, nullptr);
       idle.erase(c->idle_it);
       c->idle = false;
     }
-    ::close(c->fd);  // also leaves the epoll set
+    ::close(c->fd);
+    c->fd = -1;
     auto it = per_peer.find(c->ip);
     if (it != per_peer.end() && --it->second == 0) per_peer.erase(it);
     --open;
     open_ = open;
-    delete c;
+    closed.push_back(c);
   };
   auto dispatch = [&](Conn* c) {
     if (c->idle) {
@@ -423,6 +431,7 @@ Status HttpFront::Serve(const HttpFrontLimits& limits) {
         }
       } else {
         auto* c = static_cast<Conn*>(tag);
+        if (c->fd < 0) continue;  // closed earlier in this batch
         bool keep = read_head(c);
         if (!keep)
           close_conn(c);
@@ -430,6 +439,8 @@ Status HttpFront::Serve(const HttpFrontLimits& limits) {
           dispatch(c);
       }
     }
+    for (Conn* c : closed) delete c;
+    closed.clear();
   }
 
   // Shutting down: no new connections, idle ones closed, in-flight requests finish.
@@ -443,6 +454,7 @@ Status HttpFront::Serve(const HttpFrontLimits& limits) {
     back.swap(returned_);
   }
   for (Conn* c : back) close_conn(c);
+  for (Conn* c : closed) delete c;
   ::close(ep);
   return Status::Ok();
 }

@@ -16,19 +16,28 @@ void Context::Fail(const Status& status, int code) {
     exit_code = status.code() == Code::kInvalidArgument ? kExitUsage : kExitFailed;
 }
 
+namespace {
+
+std::string DataDir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/medic";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : ".") + "/.local/share/medic";
+}
+
+}  // namespace
+
 std::string Context::DatabasePath() const {
   if (!db_path.empty()) return db_path;
   if (const char* env = std::getenv("MEDIC_DB"); env && *env) return env;
-  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
-    return std::string(xdg) + "/medic/medic.db";
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.local/share/medic/medic.db";
+  return DataDir() + "/medic.db";
 }
 
 Result<std::unique_ptr<Store>> Context::OpenStore() const { return Store::Open(DatabasePath()); }
 
 std::string Context::WorkRoot() const {
   std::string db = DatabasePath();
+  // A shared PostgreSQL record has no directory here: step files stay on this machine.
+  if (Store::IsPostgresTarget(db)) return DataDir() + "/runs";
   size_t slash = db.rfind('/');
   return (slash == std::string::npos ? std::string(".") : db.substr(0, slash)) + "/runs";
 }

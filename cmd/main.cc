@@ -37,7 +37,8 @@ constexpr const char* kFooter = R"(Exit codes:
   130  interrupted by Ctrl-C or SIGTERM (resume with `medic resume ID`)
 
 Environment:
-  MEDIC_DB       database path (default $XDG_DATA_HOME/medic/medic.db)
+  MEDIC_DB       the record: a SQLite file (default $XDG_DATA_HOME/medic/medic.db) or a
+                 postgres:// URI (password from PGPASSWORD or PGPASSFILE)
   NO_COLOR       disable colors)";
 
 // Each command's help ends with examples: what people type at 3 a.m.
@@ -125,7 +126,7 @@ int main(int argc, char** argv) {
   app.footer(kFooter);
   app.require_subcommand(1);
   app.fallthrough();
-  app.add_option("--db", ctx.db_path, "SQLite database (default: $MEDIC_DB, then XDG data dir)");
+  app.add_option("--db", ctx.db_path, "the record: a SQLite file or a postgres:// URI (default: $MEDIC_DB, then XDG data dir)");
   app.set_version_flag("--version", "medic 0.1.0");
   for (AddCommand add : kCommands) add(app, ctx);
   for (CLI::App* sub : app.get_subcommands({}))

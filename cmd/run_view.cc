@@ -51,6 +51,10 @@ std::string RunText(const RunRecord& run, const std::vector<StepRecord>& steps,
   if (run.started_at > 0 && run.ended_at > 0)
     out += " in " + FormatDurationMs(run.ended_at - run.started_at);
   out += "\n";
+  if (run.owner_pid != 0 && (run.status == RunStatus::kRunning || run.status == RunStatus::kQueued))
+    out += "  driven by medic pid " + std::to_string(run.owner_pid) + " on " +
+           (run.owner_host.empty() ? "this host" : run.owner_host) + " (claim " +
+           std::to_string(run.fence) + ", lease until " + FormatTimeUtc(run.lease_until) + ")\n";
   std::string stage;
   for (const auto& s : steps) {
     if (s.stage != stage) {

@@ -44,9 +44,12 @@ Json Warnings(const Playbook& pb, const std::map<std::string, StepRecord>& recor
 // Stored outputs are capped so one chatty step cannot bloat the record.
 constexpr size_t kMaxStoredOutputBytes = 2 << 20;
 
+// A step's output is whatever bytes its process printed; what is stored (and what later
+// steps, templates and views read) is valid UTF-8, with U+FFFD for what was not.
 Json StoredOutputs(const Json& outputs) {
-  Json redacted = RedactJson(outputs);
-  if (redacted.dump().size() <= kMaxStoredOutputBytes) return redacted;
+  std::string text = RedactJson(outputs).dump(-1, ' ', false, Json::error_handler_t::replace);
+  Json redacted = Json::parse(text);
+  if (text.size() <= kMaxStoredOutputBytes) return redacted;
   Json out = Json::object();
   for (auto it = redacted.begin(); it != redacted.end(); ++it) {
     std::string text = it->dump();
@@ -133,7 +136,8 @@ class Runner::Context : public StepContext {
 };
 
 Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& pb, const Json& params,
-                          const std::string& trigger, int64_t incident_id, const Json& options) {
+                          const std::string& trigger, int64_t incident_id, const Json& options,
+                          const RunClaim* hold) {
   int64_t now = clock.NowUnixMs();
   if (incident_id == 0) {
     IncidentRecord inc;
@@ -158,6 +162,12 @@ Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& pb, const 
   run.trigger = trigger;
   run.options = options;
   run.created_at = now;
+  if (hold) {
+    run.owner_host = hold->host;
+    run.owner_pid = hold->pid;
+    run.owner_start = hold->start;
+    run.lease_until = hold->now_ms + hold->lease_ms;
+  }
   std::vector<StepRecord> steps;
   for (const StepDef* def : pb.Steps()) {
     StepRecord s;

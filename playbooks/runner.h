@@ -69,9 +69,12 @@ struct RunServices {
 /// Records a new run of `playbook` with bound `params` and its pending steps; creates an
 /// incident titled after the playbook when incident_id is 0. Returns the run id.
 /// `options` is stored with the run ({"auto_confirm": true} lets destructive steps go).
+/// `hold`: the run is created queued with its lease held by that owner (medic serve, whose
+/// queue will drive it and which renews the lease while it waits), so that another replica
+/// takes it over only once the creator has died.
 Result<int64_t> CreateRun(Store& store, Clock& clock, const Playbook& playbook, const Json& params,
                           const std::string& trigger, int64_t incident_id,
-                          const Json& options = Json::object());
+                          const Json& options = Json::object(), const RunClaim* hold = nullptr);
 
 class Runner {
  public:

@@ -46,7 +46,13 @@ Json RunSummaryToJson(const RunRecord& run, const RecordJsonOptions& o) {
           {"ended_at", TimeJson(run.ended_at, o.time)},
           {"duration_ms", Span(run.started_at, run.ended_at)},
           {"error", TextOrNull(run.error)},
-          {"warnings", run.warnings.is_array() ? run.warnings : Json::array()}};
+          {"warnings", run.warnings.is_array() ? run.warnings : Json::array()},
+          // Who drives it (or last claimed it): the lease holder and the fence of its claim.
+          {"driver", run.owner_pid == 0 ? Json(nullptr)
+                                        : Json{{"host", run.owner_host},
+                                               {"pid", run.owner_pid},
+                                               {"lease_until", TimeJson(run.lease_until, o.time)}}},
+          {"fence", run.fence}};
 }
 
 Json StepToJson(const StepRecord& s, const RecordJsonOptions& o,

@@ -39,8 +39,10 @@ Json TimeJson(int64_t unix_ms, const TimeFormatter* time = nullptr);
 Json IncidentToJson(const IncidentRecord& incident, const RecordJsonOptions& options = {});
 
 /// A run without its steps: {"id", "incident_id", "playbook", "status", "trigger", "params",
-///  "created_at", "started_at", "ended_at", "duration_ms", "error", "warnings"}; "status" is
-///  ShownRunStatus, "warnings" [{"step", "status", "reason"}] (store.h RunRecord::warnings).
+///  "created_at", "started_at", "ended_at", "duration_ms", "error", "warnings", "driver",
+///  "fence"}; "status" is ShownRunStatus, "warnings" [{"step", "status", "reason"}] (store.h
+///  RunRecord::warnings), "driver" the lease holder {"host", "pid", "lease_until"} or null,
+///  "fence" the number of claims of the run so far.
 Json RunSummaryToJson(const RunRecord& run, const RecordJsonOptions& options = {});
 
 /// {"id", "stage", "action", "status", "attempts", "started_at", "ended_at", "duration_ms",

@@ -4,6 +4,7 @@
 
 #include "base/redact.h"
 #include "base/strings.h"
+#include "playbooks/lease.h"
 #include "playbooks/runner.h"
 #include "server/guardrails.h"
 #include "server/router.h"
@@ -66,7 +67,7 @@ struct Intake::Group {
 };
 
 Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, IntakeResult* result,
-                           size_t* reserved) {
+                           size_t* reserved, const RunClaim& hold) {
   AlertStore alerts(store_);
   Json& outcomes = result->body["alerts"];
   bool any_firing = false, any_resolved = false;
@@ -162,7 +163,7 @@ Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, Int
         Json options = {{"route", route.name}, {"on_suppressed", why.by}};
         auto run = CreateRun(store_, clock_, *route.on_suppressed,
                              SuppressedRunParams(route, group.params, why, incident_id), n.source,
-                             incident_id, options);
+                             incident_id, options, &hold);
         if (!run.ok()) return run.status();
         group.run_id = *run;
         group.run_playbook = route.on_suppressed.get();
@@ -176,7 +177,8 @@ Status Intake::RecordGroup(const Notification& n, Group& group, int64_t now, Int
   if (created) {
     Json options = {{"auto_confirm", route.auto_confirm}, {"route", route.name}};
     auto run =
-        CreateRun(store_, clock_, *route.playbook, group.params, n.source, incident_id, options);
+        CreateRun(store_, clock_, *route.playbook, group.params, n.source, incident_id, options,
+                  &hold);
     if (!run.ok()) return run.status();
     result->new_runs.push_back(*run);
     group.run_id = *run;
@@ -254,7 +256,21 @@ Result<IntakeResult> Intake::Accept(const Notification& n, int64_t received_mono
 
   AlertStore alerts(store_);
   size_t reserved = 0;
+  // The runs are created held by this serve, which queues them: another replica takes one
+  // over only when this one stops renewing.
+  RunClaim hold = ClaimByThisProcess(clock_, config->limits.lease, {});
+  // The body may run again (Store::Transaction, PostgreSQL: another replica opened the same
+  // incident first); each attempt starts from what was known before it.
+  const IntakeResult before = result;
   Status st = store_.Transaction([&]() -> Status {
+    result = before;
+    queue_.Release(reserved);
+    reserved = 0;
+    for (auto& group : groups) {
+      group.run_id = 0;
+      group.run_playbook = nullptr;
+      group.gated = false;
+    }
     if (!n.delivery_id.empty()) {
       auto seen = alerts.FindDelivery(n.source, n.delivery_id);
       if (!seen.ok()) return seen.status();
@@ -267,7 +283,7 @@ Result<IntakeResult> Intake::Accept(const Notification& n, int64_t received_mono
       }
     }
     for (auto& group : groups)
-      MEDIC_RETURN_IF_ERROR(RecordGroup(n, group, now, &result, &reserved));
+      MEDIC_RETURN_IF_ERROR(RecordGroup(n, group, now, &result, &reserved, hold));
     for (const auto& u : unrouted) {
       auto id = alerts.AddUnrouted(u);
       if (!id.ok()) return id.status();

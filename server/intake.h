@@ -69,7 +69,7 @@ class Intake {
  private:
   struct Group;
   Status RecordGroup(const Notification& n, Group& group, int64_t now, IntakeResult* result,
-                     size_t* reserved);
+                     size_t* reserved, const RunClaim& hold);
 
   Store& store_;
   ServeConfigSource config_;

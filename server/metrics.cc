@@ -61,6 +61,11 @@ void Metrics::RunEnded() {
   --running_;
 }
 
+void Metrics::CountLease(const std::string& event) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++leases_[event];
+}
+
 void Metrics::ObserveAccept(double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
   accept_.Observe(seconds);
@@ -88,6 +93,19 @@ std::string Metrics::Render(const Gauges& g) const {
   out += "# TYPE medic_runs_total counter\n";
   for (const auto& [status, n] : runs_)
     out += "medic_runs_total{status=\"" + Escape(status) + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP medic_lease_events_total Runs claimed, rescued from a driver that stopped "
+         "renewing, and lost to another driver's claim.\n";
+  out += "# TYPE medic_lease_events_total counter\n";
+  for (const char* event : {"claim", "rescue", "fence_lost"}) {
+    auto it = leases_.find(event);
+    out += std::string("medic_lease_events_total{event=\"") + event + "\"} " +
+           std::to_string(it == leases_.end() ? 0 : it->second) + "\n";
+  }
+  if (g.leases_held >= 0) {
+    out += "# HELP medic_leases_held Runs whose lease this process holds.\n";
+    out += "# TYPE medic_leases_held gauge\n";
+    out += "medic_leases_held " + std::to_string(g.leases_held) + "\n";
+  }
   out +=
       "# HELP medic_runs_running Runs being driven right now.\n# TYPE medic_runs_running gauge\n";
   out += "medic_runs_running " + std::to_string(running_) + "\n";

@@ -29,6 +29,10 @@ class Metrics {
   void RunEnded();
   void ObserveAccept(double seconds);
   void ObserveTriggerToStart(double seconds);
+  /// What happened to a lease: "claim" (this process took a run to drive it), "rescue" (a
+  /// run whose driver stopped renewing was queued here), "fence_lost" (another driver
+  /// claimed a run this one was driving).
+  void CountLease(const std::string& event);
 
   /// What the caller knows at render time.
   struct Gauges {
@@ -36,6 +40,7 @@ class Metrics {
     size_t queue_capacity = 0;
     size_t queue_held = 0;  ///< waiting for a route's concurrency or a dedup key
     std::vector<std::pair<std::string, bool>> breakers = {};  ///< route -> open, routes with one
+    int64_t leases_held = -1;  ///< runs whose lease this process holds; -1 unknown
   };
 
   /// The text exposition.
@@ -56,6 +61,7 @@ class Metrics {
   std::map<std::pair<std::string, int>, uint64_t> requests_;
   std::map<std::pair<std::string, std::string>, uint64_t> alerts_;
   std::map<std::string, uint64_t> runs_;
+  std::map<std::string, uint64_t> leases_;
   int64_t running_ = 0;
   Histogram accept_;
   Histogram trigger_to_start_;

@@ -124,6 +124,9 @@ void RunWorkers::DriveOne(const QueuedRun& queued) {
   s_.metrics->RunStarted();
   auto run = runner.Drive(queued.run_id, options);
   s_.metrics->RunEnded();
+  Code code = run.ok() ? Code::kOk : run.status().code();
+  if (code != Code::kFailedPrecondition && code != Code::kNotFound) s_.metrics->CountLease("claim");
+  if (code == Code::kLost) s_.metrics->CountLease("fence_lost");
   if (!run.ok() && run.status().code() == Code::kFailedPrecondition) {
     // Another serve, or a `medic resume`, took it on first; nothing is lost.
     spdlog::info("run {} not driven here: {}", queued.run_id, Redact(run.status().message()));

@@ -131,6 +131,8 @@ class Server::Impl {
   bool Authorized(const httplib::Request& req, httplib::Response& res);
   void ResumeLeftovers();
   void RescueExpired();
+  void RenewQueuedLeases();
+  int64_t LeasesHeld();
   std::map<int64_t, int64_t> rescued_;  // run -> the fence it was rescued at (poller only)
   void PollApprovals();
   const Playbook* PlaybookAt(const std::string& path) const;
@@ -205,10 +207,11 @@ void Server::Impl::SetUpHttp() {
            {"queue_depth", queue_.depth()},
            {"queue_held", queue_.held()},
            {"running", workers_ ? workers_->active() : 0},
-           {"routes", BreakersJson()}});
+           {"routes", BreakersJson()},
+           {"record", {{"backend", store_.backend()}, {"leases_held", LeasesHeld()}}}});
   });
   http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    Metrics::Gauges g{queue_.depth(), queue_.capacity(), queue_.held(), {}};
+    Metrics::Gauges g{queue_.depth(), queue_.capacity(), queue_.held(), {}, LeasesHeld()};
     for (const auto& b : BreakersJson())
       g.breakers.emplace_back(b["route"].get<std::string>(), b["breaker"] == "open");
     res.set_content(metrics_.Render(g), "text/plain; version=0.0.4");
@@ -520,21 +523,40 @@ void Server::Impl::ResumeLeftovers() {
 
 // A running webhook run whose driver stopped renewing its lease (killed, or paused past the
 // lease, on this host or another sharing the record) is continued here, under the rules of
-// `medic resume`; the claim keeps two rescuers from both taking it.
+// `medic resume`; the claim keeps two rescuers from both taking it. So is a queued run whose
+// creator (a replica that accepted its alert) stopped renewing before it started it.
 void Server::Impl::RescueExpired() {
-  auto runs = store_.RunsWithStatus({RunStatus::kRunning});
+  auto runs = store_.RunsWithStatus({RunStatus::kQueued, RunStatus::kRunning});
   if (!runs.ok()) return;
   int64_t now = clock_.NowUnixMs();
   for (const auto& run : *runs) {
     if (!IsWebhookTrigger(run.trigger) || RunIsHeld(run, now) || workers_->IsActive(run.id))
       continue;
+    if (run.status == RunStatus::kQueued && run.owner_pid == 0) continue;  // ResumeLeftovers'
     auto [it, fresh] = rescued_.try_emplace(run.id, run.fence);
     if (!fresh && it->second == run.fence) continue;  // queued already
     it->second = run.fence;
-    spdlog::warn("run {}: its driver (pid {} on {}) stopped renewing its lease; rescuing it",
-                 run.id, run.owner_pid, run.owner_host.empty() ? "this host" : run.owner_host);
-    queue_.Push(Queued(run, {RunStatus::kRunning}));
+    spdlog::warn("run {}: its {} (pid {} on {}) stopped renewing its lease; rescuing it", run.id,
+                 run.status == RunStatus::kQueued ? "creator" : "driver", run.owner_pid,
+                 run.owner_host.empty() ? "this host" : run.owner_host);
+    metrics_.CountLease("rescue");
+    queue_.Push(Queued(run, {run.status}));
   }
+}
+
+// The queued runs this serve created wait in its queue; their leases say it is alive.
+void Server::Impl::RenewQueuedLeases() {
+  LeaseTiming timing = config_.limits.lease;
+  RunClaim me = ClaimByThisProcess(clock_, timing, {});
+  auto renewed = store_.RenewQueuedLeases(me, me.now_ms + timing.lease_ms);
+  if (!renewed.ok())
+    spdlog::warn("cannot renew the leases of queued runs: {}", renewed.status().message());
+}
+
+int64_t Server::Impl::LeasesHeld() {
+  RunClaim me = ClaimByThisProcess(clock_, config_.limits.lease, {});
+  auto held = store_.CountLeasesHeld(me, me.now_ms);
+  return held.ok() ? *held : -1;
 }
 
 // SIGHUP: the config file again, with its tokens files. A config that does not load is
@@ -564,8 +586,13 @@ void Server::Impl::Reload() {
 
 void Server::Impl::PollApprovals() {
   int64_t last_prune = 0;
+  int64_t last_renew = 0;
   while (!poll_stop_.cancelled()) {
     if (TakeReloadRequest()) Reload();
+    if (clock_.MonotonicMs() - last_renew >= config_.limits.lease.renew_ms) {
+      last_renew = clock_.MonotonicMs();
+      RenewQueuedLeases();
+    }
     RescueExpired();
     auto approved =
         TakeApprovals(store_, clock_, [this](int64_t id) { return workers_->IsActive(id); });
@@ -594,9 +621,13 @@ void Server::Impl::PollApprovals() {
 Status Server::Impl::Run(CancelToken& stop) {
   // Checkpoints fsync; keep them off the request path (see store/checkpointer.h).
   std::unique_ptr<WalCheckpointer> checkpointer;
-  auto started = WalCheckpointer::Start(store_.path());
+  auto started = std::string_view(store_.backend()) == "sqlite"
+                     ? WalCheckpointer::Start(store_.path())
+                     : Result<std::unique_ptr<WalCheckpointer>>(std::unique_ptr<WalCheckpointer>());
   if (!started.ok()) {
     spdlog::warn("checkpoints stay inline with commits: {}", started.status().message());
+  } else if (!*started) {
+    // PostgreSQL checkpoints on its own.
   } else if (Status off = store_.DisableAutoCheckpoint(); !off.ok()) {
     spdlog::warn("checkpoints stay inline with commits: {}", off.message());
   } else {

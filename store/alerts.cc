@@ -1,7 +1,5 @@
 #include "store/alerts.h"
 
-#include <sqlite3.h>
-
 #include <mutex>
 
 #include "base/strings.h"
@@ -82,14 +80,14 @@ Result<bool> AlertStore::RecordAlert(const AlertRecord& a, bool opens, const std
 Result<bool> AlertStore::SaveAlert(const AlertRecord& a) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
   Stmt u(
-      store_.db_, store_.cache_,
+      *store_.conn_,
       "UPDATE alerts SET status = ?, labels = ?, annotations = ?, starts_at = ?, ends_at = ?, "
       "last_seen = ?, notifications = notifications + 1 WHERE incident_id = ? AND fingerprint = ?");
   u.Bind(a.status).Bind(a.labels).Bind(a.annotations).Bind(a.starts_at).Bind(a.ends_at);
   u.Bind(a.last_seen).Bind(a.incident_id).Bind(a.fingerprint);
   MEDIC_RETURN_IF_ERROR(u.Done("update alert"));
-  if (sqlite3_changes(store_.db_) > 0) return false;
-  Stmt i(store_.db_, store_.cache_,
+  if (u.Changes() > 0) return false;
+  Stmt i(*store_.conn_,
          std::string("INSERT INTO alerts (") + kAlertColumns + ") VALUES (?,?,?,?,?,?,?,?,?,1)");
   i.Bind(a.incident_id).Bind(a.fingerprint).Bind(a.status).Bind(a.labels).Bind(a.annotations);
   i.Bind(a.starts_at)
@@ -102,23 +100,24 @@ Result<bool> AlertStore::SaveAlert(const AlertRecord& a) {
 
 Result<std::vector<AlertRecord>> AlertStore::AlertsOfIncident(int64_t incident_id) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_,
+  Stmt s(*store_.conn_,
          std::string("SELECT ") + kAlertColumns +
-             " FROM alerts WHERE incident_id = ? ORDER BY first_seen, rowid");
+             " FROM alerts WHERE incident_id = ? ORDER BY first_seen, " +
+             (store_.conn_->postgres() ? "seq" : "rowid"));
   s.Bind(incident_id);
   std::vector<AlertRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadAlert(s));
-  if (rc != SQLITE_DONE) return s.Error("alerts of incident");
+  Stmt::Result rc;
+  while ((rc = s.Step()) == Stmt::kRow) out.push_back(ReadAlert(s));
+  if (rc != Stmt::kDone) return s.Error("alerts of incident");
   return out;
 }
 
 Result<int64_t> AlertStore::CountFiring(int64_t incident_id) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_,
+  Stmt s(*store_.conn_,
          "SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing'");
   s.Bind(incident_id);
-  if (s.Step() != SQLITE_ROW) return s.Error("count firing alerts");
+  if (s.Step() != Stmt::kRow) return s.Error("count firing alerts");
   return s.Int(0);
 }
 
@@ -126,7 +125,7 @@ Status AlertStore::LowerDetectedAt(int64_t incident_id, int64_t at) {
   if (at <= 0) return Status::Ok();
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
   Stmt s(
-      store_.db_, store_.cache_,
+      *store_.conn_,
       "UPDATE incidents SET detected_at = ? WHERE id = ? AND (detected_at = 0 OR detected_at > ?)");
   s.Bind(at).Bind(incident_id).Bind(at);
   return s.Done("update detected_at");
@@ -135,53 +134,54 @@ Status AlertStore::LowerDetectedAt(int64_t incident_id, int64_t at) {
 Result<std::optional<Json>> AlertStore::FindDelivery(const std::string& source,
                                                      const std::string& delivery_id) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_,
+  Stmt s(*store_.conn_,
          "SELECT response FROM webhook_deliveries WHERE source = ? AND delivery_id = ?");
   s.Bind(source).Bind(delivery_id);
-  int rc = s.Step();
-  if (rc == SQLITE_ROW) return std::optional<Json>(s.JsonCol(0, Json::object()));
-  if (rc == SQLITE_DONE) return std::optional<Json>();
+  Stmt::Result rc = s.Step();
+  if (rc == Stmt::kRow) return std::optional<Json>(s.JsonCol(0, Json::object()));
+  if (rc == Stmt::kDone) return std::optional<Json>();
   return s.Error("find delivery");
 }
 
 Status AlertStore::SaveDelivery(const std::string& source, const std::string& delivery_id,
                                 int64_t at, const Json& response) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_,
-         "INSERT OR REPLACE INTO webhook_deliveries (source, delivery_id, received_at, response) "
-         "VALUES (?,?,?,?)");
+  Stmt s(*store_.conn_,
+         "INSERT INTO webhook_deliveries (source, delivery_id, received_at, response) "
+         "VALUES (?,?,?,?) ON CONFLICT (source, delivery_id) DO UPDATE SET "
+         "received_at = excluded.received_at, response = excluded.response");
   s.Bind(source).Bind(delivery_id).Bind(at).Bind(response);
   return s.Done("save delivery");
 }
 
 Result<int64_t> AlertStore::PruneDeliveries(int64_t before) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_, "DELETE FROM webhook_deliveries WHERE received_at < ?");
+  Stmt s(*store_.conn_, "DELETE FROM webhook_deliveries WHERE received_at < ?");
   s.Bind(before);
   MEDIC_RETURN_IF_ERROR(s.Done("prune deliveries"));
-  return static_cast<int64_t>(sqlite3_changes(store_.db_));
+  return s.Changes();
 }
 
 Result<int64_t> AlertStore::AddUnrouted(const UnroutedAlertRecord& a) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_,
+  Stmt s(*store_.conn_,
          "INSERT INTO unrouted_alerts (source, received_at, status, fingerprint, labels, "
-         "annotations, starts_at, reason) VALUES (?,?,?,?,?,?,?,?)");
+         "annotations, starts_at, reason) VALUES (?,?,?,?,?,?,?,?) RETURNING id");
   s.Bind(a.source).Bind(a.received_at).Bind(a.status).Bind(a.fingerprint).Bind(a.labels);
   s.Bind(a.annotations).Bind(a.starts_at).Bind(a.reason);
-  MEDIC_RETURN_IF_ERROR(s.Done("add unrouted alert"));
-  return static_cast<int64_t>(sqlite3_last_insert_rowid(store_.db_));
+  if (s.Step() != Stmt::kRow) return s.Error("add unrouted alert");
+  return s.Int(0);
 }
 
 Result<std::vector<UnroutedAlertRecord>> AlertStore::ListUnrouted(int limit) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_,
+  Stmt s(*store_.conn_,
          "SELECT id, source, received_at, status, fingerprint, labels, annotations, starts_at, "
          "reason FROM unrouted_alerts ORDER BY id DESC LIMIT ?");
   s.Bind(static_cast<int64_t>(limit));
   std::vector<UnroutedAlertRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
+  Stmt::Result rc;
+  while ((rc = s.Step()) == Stmt::kRow) {
     UnroutedAlertRecord a;
     a.id = s.Int(0);
     a.source = s.Text(1);
@@ -194,18 +194,19 @@ Result<std::vector<UnroutedAlertRecord>> AlertStore::ListUnrouted(int limit) {
     a.reason = s.Text(8);
     out.push_back(std::move(a));
   }
-  if (rc != SQLITE_DONE) return s.Error("list unrouted alerts");
+  if (rc != Stmt::kDone) return s.Error("list unrouted alerts");
   return out;
 }
 
 Result<int64_t> AlertStore::AddApproval(const ApprovalRecord& a) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
   Stmt s(
-      store_.db_, store_.cache_,
-      "INSERT INTO approvals (run_id, step_id, approved_by, at, consumed_at) VALUES (?,?,?,?,?)");
+      *store_.conn_,
+      "INSERT INTO approvals (run_id, step_id, approved_by, at, consumed_at) VALUES (?,?,?,?,?) "
+      "RETURNING id");
   s.Bind(a.run_id).Bind(a.step_id).Bind(a.approved_by).Bind(a.at).Bind(a.consumed_at);
-  MEDIC_RETURN_IF_ERROR(s.Done("add approval"));
-  return static_cast<int64_t>(sqlite3_last_insert_rowid(store_.db_));
+  if (s.Step() != Stmt::kRow) return s.Error("add approval");
+  return s.Int(0);
 }
 
 namespace {
@@ -227,23 +228,23 @@ ApprovalRecord ReadApproval(Stmt& s) {
 
 Result<std::vector<ApprovalRecord>> AlertStore::PendingApprovals() {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_,
+  Stmt s(*store_.conn_,
          std::string("SELECT ") + kApprovalColumns +
              " FROM approvals WHERE consumed_at = 0 ORDER BY id");
   std::vector<ApprovalRecord> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(ReadApproval(s));
-  if (rc != SQLITE_DONE) return s.Error("pending approvals");
+  Stmt::Result rc;
+  while ((rc = s.Step()) == Stmt::kRow) out.push_back(ReadApproval(s));
+  if (rc != Stmt::kDone) return s.Error("pending approvals");
   return out;
 }
 
 Result<bool> AlertStore::ConsumeApproval(int64_t id, int64_t at) {
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(store_.db_, store_.cache_,
+  Stmt s(*store_.conn_,
          "UPDATE approvals SET consumed_at = ? WHERE id = ? AND consumed_at = 0");
   s.Bind(at).Bind(id);
   MEDIC_RETURN_IF_ERROR(s.Done("consume approval"));
-  return sqlite3_changes(store_.db_) == 1;
+  return s.Changes() == 1;
 }
 
 }  // namespace medic

@@ -1,80 +1,86 @@
-// Internal to store/: a prepared SQLite statement with positional binding, borrowed from a
-// per-connection cache and reset after use. Shared by the Store (store.cc) and the
-// AlertStore (alerts.cc) so both speak to the one connection the same way. Not part of
-// the store's API: include it only from store/*.cc.
+// Internal to store/: one connection to the record, SQLite or PostgreSQL, and a statement on
+// it with positional binding. The Store (store.cc) and the AlertStore (alerts.cc) write their
+// SQL once, with `?` placeholders, in the subset both databases speak; the few places where
+// the dialects differ ask Conn (JsonField, ForUpdate). Not part of the store's API: include
+// it only from store/*.cc.
 #pragma once
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "base/json.h"
 #include "base/status.h"
 
 namespace medic::store_internal {
 
-using StatementCache = std::unordered_map<std::string, sqlite3_stmt*>;
+enum class Dialect { kSqlite, kPostgres };
 
-// Statements are prepared once per connection and reused: preparing costs more than
-// running them, and a step writes to the record several times. The caller holds the
-// connection's mutex for the statement's whole life.
+// One connection and its prepared statements. Statements are prepared once per connection
+// and reused: preparing costs more than running them, and a step writes to the record
+// several times. The owner's mutex guards it.
+struct Conn {
+  Dialect dialect = Dialect::kSqlite;
+  std::string where;  ///< the file, or the connection URI without its password, for messages
+
+  sqlite3* db = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> sqlite_cache;
+
+  PGconn* pg = nullptr;
+  std::unordered_map<std::string, std::string> pg_prepared;  // SQL -> statement name
+  std::string last_sqlstate;  ///< of the last PostgreSQL error ("" none)
+
+  ~Conn();
+  bool postgres() const { return dialect == Dialect::kPostgres; }
+  /// Runs `sql` (several statements allowed) without parameters or results.
+  Status Exec(const std::string& sql);
+  /// The text of a JSON object's top-level field `key` of a TEXT column, NULL when absent.
+  std::string JsonField(const char* column, const char* key) const {
+    return postgres() ? std::string("(") + column + "::jsonb ->> '" + key + "')"
+                      : std::string("json_extract(") + column + ", '$." + key + "')";
+  }
+  /// Row locks for a read that a write in the same transaction depends on. SQLite needs none:
+  /// BEGIN IMMEDIATE holds its one write lock for the whole transaction.
+  const char* ForUpdate() const { return postgres() ? " FOR UPDATE" : ""; }
+  /// Whether the last failure is one a whole transaction may be retried for: a serialization
+  /// failure, a deadlock, or a unique key another transaction committed first.
+  bool Retryable() const {
+    return last_sqlstate == "40001" || last_sqlstate == "40P01" || last_sqlstate == "23505";
+  }
+};
+
 class Stmt {
  public:
-  Stmt(sqlite3* db, StatementCache& cache, const std::string& sql) : db_(db) {
-    auto it = cache.find(sql);
-    if (it != cache.end()) {
-      stmt_ = it->second;
-      rc_ = SQLITE_OK;
-      return;
-    }
-    rc_ = sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-    if (rc_ == SQLITE_OK) cache[sql] = stmt_;
-  }
-  ~Stmt() {
-    if (stmt_) {
-      sqlite3_reset(stmt_);
-      sqlite3_clear_bindings(stmt_);
-    }
-  }
+  enum Result { kRow, kDone, kError };
+
+  Stmt(Conn& conn, const std::string& sql);
+  ~Stmt();
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
 
-  Stmt& Bind(int64_t v) {
-    sqlite3_bind_int64(stmt_, ++index_, v);
-    return *this;
-  }
-  Stmt& Bind(const std::string& v) {
-    sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(const char* v) {
-    sqlite3_bind_text(stmt_, ++index_, v, -1, SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(const Json& v) { return Bind(v.dump()); }
+  Stmt& Bind(int64_t v);
+  Stmt& Bind(const std::string& v);
+  Stmt& Bind(const char* v) { return Bind(std::string(v)); }
+  /// Invalid UTF-8 in a string (a step's raw output) is written as U+FFFD, not refused.
+  Stmt& Bind(const Json& v) { return Bind(v.dump(-1, ' ', false, Json::error_handler_t::replace)); }
 
-  /// SQLITE_ROW, SQLITE_DONE, or an error code.
-  int Step() {
-    if (rc_ != SQLITE_OK) return rc_;
-    return sqlite3_step(stmt_);
-  }
-  Status Done(const char* what) {
-    int rc = Step();
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();
-    return Error(what);
-  }
-  Status Error(const char* what) const {
-    return Status::Io(std::string("database: ") + what + ": " + sqlite3_errmsg(db_));
-  }
+  /// kRow for each row, then kDone; kError on failure (see Error).
+  Result Step();
+  /// Runs a statement that returns no rows (or whose rows do not matter).
+  Status Done(const char* what) { return Step() == kError ? Error(what) : Status::Ok(); }
+  Status Error(const char* what) const;
+  /// Rows the last INSERT, UPDATE or DELETE changed.
+  int64_t Changes() const;
 
-  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-  std::string Text(int col) {
-    const unsigned char* t = sqlite3_column_text(stmt_, col);
-    return t ? std::string(reinterpret_cast<const char*>(t), sqlite3_column_bytes(stmt_, col)) : "";
-  }
+  int64_t Int(int col);
+  std::string Text(int col) { return std::string(TextView(col)); }
+  /// The column's text, valid until the next Step() or the statement's end.
+  std::string_view TextView(int col);
   Json JsonCol(int col, Json fallback) {
     std::string_view text = TextView(col);
     try {
@@ -83,17 +89,19 @@ class Stmt {
       return fallback;
     }
   }
-  /// The column's text, valid until the next Step() or the statement's end.
-  std::string_view TextView(int col) {
-    const char* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return t ? std::string_view(t, sqlite3_column_bytes(stmt_, col)) : std::string_view();
-  }
 
  private:
-  sqlite3* db_;
+  Conn& conn_;
+  // SQLite
   sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
+  int rc_ = SQLITE_OK;
   int index_ = 0;
+  // PostgreSQL: the statement's name, its text parameters, and the result rows
+  std::string name_;
+  std::vector<std::string> params_;
+  PGresult* res_ = nullptr;
+  int row_ = -1;
+  std::string error_;
 };
 
 }  // namespace medic::store_internal

@@ -1,7 +1,9 @@
-// The record: every incident, run, step, event and artifact, in SQLite. WAL mode with
-// synchronous=NORMAL: each commit survives a kill -9 of medic at any instant without an
-// fsync per step. The schema is versioned (PRAGMA user_version) and migrated on open; see
-// kMigrations in store.cc. Start with Store::Open and the record structs below.
+// The record: every incident, run, step, event and artifact, in SQLite (the embedded
+// default) or PostgreSQL (several medic serve replicas sharing one record). SQLite runs in
+// WAL mode with synchronous=NORMAL: each commit survives a kill -9 of medic at any instant
+// without an fsync per step. The schema is versioned and migrated on open, the same versions
+// on both backends; see kMigrations in store.cc. Start with Store::Open and the record
+// structs below.
 #pragma once
 
 #include <cstdint>
@@ -10,17 +12,16 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "base/json.h"
 #include "base/status.h"
 #include "store/states.h"
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace medic {
+namespace store_internal {
+struct Conn;  // store/statement.h
+}
 
 struct IncidentRecord {
   int64_t id = 0;
@@ -129,23 +130,31 @@ struct RouteBreakerRecord {
   bool open(int64_t now_ms) const { return now_ms < open_until; }
 };
 
-/// The SQLite record. Thread-safe: one connection guarded by a mutex; several medic
-/// processes may share a database (busy timeout). Strings and JSON are redacted by callers
-/// before they reach the store (the runner does it at one place).
+/// The record. Thread-safe: one connection guarded by a mutex; several medic processes may
+/// share a database (SQLite: busy timeout and one writer at a time; PostgreSQL: row locks on
+/// the runs a transaction claims or fences). Strings and JSON are redacted by callers before
+/// they reach the store (the runner does it at one place).
 class Store {
  public:
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  /// Opens (creating the file and its directory) and migrates to the latest schema.
-  /// Fails with kIo when the file cannot be opened and kFailedPrecondition when it was
-  /// written by a newer medic.
-  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  /// Opens and migrates to the latest schema. `target` is a file path (SQLite; the file
+  /// and its directory are created) or a libpq connection URI, `postgres://` or
+  /// `postgresql://` (the password comes from PGPASSWORD or PGPASSFILE, never from the
+  /// URI). Fails with kIo when the database cannot be opened, kInvalidArgument for a URI
+  /// that carries a password, and kFailedPrecondition when it was written by a newer medic.
+  static Result<std::unique_ptr<Store>> Open(const std::string& target);
+  /// Whether `target` names a PostgreSQL database rather than a file.
+  static bool IsPostgresTarget(const std::string& target);
 
   /// The schema version after migration.
   int schema_version();
-  const std::string& path() const { return path_; }
+  /// The file, or the connection URI: what to name in messages.
+  const std::string& path() const;
+  /// "sqlite" or "postgres".
+  const char* backend() const;
 
   Result<int64_t> CreateIncident(const IncidentRecord& incident);
   Result<IncidentRecord> GetIncident(int64_t id);
@@ -186,6 +195,11 @@ class Store {
   Status CheckFence(int64_t run_id, int64_t fence);
   /// Extends the lease of the holder of `fence` to `until` (unix ms); kLost when it lost it.
   Status RenewLease(int64_t run_id, int64_t fence, int64_t until);
+  /// Extends to `until` the leases `owner` holds on queued runs (those medic serve created
+  /// and has not started yet). Returns how many.
+  Result<int64_t> RenewQueuedLeases(const RunClaim& owner, int64_t until);
+  /// Runs whose lease `owner` holds now, in any status.
+  Result<int64_t> CountLeasesHeld(const RunClaim& owner, int64_t now_ms);
 
   Result<std::vector<StepRecord>> GetSteps(int64_t run_id);
   Result<StepRecord> GetStep(int64_t run_id, const std::string& step_id);
@@ -200,9 +214,13 @@ class Store {
   Result<int64_t> AddArtifact(const ArtifactRecord& artifact);
   Result<std::vector<ArtifactRecord>> ArtifactsOfRun(int64_t run_id);
 
-  /// Runs `body` inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when it fails). A call made
-  /// from inside `body` on the same thread (e.g. CreateRun within an intake transaction)
-  /// joins the outer transaction: the outer call commits or rolls back everything.
+  /// Runs `body` inside BEGIN (SQLite: IMMEDIATE) ... COMMIT (ROLLBACK when it fails). A call
+  /// made from inside `body` on the same thread (e.g. CreateRun within an intake transaction)
+  /// joins the outer transaction: the outer call commits or rolls back everything. On
+  /// PostgreSQL the outermost call runs `body` again (up to 5 times) when the database
+  /// refused it for a conflict with a concurrent transaction: a deadlock, a serialization
+  /// failure, or a unique key committed first (two replicas opening one incident). So
+  /// `body` must do nothing outside the record that it cannot do twice.
   Status Transaction(const std::function<Status()>& body);
 
   /// Commits on this connection stop running WAL checkpoints (a checkpoint fsyncs, and
@@ -213,15 +231,12 @@ class Store {
  private:
   friend class AlertStore;  // store/alerts.cc: the alert intake tables on this connection
 
-  Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  explicit Store(std::unique_ptr<store_internal::Conn> conn);
   Status Migrate();
-  Status Exec(const std::string& sql);
   Status InsertEvent(const EventRecord& event);  // caller holds mu_
 
-  sqlite3* db_;
-  std::string path_;
+  std::unique_ptr<store_internal::Conn> conn_;
   std::recursive_mutex mu_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;  // prepared statements, by SQL
   int tx_depth_ = 0;  // nesting of Transaction() calls; guarded by mu_
 };
 

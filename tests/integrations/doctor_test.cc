@@ -205,6 +205,18 @@ TEST_F(Doctor, TheKubernetesManifestsApplyWithTheRealKubectl) {
         "serviceaccount/medic created", "role.rbac.authorization.k8s.io/medic-responder created",
         "rolebinding.rbac.authorization.k8s.io/medic-responder created"})
     EXPECT_NE(r.out.find(created), std::string::npos) << created << "\n" << r.out;
+  // The several-replicas variant replaces the Deployment: same name, no volume claim.
+  auto replicas = testing::RunCommand(
+      {"kubectl", "apply", "--validate=false", "-f", dir + "medic-serve-replicas.yaml"}, "",
+      {{"KUBECONFIG", kube_.kubeconfig()}, {"HOME", here_.path()}}, 60'000);
+  ASSERT_EQ(replicas.exit_code, 0) << replicas.out << replicas.err;
+  EXPECT_NE(replicas.out.find("deployment.apps/medic-serve configured"), std::string::npos)
+      << replicas.out;
+  auto got = testing::RunCommand(
+      {"kubectl", "-n", "medic", "get", "deployment", "medic-serve", "-o",
+       "jsonpath={.spec.replicas} {.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name}"},
+      "", {{"KUBECONFIG", kube_.kubeconfig()}, {"HOME", here_.path()}}, 60'000);
+  EXPECT_EQ(got.out, "3 medic-record") << got.err;
 }
 
 TEST(DoctorConfig, AServeConfigThatDoesNotLoadIsAFailWithItsErrors) {

@@ -49,7 +49,8 @@ TEST(RecordJson, ARunPrintsTheDocumentedFieldsWithStepsNamedById) {
   EXPECT_EQ(Keys(j),
             (std::vector<std::string>{"id", "incident_id", "playbook", "status", "trigger",
                                       "params", "created_at", "started_at", "ended_at",
-                                      "duration_ms", "error", "warnings", "steps", "artifacts"}));
+                                      "duration_ms", "error", "warnings", "driver", "fence", "steps",
+                                      "artifacts"}));
   EXPECT_EQ(j["duration_ms"], 2'500);
   EXPECT_EQ(j["started_at"], "1970-01-01T00:00:01.000Z");
   EXPECT_EQ(j["created_at"], nullptr);

@@ -1,18 +1,27 @@
 #include "store/store.h"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
 
 #include "store/alerts.h"
 #include "store/states.h"
+#include "tests/support/postgres_peer.h"
 #include "tests/support/test_support.h"
 
 namespace medic {
 namespace {
 
 using testing::ScopedTempDir;
+using testing::TestingPostgres;
+using testing::TestRecord;
 
 TEST(Store, OpenCreatesTheDirectoryAndMigratesToTheLatestSchema) {
+  if (TestingPostgres()) GTEST_SKIP() << "SQLite only";
   ScopedTempDir dir;
   auto store = Store::Open(dir.Join("a/b/medic.db"));
   ASSERT_TRUE(store.ok()) << store.status().message();
@@ -21,7 +30,7 @@ TEST(Store, OpenCreatesTheDirectoryAndMigratesToTheLatestSchema) {
 
 TEST(Store, ReopeningKeepsDataAndDoesNotRemigrate) {
   ScopedTempDir dir;
-  std::string path = dir.Join("medic.db");
+  std::string path = TestRecord(dir);
   int64_t incident;
   {
     auto store = Store::Open(path);
@@ -39,8 +48,9 @@ TEST(Store, ReopeningKeepsDataAndDoesNotRemigrate) {
 }
 
 TEST(Store, UsesWriteAheadLogging) {
+  if (TestingPostgres()) GTEST_SKIP() << "SQLite only";
   ScopedTempDir dir;
-  auto store = Store::Open(dir.Join("medic.db"));
+  auto store = Store::Open(TestRecord(dir));
   ASSERT_TRUE(store.ok());
   sqlite3* db;
   ASSERT_EQ(sqlite3_open(dir.Join("medic.db").c_str(), &db), SQLITE_OK);
@@ -52,14 +62,28 @@ TEST(Store, UsesWriteAheadLogging) {
   sqlite3_close(db);
 }
 
+// Runs `sql` on the record at `target`, outside medic.
+void ExecOnRecord(const std::string& target, const std::string& sql) {
+  if (Store::IsPostgresTarget(target)) {
+    PGconn* c = PQconnectdb(target.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(c);
+    return;
+  }
+  sqlite3* db;
+  sqlite3_open(target.c_str(), &db);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+}
+
 TEST(Store, RefusesADatabaseFromANewerMedic) {
   ScopedTempDir dir;
-  std::string path = dir.Join("medic.db");
+  std::string path = TestRecord(dir);
   { ASSERT_TRUE(Store::Open(path).ok()); }
-  sqlite3* db;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
+  ExecOnRecord(path, TestingPostgres() ? "UPDATE medic_schema SET version = 999"
+                                       : "PRAGMA user_version = 999");
   auto store = Store::Open(path);
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), Code::kFailedPrecondition);
@@ -67,6 +91,7 @@ TEST(Store, RefusesADatabaseFromANewerMedic) {
 }
 
 TEST(Store, UnwritableLocationGivesAClearError) {
+  if (TestingPostgres()) GTEST_SKIP() << "SQLite only";
   auto store = Store::Open("/proc/medic-cannot-write-here/medic.db");
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.status().message().find("MEDIC_DB"), std::string::npos);
@@ -74,7 +99,7 @@ TEST(Store, UnwritableLocationGivesAClearError) {
 
 TEST(Store, RunsStepsEventsAndArtifactsRoundTrip) {
   ScopedTempDir dir;
-  auto store = Store::Open(dir.Join("medic.db"));
+  auto store = Store::Open(TestRecord(dir));
   ASSERT_TRUE(store.ok());
   Store& s = **store;
   IncidentRecord inc;
@@ -142,7 +167,7 @@ TEST(Store, RunsStepsEventsAndArtifactsRoundTrip) {
 
 TEST(Store, SavingAStepOfAnUnknownRunFails) {
   ScopedTempDir dir;
-  auto store = Store::Open(dir.Join("medic.db"));
+  auto store = Store::Open(TestRecord(dir));
   StepRecord step;
   step.run_id = 99;
   step.step_id = "nope";
@@ -151,7 +176,7 @@ TEST(Store, SavingAStepOfAnUnknownRunFails) {
 
 TEST(Store, OpenIncidentsAreFoundByDedupKeyUntilClosed) {
   ScopedTempDir dir;
-  auto store = Store::Open(dir.Join("medic.db"));
+  auto store = Store::Open(TestRecord(dir));
   Store& s = **store;
   IncidentRecord inc;
   inc.title = "t";
@@ -198,8 +223,9 @@ RunClaim ClaimBy(int64_t pid, int64_t now, std::function<bool(const RunRecord&)>
 
 TEST(Store, AClaimGrowsTheFenceAndAnUnexpiredLeaseKeepsOthersOut) {
   ScopedTempDir dir;
-  auto one = Store::Open(dir.Join("medic.db"));
-  auto two = Store::Open(dir.Join("medic.db"));  // a second process' connection
+  std::string db = TestRecord(dir);
+  auto one = Store::Open(db);
+  auto two = Store::Open(db);  // a second process' connection
   ASSERT_TRUE(one.ok() && two.ok());
   int64_t id = NewRun(**one);
   auto first = (*one)->ClaimRun(id, ClaimBy(100, 1'000));
@@ -222,8 +248,9 @@ TEST(Store, AClaimGrowsTheFenceAndAnUnexpiredLeaseKeepsOthersOut) {
 
 TEST(Store, AWriteFencedByAnOlderClaimIsRefusedAndChangesNothing) {
   ScopedTempDir dir;
-  auto one = Store::Open(dir.Join("medic.db"));
-  auto two = Store::Open(dir.Join("medic.db"));
+  std::string db = TestRecord(dir);
+  auto one = Store::Open(db);
+  auto two = Store::Open(db);
   ASSERT_TRUE(one.ok() && two.ok());
   int64_t id = NewRun(**one);
   auto old_claim = (*one)->ClaimRun(id, ClaimBy(100, 1'000));
@@ -245,7 +272,7 @@ TEST(Store, AWriteFencedByAnOlderClaimIsRefusedAndChangesNothing) {
 
 TEST(Store, AClaimChecksTheStatusTheCallerExpects) {
   ScopedTempDir dir;
-  auto store = Store::Open(dir.Join("medic.db"));
+  auto store = Store::Open(TestRecord(dir));
   ASSERT_TRUE(store.ok());
   int64_t id = NewRun(**store);
   RunClaim c = ClaimBy(100, 1'000);
@@ -258,8 +285,9 @@ TEST(Store, AClaimChecksTheStatusTheCallerExpects) {
 
 TEST(Store, AnApprovalIsConsumedOnceAcrossConnections) {
   ScopedTempDir dir;
-  auto one = Store::Open(dir.Join("medic.db"));
-  auto two = Store::Open(dir.Join("medic.db"));
+  std::string db = TestRecord(dir);
+  auto one = Store::Open(db);
+  auto two = Store::Open(db);
   ASSERT_TRUE(one.ok() && two.ok());
   int64_t id = NewRun(**one);
   ApprovalRecord a;
@@ -270,6 +298,113 @@ TEST(Store, AnApprovalIsConsumedOnceAcrossConnections) {
   int64_t approval = *AlertStore(**one).AddApproval(a);
   EXPECT_TRUE(*AlertStore(**one).ConsumeApproval(approval, 6));
   EXPECT_FALSE(*AlertStore(**two).ConsumeApproval(approval, 7));
+}
+
+// Eight medics (one connection each) claim one queued run at the same instant: one wins.
+TEST(Store, ConcurrentClaimsFromManyConnectionsHaveOneWinner) {
+  ScopedTempDir dir;
+  std::string db = TestRecord(dir);
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < 8; ++i) {
+    auto s = Store::Open(db);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    stores.push_back(std::move(*s));
+  }
+  for (int round = 0; round < 5; ++round) {
+    int64_t id = NewRun(*stores[0]);
+    std::atomic<int> go{0};
+    std::atomic<int> won{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i)
+      threads.emplace_back([&, i] {
+        go.fetch_add(1);
+        while (go.load() < 8) std::this_thread::yield();
+        RunClaim c = ClaimBy(100 + i, 1'000);
+        c.statuses = {RunStatus::kQueued};
+        if (stores[i]->ClaimRun(id, c).ok()) won.fetch_add(1);
+      });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(won.load(), 1) << "round " << round;
+    EXPECT_EQ(stores[0]->GetRun(id)->fence, 1);
+  }
+}
+
+// Replicas that receive the same new alert at once each look for its open incident and
+// create it when there is none, in one transaction: one incident results.
+TEST(Store, ConcurrentIntakesOfOneDedupKeyOpenOneIncident) {
+  ScopedTempDir dir;
+  std::string db = TestRecord(dir);
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < 6; ++i) {
+    auto s = Store::Open(db);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    stores.push_back(std::move(*s));
+  }
+  for (int round = 0; round < 5; ++round) {
+    std::string key = "prod/api/" + std::to_string(round);
+    std::atomic<int> go{0};
+    std::vector<int64_t> ids(stores.size());
+    std::vector<std::string> errors(stores.size());
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < stores.size(); ++i)
+      threads.emplace_back([&, i] {
+        go.fetch_add(1);
+        while (go.load() < static_cast<int>(stores.size())) std::this_thread::yield();
+        Store& s = *stores[i];
+        Status st = s.Transaction([&]() -> Status {
+          auto open = s.FindOpenIncident(key);
+          if (!open.ok()) return open.status();
+          if (open->has_value()) {
+            ids[i] = (*open)->id;
+            return Status::Ok();
+          }
+          IncidentRecord inc;
+          inc.title = "api panics";
+          inc.dedup_key = key;
+          inc.created_at = 1;
+          auto id = s.CreateIncident(inc);
+          if (!id.ok()) return id.status();
+          ids[i] = *id;
+          return Status::Ok();
+        });
+        if (!st.ok()) errors[i] = st.message();
+      });
+    for (auto& t : threads) t.join();
+    std::set<int64_t> distinct(ids.begin(), ids.end());
+    for (const auto& e : errors) EXPECT_EQ(e, "");
+    EXPECT_EQ(distinct.size(), 1u) << "round " << round;
+  }
+}
+
+TEST(Store, APostgresUriWithAPasswordIsRefusedBeforeConnecting) {
+  auto store = Store::Open("postgres://medic:hunter2@127.0.0.1:1/medic");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("PGPASSWORD"), std::string::npos);
+  EXPECT_EQ(store.status().message().find("hunter2"), std::string::npos);
+}
+
+TEST(Store, AnUnreachablePostgresGivesAClearError) {
+  auto store = Store::Open("postgresql://medic@127.0.0.1:1/medic?connect_timeout=2");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kIo);
+  EXPECT_NE(store.status().message().find("cannot connect to database"), std::string::npos)
+      << store.status().message();
+}
+
+// What PostgreSQL refuses and SQLite keeps (invalid UTF-8, NUL bytes in a step's output)
+// is written on both, replaced rather than lost with the whole write.
+TEST(Store, TextThatIsNotUtf8IsStoredReplaced) {
+  ScopedTempDir dir;
+  auto store = Store::Open(TestRecord(dir));
+  ASSERT_TRUE(store.ok());
+  int64_t id = NewRun(**store);
+  auto step = *(*store)->GetStep(id, "a");
+  step.error = std::string("core dumped \xff\xfe at ") + std::string(1, '\0') + "0x0";
+  ASSERT_TRUE((*store)->SaveStep(step).ok());
+  std::string back = (*store)->GetStep(id, "a")->error;
+  EXPECT_EQ(back.rfind("core dumped ", 0), 0u) << back;
+  EXPECT_NE(back.find("0x0"), std::string::npos) << back;
 }
 
 TEST(States, EveryStatusAndKindRoundTripsThroughItsText) {

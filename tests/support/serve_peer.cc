@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <signal.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 
@@ -69,6 +70,16 @@ int ServePeer::Terminate(int timeout_ms) {
 }
 
 std::string QueryRecord(const std::string& db_path, const std::string& sql) {
+  if (db_path.rfind("postgres", 0) == 0) {
+    PGconn* c = PQconnectdb(db_path.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    std::string out;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+      out = PQgetvalue(r, 0, 0);
+    PQclear(r);
+    PQfinish(c);
+    return out;
+  }
   sqlite3* db;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     sqlite3_close(db);

@@ -1,0 +1,212 @@
+#include "store/statement.h"
+
+#include <cstdlib>
+
+namespace medic::store_internal {
+namespace {
+
+// `?` placeholders become PostgreSQL's `$1, $2, ...`; quoted text is left alone.
+std::string NumberPlaceholders(const std::string& sql) {
+  std::string out;
+  out.reserve(sql.size() + 16);
+  int n = 0;
+  char quote = 0;
+  for (char c : sql) {
+    if (quote) {
+      if (c == quote) quote = 0;
+      out += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+    } else if (c == '?') {
+      out += '$' + std::to_string(++n);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// PostgreSQL stores text as UTF-8 and refuses anything else, where SQLite keeps any bytes.
+// What medic records (a step's stderr, a crash log line) may be neither: invalid sequences
+// and NUL bytes become U+FFFD rather than a failed write.
+std::string ValidUtf8(const std::string& in) {
+  std::string out;
+  out.reserve(in.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  size_t n = in.size();
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= n && c != 0;
+    for (size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xC0) == 0x80;
+    if (ok && len == 2) ok = c >= 0xC2;
+    if (ok && len == 3) {
+      unsigned cp = ((c & 0x0F) << 12) | ((p[i + 1] & 0x3F) << 6) | (p[i + 2] & 0x3F);
+      ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
+    }
+    if (ok && len == 4) {
+      unsigned cp = ((c & 0x07) << 18) | ((p[i + 1] & 0x3F) << 12) | ((p[i + 2] & 0x3F) << 6) |
+                    (p[i + 3] & 0x3F);
+      ok = cp >= 0x10000 && cp <= 0x10FFFF;
+    }
+    if (ok) {
+      out.append(in, i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string PgError(PGconn* pg, const PGresult* res) {
+  std::string msg = res ? PQresultErrorMessage(res) : PQerrorMessage(pg);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  return msg.empty() ? "unknown error" : msg;
+}
+
+}  // namespace
+
+Conn::~Conn() {
+  for (auto& [sql, stmt] : sqlite_cache) sqlite3_finalize(stmt);
+  if (db) sqlite3_close_v2(db);
+  if (pg) PQfinish(pg);
+}
+
+Status Conn::Exec(const std::string& sql) {
+  if (!postgres()) {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      return Status::Io("database " + where + ": " + msg);
+    }
+    return Status::Ok();
+  }
+  PGresult* res = PQexec(pg, sql.c_str());
+  ExecStatusType st = PQresultStatus(res);
+  Status out = Status::Ok();
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    last_sqlstate = state ? state : "";
+    out = Status::Io("database " + where + ": " + PgError(pg, res));
+  }
+  PQclear(res);
+  return out;
+}
+
+Stmt::Stmt(Conn& conn, const std::string& sql) : conn_(conn) {
+  if (!conn.postgres()) {
+    auto it = conn.sqlite_cache.find(sql);
+    if (it != conn.sqlite_cache.end()) {
+      stmt_ = it->second;
+      return;
+    }
+    rc_ = sqlite3_prepare_v3(conn.db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+    if (rc_ == SQLITE_OK) conn.sqlite_cache[sql] = stmt_;
+    return;
+  }
+  auto it = conn.pg_prepared.find(sql);
+  if (it != conn.pg_prepared.end()) {
+    name_ = it->second;
+    return;
+  }
+  std::string name = "medic_" + std::to_string(conn.pg_prepared.size() + 1);
+  PGresult* res = PQprepare(conn.pg, name.c_str(), NumberPlaceholders(sql).c_str(), 0, nullptr);
+  if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+    conn.pg_prepared[sql] = name;
+    name_ = name;
+  } else {
+    const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    conn.last_sqlstate = state ? state : "";
+    error_ = PgError(conn.pg, res);
+  }
+  PQclear(res);
+}
+
+Stmt::~Stmt() {
+  if (stmt_) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  if (res_) PQclear(res_);
+}
+
+Stmt& Stmt::Bind(int64_t v) {
+  if (conn_.postgres())
+    params_.push_back(std::to_string(v));
+  else
+    sqlite3_bind_int64(stmt_, ++index_, v);
+  return *this;
+}
+
+Stmt& Stmt::Bind(const std::string& v) {
+  if (conn_.postgres())
+    params_.push_back(ValidUtf8(v));
+  else
+    sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Stmt::Result Stmt::Step() {
+  if (!conn_.postgres()) {
+    if (rc_ != SQLITE_OK) return kError;
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return kRow;
+    if (rc == SQLITE_DONE) return kDone;
+    rc_ = rc;
+    return kError;
+  }
+  if (!error_.empty()) return kError;
+  if (!res_) {
+    std::vector<const char*> values;
+    values.reserve(params_.size());
+    for (const auto& p : params_) values.push_back(p.c_str());
+    res_ = PQexecPrepared(conn_.pg, name_.c_str(), static_cast<int>(values.size()), values.data(),
+                          nullptr, nullptr, 0);
+    ExecStatusType st = PQresultStatus(res_);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      const char* state = PQresultErrorField(res_, PG_DIAG_SQLSTATE);
+      conn_.last_sqlstate = state ? state : "";
+      error_ = PgError(conn_.pg, res_);
+      // A broken connection loses its prepared statements: reconnect for the next call.
+      if (PQstatus(conn_.pg) != CONNECTION_OK) {
+        PQreset(conn_.pg);
+        conn_.pg_prepared.clear();
+      }
+      return kError;
+    }
+    conn_.last_sqlstate.clear();
+  }
+  ++row_;
+  return row_ < PQntuples(res_) ? kRow : kDone;
+}
+
+Status Stmt::Error(const char* what) const {
+  if (conn_.postgres()) return Status::Io(std::string("database: ") + what + ": " + error_);
+  return Status::Io(std::string("database: ") + what + ": " + sqlite3_errmsg(conn_.db));
+}
+
+int64_t Stmt::Changes() const {
+  if (!conn_.postgres()) return sqlite3_changes(conn_.db);
+  return res_ ? std::strtoll(PQcmdTuples(res_), nullptr, 10) : 0;
+}
+
+int64_t Stmt::Int(int col) {
+  if (!conn_.postgres()) return sqlite3_column_int64(stmt_, col);
+  if (PQgetisnull(res_, row_, col)) return 0;
+  return std::strtoll(PQgetvalue(res_, row_, col), nullptr, 10);
+}
+
+std::string_view Stmt::TextView(int col) {
+  if (conn_.postgres()) {
+    if (PQgetisnull(res_, row_, col)) return {};
+    return std::string_view(PQgetvalue(res_, row_, col), PQgetlength(res_, row_, col));
+  }
+  const char* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return t ? std::string_view(t, sqlite3_column_bytes(stmt_, col)) : std::string_view();
+}
+
+}  // namespace medic::store_internal

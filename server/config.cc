@@ -17,7 +17,7 @@
 namespace medic {
 namespace {
 
-const std::vector<std::string> kTopFields = {"auth", "routes", "limits"};
+const std::vector<std::string> kTopFields = {"auth", "routes", "limits", "retention"};
 const std::vector<std::string> kAuthFields = {"bearer_tokens_file", "bearer_tokens",
                                               "pagerduty_secrets_file", "pagerduty_secrets",
                                               "pagerduty_max_event_age"};
@@ -67,6 +67,15 @@ class ConfigLoader {
           "no credentials configured: set auth.bearer_tokens_file (or bearer_tokens, or "
           "pagerduty_secrets_file); medic serve does not accept unauthenticated alerts");
     if (auto limits = root["limits"]) LoadLimits(limits, &config->limits);
+    if (auto retention = root["retention"]) {
+      auto ms = ParseDurationMs(retention.Scalar());
+      if (!ms.ok() || *ms < 1'000)
+        Add(MarkOf(retention), "",
+            "retention: " + (ms.ok() ? std::string("at least 1s (leave it out to keep every run)")
+                                     : ms.status().message()));
+      else
+        config->retention_ms = *ms;
+    }
     auto routes = root["routes"];
     if (!routes || !routes.IsSequence() || routes.size() == 0) {
       Add(MarkOf(routes ? routes : root), "",

@@ -82,6 +82,10 @@ struct ServeConfig {
   int64_t pagerduty_max_event_age_ms = 3'600'000;
   std::vector<RouteConfig> routes;  ///< first match wins
   ServeLimits limits;
+  /// Runs that ended (succeeded or failed) longer ago than this are deleted with their steps,
+  /// events and artifacts, and so are closed incidents left without runs; 0: never. One
+  /// replica at a time does it (Store::TakeLead).
+  int64_t retention_ms = 0;
 };
 
 /// Reads `path`, the credential files it names, and every route's playbook. Every secret is

@@ -132,8 +132,10 @@ class Server::Impl {
   void ResumeLeftovers();
   void RescueExpired();
   void RenewQueuedLeases();
+  void Retention();
   int64_t LeasesHeld();
   std::map<int64_t, int64_t> rescued_;  // run -> the fence it was rescued at (poller only)
+  int64_t last_retention_ = 0;          // unix ms of the last retention pass (poller only)
   void PollApprovals();
   const Playbook* PlaybookAt(const std::string& path) const;
   const RouteConfig* RouteNamed(const std::string& name) const;
@@ -553,6 +555,31 @@ void Server::Impl::RenewQueuedLeases() {
     spdlog::warn("cannot renew the leases of queued runs: {}", renewed.status().message());
 }
 
+// Runs older than `retention` go, deleted by one replica at a time: whoever holds the
+// "retention" lead, which each replica tries to take on every pass.
+void Server::Impl::Retention() {
+  int64_t retention = live()->config->retention_ms;
+  if (retention <= 0) return;
+  int64_t now = clock_.NowUnixMs();
+  int64_t every = std::clamp<int64_t>(retention / 4, 1'000, 60'000);
+  if (now - last_retention_ < every) return;
+  last_retention_ = now;
+  RunClaim me = ClaimByThisProcess(clock_, config_.limits.lease, {});
+  std::string holder = me.host + ":" + std::to_string(me.pid) + ":" + std::to_string(me.start);
+  auto lead = store_.TakeLead("retention", holder, now, 3 * every);
+  if (!lead.ok()) {
+    spdlog::warn("retention: {}", lead.status().message());
+    return;
+  }
+  if (!*lead) return;  // another replica does it
+  auto deleted = store_.DeleteEndedBefore(now - retention);
+  if (!deleted.ok())
+    spdlog::warn("retention: {}", deleted.status().message());
+  else if (*deleted > 0)
+    spdlog::info("retention: deleted {} run(s) that ended before {} UTC", *deleted,
+                 FormatTimeUtc(now - retention));
+}
+
 int64_t Server::Impl::LeasesHeld() {
   RunClaim me = ClaimByThisProcess(clock_, config_.limits.lease, {});
   auto held = store_.CountLeasesHeld(me, me.now_ms);
@@ -594,6 +621,7 @@ void Server::Impl::PollApprovals() {
       RenewQueuedLeases();
     }
     RescueExpired();
+    Retention();
     auto approved =
         TakeApprovals(store_, clock_, [this](int64_t id) { return workers_->IsActive(id); });
     if (!approved.ok()) {

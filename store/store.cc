@@ -164,6 +164,15 @@ CREATE TABLE route_breakers (
   reset_by TEXT NOT NULL DEFAULT ''
 );
 )sql",
+    // 6: jobs one process at a time does for all that share the record (retention): the
+    // holder until held_until (unix ms), renewed by taking it again.
+    R"sql(
+CREATE TABLE leaders (
+  job TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  held_until INTEGER NOT NULL
+);
+)sql",
 };
 
 constexpr int kLatestVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -320,6 +329,14 @@ CREATE TABLE route_breakers (
   failures BIGINT NOT NULL DEFAULT 0,
   reset_at BIGINT NOT NULL DEFAULT 0,
   reset_by TEXT NOT NULL DEFAULT ''
+);
+)sql",
+    // 6
+    R"sql(
+CREATE TABLE leaders (
+  job TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  held_until BIGINT NOT NULL
 );
 )sql",
 };
@@ -916,6 +933,55 @@ Result<int64_t> Store::CountLeasesHeld(const RunClaim& owner, int64_t now_ms) {
   s.Bind(owner.host).Bind(owner.pid).Bind(static_cast<int64_t>(owner.start)).Bind(now_ms);
   if (s.Step() != Stmt::kRow) return s.Error("count leases");
   return s.Int(0);
+}
+
+Result<bool> Store::TakeLead(const std::string& job, const std::string& holder, int64_t now_ms,
+                             int64_t ttl_ms) {
+  std::lock_guard<std::recursive_mutex> lock(mu_);
+  Stmt s(*conn_,
+         "INSERT INTO leaders (job, holder, held_until) VALUES (?, ?, ?) ON CONFLICT (job) DO "
+         "UPDATE SET holder = excluded.holder, held_until = excluded.held_until "
+         "WHERE leaders.holder = excluded.holder OR leaders.held_until < ?");
+  s.Bind(job).Bind(holder).Bind(now_ms + ttl_ms).Bind(now_ms);
+  MEDIC_RETURN_IF_ERROR(s.Done("take lead"));
+  return s.Changes() == 1;
+}
+
+Result<int64_t> Store::DeleteEndedBefore(int64_t cutoff_ms) {
+  int64_t deleted = 0;
+  Status st = Transaction([&]() -> Status {
+    const std::string old_runs =
+        "SELECT id FROM runs WHERE status IN ('succeeded', 'failed') AND ended_at > 0 AND "
+        "ended_at < ?";
+    for (const char* table : {"steps", "events", "artifacts", "approvals"}) {
+      Stmt s(*conn_, std::string("DELETE FROM ") + table + " WHERE run_id IN (" + old_runs + ")");
+      s.Bind(cutoff_ms);
+      MEDIC_RETURN_IF_ERROR(s.Done("retention"));
+    }
+    Stmt runs(*conn_,
+              "DELETE FROM runs WHERE status IN ('succeeded', 'failed') AND ended_at > 0 AND "
+              "ended_at < ?");
+    runs.Bind(cutoff_ms);
+    MEDIC_RETURN_IF_ERROR(runs.Done("retention"));
+    deleted = runs.Changes();
+    const std::string old_incidents =
+        "SELECT id FROM incidents WHERE status = 'closed' AND closed_at < ? AND NOT EXISTS "
+        "(SELECT 1 FROM runs WHERE runs.incident_id = incidents.id)";
+    for (const char* table : {"alerts", "events"}) {
+      Stmt s(*conn_,
+             std::string("DELETE FROM ") + table + " WHERE incident_id IN (" + old_incidents + ")");
+      s.Bind(cutoff_ms);
+      MEDIC_RETURN_IF_ERROR(s.Done("retention"));
+    }
+    Stmt incidents(*conn_, "DELETE FROM incidents WHERE id IN (" + old_incidents + ")");
+    incidents.Bind(cutoff_ms);
+    MEDIC_RETURN_IF_ERROR(incidents.Done("retention"));
+    Stmt unrouted(*conn_, "DELETE FROM unrouted_alerts WHERE received_at < ?");
+    unrouted.Bind(cutoff_ms);
+    return unrouted.Done("retention");
+  });
+  if (!st.ok()) return st;
+  return deleted;
 }
 
 Result<std::vector<StepRecord>> Store::GetSteps(int64_t run_id) {

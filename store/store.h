@@ -201,6 +201,18 @@ class Store {
   /// Runs whose lease `owner` holds now, in any status.
   Result<int64_t> CountLeasesHeld(const RunClaim& owner, int64_t now_ms);
 
+  /// Makes `holder` the one who does `job` until now_ms + ttl_ms, unless another holder's
+  /// term has not run out. True when `holder` now holds it (a term is renewed by taking it
+  /// again before it ends).
+  Result<bool> TakeLead(const std::string& job, const std::string& holder, int64_t now_ms,
+                        int64_t ttl_ms);
+  /// Retention: deletes the runs that ended (succeeded or failed) before `cutoff_ms` with
+  /// their steps, events, artifacts and approvals, then the closed incidents (closed before
+  /// the cutoff) left without runs, with their alerts and events, and unrouted alerts older
+  /// than the cutoff. Never a run that is queued, running, interrupted or waits for a person.
+  /// Returns how many runs it deleted.
+  Result<int64_t> DeleteEndedBefore(int64_t cutoff_ms);
+
   Result<std::vector<StepRecord>> GetSteps(int64_t run_id);
   Result<StepRecord> GetStep(int64_t run_id, const std::string& step_id);
   /// Writes every mutable field of the step, with `event` if given, in one transaction.

@@ -11,6 +11,7 @@
 
 #include "env/http_client.h"
 #include "env/process_runner.h"
+#include "tests/support/postgres_peer.h"
 #include "tests/support/test_env.h"
 #include "tests/support/test_support.h"
 
@@ -39,7 +40,8 @@ class RunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     RegisterBuiltinActions(registry_);
-    auto s = Store::Open(dir_.Join("medic.db"));
+    db_ = testing::TestRecord(dir_);
+    auto s = Store::Open(db_);
     ASSERT_TRUE(s.ok()) << s.status().message();
     store_ = std::move(*s);
   }
@@ -68,6 +70,7 @@ class RunnerTest : public ::testing::Test {
   StepRecord Step(int64_t run, const std::string& id) { return *store_->GetStep(run, id); }
 
   ScopedTempDir dir_;
+  std::string db_;
   Registry registry_;
   std::unique_ptr<Store> store_;
   CancelToken cancel_;
@@ -145,15 +148,18 @@ stages:
 }
 
 TEST_F(RunnerTest, RunningStateAndProcessGroupAreRecordedBeforeTheProcessStarts) {
-  if (!testing::HaveTool("sqlite3")) GTEST_SKIP() << "sqlite3 CLI not installed";
-  std::string db = dir_.Join("medic.db");
+  // The record's own command-line client reads it while the step runs.
+  std::string client = testing::TestingPostgres() ? "psql \"$0\" -Atc" : "sqlite3 \"$0\"";
+  if (!testing::HaveTool(testing::TestingPostgres() ? "psql" : "sqlite3"))
+    GTEST_SKIP() << "no database client installed";
+  std::string db = db_;
   auto run = Run(R"(name: d
 stages:
   - name: s
     steps:
       - id: look
         action: exec
-        with: {argv: [sh, -c, 'echo "$$"; sqlite3 "$0" "select status, pgid from steps where step_id = ''look''"', ")" +
+        with: {argv: [sh, -c, 'echo "$$"; )" + client + R"( "select status, pgid from steps where step_id = ''look''"', ")" +
                  db + R"("]}
 )");
   ASSERT_TRUE(run.ok());

@@ -6,9 +6,10 @@
 //   start   COUNT alerts, each a new service (a new incident and run) at RATE/s; the
 //           playbook's first step writes `date +%s%N` to START_DIR/SERVICE; measures
 //           request -> that process running.
-// Usage: serve_load --url http://127.0.0.1:PORT --token T --mode accept|start
+// Usage: serve_load --url http://127.0.0.1:PORT [--url ...] --token T --mode accept|start
 //          [--rate 1000] [--duration 30] [--connections 16] [--services 100]
 //          [--count 200] [--start-dir DIR]
+// With several --url (replicas of one record), connection i talks to url i mod N.
 #include <httplib.h>
 
 #include <algorithm>
@@ -28,8 +29,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  std::string host = "127.0.0.1";
-  int port = 0;
+  std::vector<std::pair<std::string, int>> targets;  // host, port
   std::string token;
   std::string mode = "accept";
   double rate = 1000;
@@ -71,7 +71,8 @@ struct Outcome {
 // answer delays only this connection's next request, and the lag is reported).
 void Worker(const Options& o, int thread, int64_t total, Clock::time_point t0, Outcome* out,
             std::mutex* mu) {
-  httplib::Client client(o.host, o.port);
+  const auto& [host, port] = o.targets[static_cast<size_t>(thread) % o.targets.size()];
+  httplib::Client client(host, port);
   client.set_keep_alive(true);
   client.set_read_timeout(30, 0);
   client.set_tcp_nodelay(true);
@@ -118,8 +119,8 @@ int main(int argc, char** argv) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--url") {
       size_t colon = v.rfind(':');
-      o.host = v.substr(v.find("//") + 2, colon - v.find("//") - 2);
-      o.port = std::atoi(v.c_str() + colon + 1);
+      o.targets.emplace_back(v.substr(v.find("//") + 2, colon - v.find("//") - 2),
+                             std::atoi(v.c_str() + colon + 1));
     } else if (k == "--token") {
       o.token = v;
     } else if (k == "--mode") {
@@ -141,7 +142,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (o.port == 0 || o.token.empty() || (o.mode == "start" && o.start_dir.empty())) {
+  if (o.targets.empty() || o.targets.front().second == 0 || o.token.empty() || (o.mode == "start" && o.start_dir.empty())) {
     std::fprintf(stderr,
                  "usage: serve_load --url http://HOST:PORT --token T --mode accept|start [...]\n");
     return 2;

@@ -554,6 +554,41 @@ TEST_F(Serve, TwoServesAndAResumeRacingOverLeftoverRunsRunEveryStepOnce) {
   EXPECT_EQ(Query("select count(*) from steps where step_id = 'a' and attempts != 1"), "0");
 }
 
+// retention: two serves on one record; one of them at a time deletes the runs that ended
+// before the window, with what belongs to them, and never a run that waits for a person.
+TEST_F(Serve, RetentionDeletesEndedRunsOnceAndKeepsWaitingOnes) {
+  std::string config = WriteConfig();
+  WriteFile(config, ReadFile(config) + "retention: 2s\n");
+  StartServe(config);
+  ServePeer other;
+  ASSERT_EQ(other.Start(Db(), config, dir_.Join("other.log")), "");
+  std::string done = Post("/hooks/generic", Alert("done")).Json()["runs"][0].dump();
+  std::string waiting = Post("/hooks/generic", Alert("waiting")).Json()["runs"][0].dump();
+  // The playbook's last step waits for approval: both runs stop needing attention.
+  ASSERT_TRUE(WaitFor([&] {
+    return RunStatus(done) == "needs_attention" && RunStatus(waiting) == "needs_attention";
+  })) << serve_.log();
+  std::string incident = Query("select incident_id from runs where id = " + done);
+  ASSERT_EQ(Post("/hooks/generic", Alert("done", "p1", "resolved")).status, 202);
+  ASSERT_EQ(Query("select status from incidents where id = " + incident), "closed");
+  // As if both had ended long ago, one of them succeeded.
+  ASSERT_EQ(testing::ExecRecord(Db(), "update runs set ended_at = 1000"), "");
+  ASSERT_EQ(testing::ExecRecord(Db(), "update runs set status = 'succeeded' where id = " + done),
+            "");
+  ASSERT_TRUE(WaitFor([&] { return Query("select count(*) from incidents") == "1"; }, 30'000))
+      << serve_.log() << other.log();
+  EXPECT_EQ(Query("select count(*) from runs"), "1");
+  EXPECT_EQ(Query("select id from runs"), waiting);
+  EXPECT_EQ(Query("select count(*) from steps where run_id = " + done), "0");
+  EXPECT_EQ(Query("select count(*) from events where run_id = " + done), "0");
+  EXPECT_EQ(Query("select count(*) from events where incident_id = " + incident), "0");
+  EXPECT_EQ(Query("select count(*) from alerts where incident_id = " + incident), "0");
+  bool mine = serve_.log().find("retention: deleted") != std::string::npos;
+  bool theirs = other.log().find("retention: deleted") != std::string::npos;
+  EXPECT_NE(mine, theirs) << "exactly one serve holds the retention lead";
+  EXPECT_EQ(Query("select count(*) from leaders where job = 'retention'"), "1");
+}
+
 // Two serves on one record and `medic approve` of several waiting runs: each approved
 // destructive step runs once, in one of the two serves.
 TEST_F(Serve, TwoServesActOnEachApprovalOnce) {

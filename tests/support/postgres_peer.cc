@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <pwd.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -136,6 +137,55 @@ std::string TestRecord(const ScopedTempDir& dir) {
     return "";
   }
   return peer->CreateDatabase();
+}
+
+std::string QueryRecord(const std::string& db, const std::string& sql) {
+  std::string out;
+  if (db.rfind("postgres", 0) == 0) {
+    PGconn* c = PQconnectdb(db.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+      out = PQgetvalue(r, 0, 0);
+    PQclear(r);
+    PQfinish(c);
+    return out;
+  }
+  sqlite3* s = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &s, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(s);
+    return "";
+  }
+  sqlite3_busy_timeout(s, 5000);
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(s, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    const unsigned char* text = sqlite3_column_text(st, 0);
+    out = text ? reinterpret_cast<const char*>(text) : "";
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(s);
+  return out;
+}
+
+std::string ExecRecord(const std::string& db, const std::string& sql) {
+  std::string error;
+  if (db.rfind("postgres", 0) == 0) {
+    PGconn* c = PQconnectdb(db.c_str());
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+      error = PQresultErrorMessage(r);
+    PQclear(r);
+    PQfinish(c);
+    return error;
+  }
+  sqlite3* s = nullptr;
+  if (sqlite3_open(db.c_str(), &s) != SQLITE_OK) error = sqlite3_errmsg(s);
+  char* err = nullptr;
+  if (error.empty() && sqlite3_exec(s, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK)
+    error = err ? err : "sqlite error";
+  sqlite3_free(err);
+  sqlite3_close(s);
+  return error;
 }
 
 }  // namespace medic::testing

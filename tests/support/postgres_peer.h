@@ -46,4 +46,11 @@ bool TestingPostgres();
 /// An empty string (and a test failure) when PostgreSQL cannot start.
 std::string TestRecord(const ScopedTempDir& dir);
 
+/// The first column of the first row `sql` returns from the record `db` (a SQLite file or a
+/// postgres:// URI), as text, read the way any other tool would; "" when there is none.
+std::string QueryRecord(const std::string& db, const std::string& sql);
+/// Runs `sql` on the record `db` outside medic (as an operator's hand edit would); "" or the
+/// database's error.
+std::string ExecRecord(const std::string& db, const std::string& sql);
+
 }  // namespace medic::testing

@@ -2,8 +2,6 @@
 
 #include <httplib.h>
 #include <signal.h>
-#include <libpq-fe.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -67,35 +65,6 @@ int ServePeer::Terminate(int timeout_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return -1;
-}
-
-std::string QueryRecord(const std::string& db_path, const std::string& sql) {
-  if (db_path.rfind("postgres", 0) == 0) {
-    PGconn* c = PQconnectdb(db_path.c_str());
-    PGresult* r = PQexec(c, sql.c_str());
-    std::string out;
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
-      out = PQgetvalue(r, 0, 0);
-    PQclear(r);
-    PQfinish(c);
-    return out;
-  }
-  sqlite3* db;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return "";
-  }
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt* s = nullptr;
-  std::string out;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
-      sqlite3_step(s) == SQLITE_ROW) {
-    const unsigned char* t = sqlite3_column_text(s, 0);
-    out = t ? reinterpret_cast<const char*>(t) : "";
-  }
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return out;
 }
 
 }  // namespace medic::testing

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/postgres_peer.h"
 #include "tests/support/test_support.h"
 
 namespace medic::testing {
@@ -39,8 +40,5 @@ class ServePeer {
   int port_ = 0;
 };
 
-/// The first column of the first row `sql` returns from the record at `db`, as text (read
-/// only, waiting out a writer); "" when there is none.
-std::string QueryRecord(const std::string& db, const std::string& sql);
 
 }  // namespace medic::testing

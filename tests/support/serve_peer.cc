@@ -25,6 +25,19 @@ std::string ServePeer::Start(const std::string& db, const std::string& config,
   return "medic serve did not start; see " + log_;
 }
 
+ServePeer::~ServePeer() {
+  process_.Stop();
+  // Only a process that is still this serve (its pid may have been reused since).
+  std::string listen = "127.0.0.1:" + std::to_string(port_);
+  for (pid_t pid : launched_) {
+    std::string cmdline = ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
+    for (char& c : cmdline)
+      if (c == '\0') c = ' ';
+    if (cmdline.find(MedicBinary()) == 0 && cmdline.find(listen) != std::string::npos)
+      kill(pid, SIGKILL);
+  }
+}
+
 std::string ServePeer::Restart() { return Launch(); }
 
 std::string ServePeer::Launch() {
@@ -34,6 +47,7 @@ std::string ServePeer::Launch() {
   std::map<std::string, std::string> env = env_;
   env.emplace("NO_COLOR", "1");
   if (!process_.Start(argv, log_, env)) return "cannot start " + MedicBinary();
+  launched_.push_back(process_.pid());
   httplib::Client client("127.0.0.1", port_);
   client.set_connection_timeout(0, 200'000);
   for (int i = 0; i < 400 && process_.running(); ++i) {

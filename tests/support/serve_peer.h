@@ -14,6 +14,12 @@ namespace medic::testing {
 
 class ServePeer {
  public:
+  ServePeer() = default;
+  /// Stops the current process, and kills any earlier one (before a Restart) still alive.
+  ~ServePeer();
+  ServePeer(const ServePeer&) = delete;
+  ServePeer& operator=(const ServePeer&) = delete;
+
   /// Starts `medic --db DB serve --listen 127.0.0.1:PORT --config CONFIG` (PORT: free, or
   /// the previous one on a restart) with stderr+stdout to LOG. Returns "" or why.
   std::string Start(const std::string& db, const std::string& config, const std::string& log,
@@ -38,6 +44,7 @@ class ServePeer {
   std::string db_, config_, log_;
   std::map<std::string, std::string> env_;
   int port_ = 0;
+  std::vector<pid_t> launched_;
 };
 
 

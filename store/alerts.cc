@@ -148,8 +148,7 @@ Status AlertStore::SaveDelivery(const std::string& source, const std::string& de
   std::lock_guard<std::recursive_mutex> lock(store_.mu_);
   Stmt s(*store_.conn_,
          "INSERT INTO webhook_deliveries (source, delivery_id, received_at, response) "
-         "VALUES (?,?,?,?) ON CONFLICT (source, delivery_id) DO UPDATE SET "
-         "received_at = excluded.received_at, response = excluded.response");
+         "VALUES (?,?,?,?)");
   s.Bind(source).Bind(delivery_id).Bind(at).Bind(response);
   return s.Done("save delivery");
 }

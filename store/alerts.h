@@ -96,7 +96,9 @@ class AlertStore {
   /// The response recorded for a delivery already handled, or nullopt when it is new.
   Result<std::optional<Json>> FindDelivery(const std::string& source,
                                            const std::string& delivery_id);
-  /// Records a handled delivery with the response it got.
+  /// Records a handled delivery with the response it got. A delivery recorded already (by
+  /// another replica, committed first) fails the write with a unique-key error, and the
+  /// intake transaction runs again and finds it.
   Status SaveDelivery(const std::string& source, const std::string& delivery_id, int64_t at,
                       const Json& response);
   /// Forgets deliveries received before `before` (senders retry for hours, not weeks).

@@ -75,6 +75,11 @@ routes:
     auto_confirm: true
     vars: {service: "{{ labels.service }}"}
     dedup_key: "{{ labels.service }}"
+  - name: pd
+    match: {pagerduty_event: "=~incident\\..*"}
+    playbook: pb.yaml
+    auto_confirm: true
+    vars: {service: "{{ labels.service }}"}
 limits: {max_concurrent_runs: 8, lease: 2s, lease_renew: 400ms, drain_timeout: 2s}
 )YAML");
     return dir_.Join("serve.yaml");
@@ -164,6 +169,40 @@ TEST_F(Replicas, ADuplicateBurstAcrossReplicasOpensOneIncidentAndOneRun) {
   EXPECT_EQ(Count("select notifications from alerts"), 1000);
   ASSERT_TRUE(AllRunsSettled(60'000)) << Logs();
   EXPECT_EQ(Effects()["n checkout"], 1);
+}
+
+// One PagerDuty delivery (one X-Webhook-Id) sent to every replica at once, 30 times: one is
+// handled, every other answer says it is a duplicate, and the alert is counted once.
+TEST_F(Replicas, ADeliveryReplayedToEveryReplicaAtOnceIsHandledOnce) {
+  StartReplicas(3);
+  std::string body = R"({"event": {"id": "E-burst", "event_type": "incident.triggered",
+    "data": {"id": "PGR0VU2", "type": "incident", "title": "Checkout panics",
+    "service": {"id": "S1", "summary": "checkout"}}}})";
+  std::atomic<int> go{0};
+  std::mutex mu;
+  std::map<int, int> codes;
+  int duplicates = 0;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 30; ++c)
+    clients.emplace_back([&, c] {
+      go.fetch_add(1);
+      while (go.load() < 30) std::this_thread::yield();
+      httplib::Client client("127.0.0.1", replicas_[c % 3]->port());
+      client.set_read_timeout(10, 0);
+      auto res = client.Post("/hooks/pagerduty",
+                             {{"Authorization", "Bearer " + kToken}, {"X-Webhook-Id", "w-burst"}},
+                             body, "application/json");
+      std::lock_guard<std::mutex> lock(mu);
+      ++codes[res ? res->status : -1];
+      if (res && json::parse(res->body, nullptr, false).value("duplicate_delivery", false))
+        ++duplicates;
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(codes[202], 1) << Logs();
+  EXPECT_EQ(codes[200], 29);
+  EXPECT_EQ(duplicates, 29);
+  EXPECT_EQ(Count("select notifications from alerts"), 1);
+  EXPECT_EQ(Count("select count(*) from runs"), 1);
 }
 
 // 300 distinct alerts to random replicas while one replica at a time is killed with kill -9

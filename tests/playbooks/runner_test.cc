@@ -94,6 +94,24 @@ TEST_F(RunnerTest, ParallelStageTakesTheLongestStepNotTheSum) {
   EXPECT_LT(last_start, first_end);
 }
 
+// A step prints bytes that are not UTF-8 (a binary dump, a log in Latin-1): the run goes on
+// and the record keeps what it printed, with U+FFFD for the bytes JSON cannot hold. It used
+// to end medic with "internal error: invalid UTF-8 byte" and leave the run running.
+TEST_F(RunnerTest, OutputThatIsNotUtf8IsStoredReplacedAndTheRunGoesOn) {
+  auto run = Run(R"(name: d
+stages:
+  - name: s
+    steps:
+      - {id: raw, action: exec, with: {argv: [sh, -c, 'printf "caf\351 \377\376 ok"']}}
+      - {id: next, action: exec, with: {argv: ['true']}}
+)");
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_EQ(run->status, RunStatus::kSucceeded) << run->error;
+  EXPECT_EQ(Step(run->id, "raw").outputs["stdout"],
+            "caf\xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD ok");
+  EXPECT_EQ(Step(run->id, "next").status, StepStatus::kSucceeded);
+}
+
 TEST_F(RunnerTest, RetriesUntilSuccessAndCountsAttempts) {
   std::string counter = dir_.Join("count");
   auto run = Run(R"(name: r

@@ -28,6 +28,7 @@
 #include "server/run_workers.h"
 #include "store/alerts.h"
 #include "store/checkpointer.h"
+#include "store/listener.h"
 
 namespace medic {
 namespace {
@@ -614,6 +615,9 @@ void Server::Impl::Reload() {
 void Server::Impl::PollApprovals() {
   int64_t last_prune = 0;
   int64_t last_renew = 0;
+  // On PostgreSQL, `medic approve` wakes this loop at once; otherwise it polls each second.
+  std::unique_ptr<RecordListener> listener = RecordListener::Open(store_.path(), kApprovalsChannel);
+  bool notified = false;
   while (!poll_stop_.cancelled()) {
     if (TakeReloadRequest()) Reload();
     if (clock_.MonotonicMs() - last_renew >= config_.limits.lease.renew_ms) {
@@ -631,7 +635,7 @@ void Server::Impl::PollApprovals() {
         auto run = store_.GetRun(id);
         queue_.Push(run.ok() ? Queued(*run, {RunStatus::kNeedsAttention})
                              : QueuedRun{.run_id = id, .expect = {RunStatus::kNeedsAttention}});
-        spdlog::info("run {}: approved; continuing", id);
+        spdlog::info("run {}: approved; continuing{}", id, notified ? " (notified)" : "");
       }
     }
     int64_t now = clock_.NowUnixMs();
@@ -641,8 +645,9 @@ void Server::Impl::PollApprovals() {
       if (!pruned.ok())
         spdlog::warn("cannot prune webhook deliveries: {}", pruned.status().message());
     }
-    for (int i = 0; i < 10 && !poll_stop_.cancelled() && !ReloadRequested(); ++i)
-      poll_stop_.SleepFor(100);
+    notified = false;
+    for (int i = 0; i < 10 && !poll_stop_.cancelled() && !ReloadRequested() && !notified; ++i)
+      notified = listener->Wait(100);
   }
 }
 

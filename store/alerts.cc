@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "base/strings.h"
+#include "store/listener.h"
 #include "store/statement.h"
 
 namespace medic {
@@ -205,7 +206,11 @@ Result<int64_t> AlertStore::AddApproval(const ApprovalRecord& a) {
       "RETURNING id");
   s.Bind(a.run_id).Bind(a.step_id).Bind(a.approved_by).Bind(a.at).Bind(a.consumed_at);
   if (s.Step() != Stmt::kRow) return s.Error("add approval");
-  return s.Int(0);
+  int64_t id = s.Int(0);
+  // Serves sharing a PostgreSQL record hear of it when it commits (store/listener.h).
+  if (store_.conn_->postgres())
+    MEDIC_RETURN_IF_ERROR(store_.conn_->Exec(std::string("NOTIFY ") + kApprovalsChannel));
+  return id;
 }
 
 namespace {

@@ -276,6 +276,10 @@ TEST_F(Serve, AConfirmStepWaitsForMedicApproveThenRuns) {
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.out.find("approved by oncall"), std::string::npos) << ok.out;
   ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "succeeded"; })) << serve_.log();
+  // On PostgreSQL the approval's NOTIFY woke serve; SQLite's serve found it by polling.
+  EXPECT_EQ(serve_.log().find("approved; continuing (notified)") != std::string::npos,
+            testing::TestingPostgres())
+      << serve_.log();
   EXPECT_EQ(ReadFile(effects_), "a checkout\nb checkout\nrestart checkout\n");
   // Given with `medic approve`, taking effect when serve's runner lets the step go.
   EXPECT_EQ(Query("select group_concat(kind) from events where run_id = " + run +

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "base/escape.h"
+
 namespace medic::store_internal {
 namespace {
 
@@ -30,35 +32,8 @@ std::string NumberPlaceholders(const std::string& sql) {
 // PostgreSQL stores text as UTF-8 and refuses anything else, where SQLite keeps any bytes.
 // What medic records (a step's stderr, a crash log line) may be neither: invalid sequences
 // and NUL bytes become U+FFFD rather than a failed write.
-std::string ValidUtf8(const std::string& in) {
-  std::string out;
-  out.reserve(in.size());
-  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-  size_t n = in.size();
-  for (size_t i = 0; i < n;) {
-    unsigned char c = p[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool ok = len > 0 && i + len <= n && c != 0;
-    for (size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xC0) == 0x80;
-    if (ok && len == 2) ok = c >= 0xC2;
-    if (ok && len == 3) {
-      unsigned cp = ((c & 0x0F) << 12) | ((p[i + 1] & 0x3F) << 6) | (p[i + 2] & 0x3F);
-      ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
-    }
-    if (ok && len == 4) {
-      unsigned cp = ((c & 0x07) << 18) | ((p[i + 1] & 0x3F) << 12) | ((p[i + 2] & 0x3F) << 6) |
-                    (p[i + 3] & 0x3F);
-      ok = cp >= 0x10000 && cp <= 0x10FFFF;
-    }
-    if (ok) {
-      out.append(in, i, len);
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
+std::string ValidText(const std::string& in) {
+  return ValidUtf8(in, [](char c) { return c != '\0'; });
 }
 
 std::string PgError(PGconn* pg, const PGresult* res) {
@@ -144,7 +119,7 @@ Stmt& Stmt::Bind(int64_t v) {
 
 Stmt& Stmt::Bind(const std::string& v) {
   if (conn_.postgres())
-    params_.push_back(ValidUtf8(v));
+    params_.push_back(ValidText(v));
   else
     sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   return *this;

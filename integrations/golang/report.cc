@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "base/escape.h"
+
 namespace medic::golang {
 namespace {
 
@@ -10,43 +12,10 @@ constexpr size_t kTextBuckets = 5;
 constexpr size_t kTextFrames = 6;
 
 // nlohmann throws on invalid UTF-8 when dumping; input logs may hold anything, so every
-// string taken from the input is made valid here (bad bytes become U+FFFD).
+// string taken from the input is made valid here (bad bytes and control characters other
+// than newline and tab become U+FFFD).
 std::string Utf8(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = byte(i);
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c < 0x80) {
-      len = (c < 0x20 && c != '\n' && c != '\t') ? 0 : 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    }
-    bool ok = len > 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) {
-      unsigned char b = byte(i + k);
-      ok = k == 1 ? (b >= lo && b <= hi) : (b & 0xC0) == 0x80;
-    }
-    if (ok) {
-      out.append(s, i, len);
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
+  return ValidUtf8(s, [](char c) { return c == '\n' || c == '\t'; });
 }
 
 Json FrameJson(const Frame& f) {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "base/duration.h"
+#include "base/escape.h"
 #include "base/redact.h"
 #include "base/strings.h"
 
@@ -112,6 +113,20 @@ TEST(Redact, RedactsSecretKeysInJsonButNotDedupKeys) {
   EXPECT_EQ(out["api_token"], "[REDACTED]");
   EXPECT_EQ(out["dedup_key"], "prod/api");
   EXPECT_EQ(out["nested"]["password"], "[REDACTED]");
+}
+
+TEST(Escape, ValidUtf8ReplacesWhatIsNotUtf8AndTheControlsItIsToldTo) {
+  const std::string kBad = "\xEF\xBF\xBD";
+  EXPECT_EQ(ValidUtf8("caf\xC3\xA9 \xF0\x9F\x94\xA5"), "caf\xC3\xA9 \xF0\x9F\x94\xA5");
+  EXPECT_EQ(ValidUtf8("caf\xE9!"), "caf" + kBad + "!");           // Latin-1
+  EXPECT_EQ(ValidUtf8("\xC0\xAF"), kBad + kBad);                  // overlong '/'
+  EXPECT_EQ(ValidUtf8("\xED\xA0\x80"), kBad + kBad + kBad);      // a surrogate
+  EXPECT_EQ(ValidUtf8("\xF4\x90\x80\x80"), kBad + kBad + kBad + kBad);  // past U+10FFFF
+  EXPECT_EQ(ValidUtf8("ab\xE2\x82"), "ab" + kBad + kBad);         // cut short
+  std::string nul("a\0b\tc", 5);
+  EXPECT_EQ(ValidUtf8(nul), nul);
+  EXPECT_EQ(ValidUtf8(nul, [](char c) { return c != '\0'; }), "a" + kBad + "b\tc");
+  EXPECT_EQ(ValidUtf8(nul, [](char c) { return c == '\n'; }), "a" + kBad + "b" + kBad + "c");
 }
 
 }  // namespace

@@ -36,11 +36,10 @@ bool ProcessGone(pid_t pid) {
 
 class Cli : public ::testing::Test {
  protected:
+  // Chosen before the test body starts threads that all name it.
+  void SetUp() override { db_ = testing::TestRecord(dir_); }
   /// The record: a SQLite file, or a fresh PostgreSQL database under cli_test_postgres.
-  const std::string& Db() {
-    if (db_.empty()) db_ = testing::TestRecord(dir_);
-    return db_;
-  }
+  const std::string& Db() const { return db_; }
   CommandResult Medic(std::vector<std::string> args, const std::string& input = "") {
     args.insert(args.begin(), MedicBinary());
     return testing::RunCommand(args, input, {{"MEDIC_DB", Db()}, {"NO_COLOR", "1"}});

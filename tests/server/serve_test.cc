@@ -68,6 +68,7 @@ class Serve : public ::testing::Test {
  protected:
   void SetUp() override {
     WriteFile(dir_.Join("tokens"), kToken + "\n");
+    db_ = testing::TestRecord(dir_);  // before any thread of the test names it
     effects_ = dir_.Join("effects.log");
     marker_ = dir_.Join("hold");
   }
@@ -124,10 +125,7 @@ limits: {max_body: 64KiB)" +
   }
 
   /// The record: a SQLite file, or a fresh PostgreSQL database under serve_cli_test_postgres.
-  const std::string& Db() {
-    if (db_.empty()) db_ = testing::TestRecord(dir_);
-    return db_;
-  }
+  const std::string& Db() const { return db_; }
 
   CommandResult Medic(std::vector<std::string> args) {
     args.insert(args.begin(), MedicBinary());

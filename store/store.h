@@ -2,7 +2,7 @@
 // default) or PostgreSQL (several medic serve replicas sharing one record). SQLite runs in
 // WAL mode with synchronous=NORMAL: each commit survives a kill -9 of medic at any instant
 // without an fsync per step. The schema is versioned and migrated on open, the same versions
-// on both backends; see kMigrations in store.cc. Start with Store::Open and the record
+// on both backends; see kMigrations in schema.cc. Start with Store::Open and the record
 // structs below.
 #pragma once
 

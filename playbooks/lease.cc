@@ -22,7 +22,9 @@ RunClaim ClaimByThisProcess(Clock& clock, const LeaseTiming& timing,
   RunClaim claim;
   claim.host = ThisHost();
   claim.pid = getpid();
-  claim.start = ProcessStartTicks(getpid());
+  // Read once: serve asks on every alert it accepts, and this process' start never changes.
+  static const uint64_t start = ProcessStartTicks(getpid());
+  claim.start = start;
   claim.now_ms = clock.NowUnixMs();
   claim.lease_ms = timing.lease_ms;
   claim.statuses = std::move(statuses);

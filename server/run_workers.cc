@@ -127,7 +127,7 @@ void RunWorkers::DriveOne(const QueuedRun& queued) {
   Code code = run.ok() ? Code::kOk : run.status().code();
   if (code != Code::kFailedPrecondition && code != Code::kNotFound) s_.metrics->CountLease("claim");
   if (code == Code::kLost) s_.metrics->CountLease("fence_lost");
-  if (!run.ok() && run.status().code() == Code::kFailedPrecondition) {
+  if (code == Code::kFailedPrecondition) {
     // Another serve, or a `medic resume`, took it on first; nothing is lost.
     spdlog::info("run {} not driven here: {}", queued.run_id, Redact(run.status().message()));
   } else if (!run.ok()) {

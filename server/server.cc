@@ -653,18 +653,17 @@ void Server::Impl::PollApprovals() {
 
 Status Server::Impl::Run(CancelToken& stop) {
   // Checkpoints fsync; keep them off the request path (see store/checkpointer.h).
+  // (SQLite only: PostgreSQL checkpoints on its own.)
   std::unique_ptr<WalCheckpointer> checkpointer;
-  auto started = std::string_view(store_.backend()) == "sqlite"
-                     ? WalCheckpointer::Start(store_.path())
-                     : Result<std::unique_ptr<WalCheckpointer>>(std::unique_ptr<WalCheckpointer>());
-  if (!started.ok()) {
-    spdlog::warn("checkpoints stay inline with commits: {}", started.status().message());
-  } else if (!*started) {
-    // PostgreSQL checkpoints on its own.
-  } else if (Status off = store_.DisableAutoCheckpoint(); !off.ok()) {
-    spdlog::warn("checkpoints stay inline with commits: {}", off.message());
-  } else {
-    checkpointer = std::move(*started);
+  if (std::string_view(store_.backend()) == "sqlite") {
+    auto started = WalCheckpointer::Start(store_.path());
+    if (!started.ok()) {
+      spdlog::warn("checkpoints stay inline with commits: {}", started.status().message());
+    } else if (Status off = store_.DisableAutoCheckpoint(); !off.ok()) {
+      spdlog::warn("checkpoints stay inline with commits: {}", off.message());
+    } else {
+      checkpointer = std::move(*started);
+    }
   }
   WorkerServices ws;
   ws.store = &store_;

@@ -9,6 +9,7 @@
 namespace medic {
 namespace {
 
+using store_internal::ConnUse;
 using store_internal::Stmt;
 
 constexpr const char* kAlertColumns =
@@ -79,32 +80,31 @@ Result<bool> AlertStore::RecordAlert(const AlertRecord& a, bool opens, const std
 }
 
 Result<bool> AlertStore::SaveAlert(const AlertRecord& a) {
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt u(
-      *store_.conn_,
-      "UPDATE alerts SET status = ?, labels = ?, annotations = ?, starts_at = ?, ends_at = ?, "
-      "last_seen = ?, notifications = notifications + 1 WHERE incident_id = ? AND fingerprint = ?");
-  u.Bind(a.status).Bind(a.labels).Bind(a.annotations).Bind(a.starts_at).Bind(a.ends_at);
-  u.Bind(a.last_seen).Bind(a.incident_id).Bind(a.fingerprint);
-  MEDIC_RETURN_IF_ERROR(u.Done("update alert"));
-  if (u.Changes() > 0) return false;
-  Stmt i(*store_.conn_,
-         std::string("INSERT INTO alerts (") + kAlertColumns + ") VALUES (?,?,?,?,?,?,?,?,?,1)");
-  i.Bind(a.incident_id).Bind(a.fingerprint).Bind(a.status).Bind(a.labels).Bind(a.annotations);
-  i.Bind(a.starts_at)
+  ConnUse conn(store_);
+  // One statement, not an UPDATE and then an INSERT: on PostgreSQL each is a round trip, and
+  // a repeated alert is the commonest thing serve records. Only a new row starts at 1.
+  Stmt s(*conn,
+         std::string("INSERT INTO alerts (") + kAlertColumns +
+             ") VALUES (?,?,?,?,?,?,?,?,?,1) ON CONFLICT (incident_id, fingerprint) DO UPDATE SET "
+             "status = excluded.status, labels = excluded.labels, "
+             "annotations = excluded.annotations, starts_at = excluded.starts_at, "
+             "ends_at = excluded.ends_at, last_seen = excluded.last_seen, "
+             "notifications = alerts.notifications + 1 RETURNING notifications");
+  s.Bind(a.incident_id).Bind(a.fingerprint).Bind(a.status).Bind(a.labels).Bind(a.annotations);
+  s.Bind(a.starts_at)
       .Bind(a.ends_at)
       .Bind(a.first_seen ? a.first_seen : a.last_seen)
       .Bind(a.last_seen);
-  MEDIC_RETURN_IF_ERROR(i.Done("add alert"));
-  return true;
+  if (s.Step() != Stmt::kRow) return s.Error("save alert");
+  return s.Int(0) == 1;
 }
 
 Result<std::vector<AlertRecord>> AlertStore::AlertsOfIncident(int64_t incident_id) {
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(*store_.conn_,
+  ConnUse conn(store_);
+  Stmt s(*conn,
          std::string("SELECT ") + kAlertColumns +
              " FROM alerts WHERE incident_id = ? ORDER BY first_seen, " +
-             (store_.conn_->postgres() ? "seq" : "rowid"));
+             (conn->postgres() ? "seq" : "rowid"));
   s.Bind(incident_id);
   std::vector<AlertRecord> out;
   Stmt::Result rc;
@@ -114,8 +114,8 @@ Result<std::vector<AlertRecord>> AlertStore::AlertsOfIncident(int64_t incident_i
 }
 
 Result<int64_t> AlertStore::CountFiring(int64_t incident_id) {
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(*store_.conn_,
+  ConnUse conn(store_);
+  Stmt s(*conn,
          "SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing'");
   s.Bind(incident_id);
   if (s.Step() != Stmt::kRow) return s.Error("count firing alerts");
@@ -124,9 +124,9 @@ Result<int64_t> AlertStore::CountFiring(int64_t incident_id) {
 
 Status AlertStore::LowerDetectedAt(int64_t incident_id, int64_t at) {
   if (at <= 0) return Status::Ok();
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  ConnUse conn(store_);
   Stmt s(
-      *store_.conn_,
+      *conn,
       "UPDATE incidents SET detected_at = ? WHERE id = ? AND (detected_at = 0 OR detected_at > ?)");
   s.Bind(at).Bind(incident_id).Bind(at);
   return s.Done("update detected_at");
@@ -134,8 +134,8 @@ Status AlertStore::LowerDetectedAt(int64_t incident_id, int64_t at) {
 
 Result<std::optional<Json>> AlertStore::FindDelivery(const std::string& source,
                                                      const std::string& delivery_id) {
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(*store_.conn_,
+  ConnUse conn(store_);
+  Stmt s(*conn,
          "SELECT response FROM webhook_deliveries WHERE source = ? AND delivery_id = ?");
   s.Bind(source).Bind(delivery_id);
   Stmt::Result rc = s.Step();
@@ -146,8 +146,8 @@ Result<std::optional<Json>> AlertStore::FindDelivery(const std::string& source,
 
 Status AlertStore::SaveDelivery(const std::string& source, const std::string& delivery_id,
                                 int64_t at, const Json& response) {
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(*store_.conn_,
+  ConnUse conn(store_);
+  Stmt s(*conn,
          "INSERT INTO webhook_deliveries (source, delivery_id, received_at, response) "
          "VALUES (?,?,?,?)");
   s.Bind(source).Bind(delivery_id).Bind(at).Bind(response);
@@ -155,16 +155,16 @@ Status AlertStore::SaveDelivery(const std::string& source, const std::string& de
 }
 
 Result<int64_t> AlertStore::PruneDeliveries(int64_t before) {
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(*store_.conn_, "DELETE FROM webhook_deliveries WHERE received_at < ?");
+  ConnUse conn(store_);
+  Stmt s(*conn, "DELETE FROM webhook_deliveries WHERE received_at < ?");
   s.Bind(before);
   MEDIC_RETURN_IF_ERROR(s.Done("prune deliveries"));
   return s.Changes();
 }
 
 Result<int64_t> AlertStore::AddUnrouted(const UnroutedAlertRecord& a) {
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(*store_.conn_,
+  ConnUse conn(store_);
+  Stmt s(*conn,
          "INSERT INTO unrouted_alerts (source, received_at, status, fingerprint, labels, "
          "annotations, starts_at, reason) VALUES (?,?,?,?,?,?,?,?) RETURNING id");
   s.Bind(a.source).Bind(a.received_at).Bind(a.status).Bind(a.fingerprint).Bind(a.labels);
@@ -174,8 +174,8 @@ Result<int64_t> AlertStore::AddUnrouted(const UnroutedAlertRecord& a) {
 }
 
 Result<std::vector<UnroutedAlertRecord>> AlertStore::ListUnrouted(int limit) {
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(*store_.conn_,
+  ConnUse conn(store_);
+  Stmt s(*conn,
          "SELECT id, source, received_at, status, fingerprint, labels, annotations, starts_at, "
          "reason FROM unrouted_alerts ORDER BY id DESC LIMIT ?");
   s.Bind(static_cast<int64_t>(limit));
@@ -199,17 +199,17 @@ Result<std::vector<UnroutedAlertRecord>> AlertStore::ListUnrouted(int limit) {
 }
 
 Result<int64_t> AlertStore::AddApproval(const ApprovalRecord& a) {
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
+  ConnUse conn(store_);
   Stmt s(
-      *store_.conn_,
+      *conn,
       "INSERT INTO approvals (run_id, step_id, approved_by, at, consumed_at) VALUES (?,?,?,?,?) "
       "RETURNING id");
   s.Bind(a.run_id).Bind(a.step_id).Bind(a.approved_by).Bind(a.at).Bind(a.consumed_at);
   if (s.Step() != Stmt::kRow) return s.Error("add approval");
   int64_t id = s.Int(0);
   // Serves sharing a PostgreSQL record hear of it when it commits (store/listener.h).
-  if (store_.conn_->postgres())
-    MEDIC_RETURN_IF_ERROR(store_.conn_->Exec(std::string("NOTIFY ") + kApprovalsChannel));
+  if (conn->postgres())
+    MEDIC_RETURN_IF_ERROR(conn->Exec(std::string("NOTIFY ") + kApprovalsChannel));
   return id;
 }
 
@@ -231,8 +231,8 @@ ApprovalRecord ReadApproval(Stmt& s) {
 }  // namespace
 
 Result<std::vector<ApprovalRecord>> AlertStore::PendingApprovals() {
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(*store_.conn_,
+  ConnUse conn(store_);
+  Stmt s(*conn,
          std::string("SELECT ") + kApprovalColumns +
              " FROM approvals WHERE consumed_at = 0 ORDER BY id");
   std::vector<ApprovalRecord> out;
@@ -243,8 +243,8 @@ Result<std::vector<ApprovalRecord>> AlertStore::PendingApprovals() {
 }
 
 Result<bool> AlertStore::ConsumeApproval(int64_t id, int64_t at) {
-  std::lock_guard<std::recursive_mutex> lock(store_.mu_);
-  Stmt s(*store_.conn_,
+  ConnUse conn(store_);
+  Stmt s(*conn,
          "UPDATE approvals SET consumed_at = ? WHERE id = ? AND consumed_at = 0");
   s.Bind(at).Bind(id);
   MEDIC_RETURN_IF_ERROR(s.Done("consume approval"));

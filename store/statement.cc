@@ -44,6 +44,60 @@ std::string PgError(PGconn* pg, const PGresult* res) {
 
 }  // namespace
 
+namespace {
+thread_local ConnUse* t_innermost = nullptr;  // this thread's innermost ConnUse
+// BEGIN and then prepared statement `name`, sent together in pipeline mode: one round trip
+// where two would be. Returns BEGIN's result when it failed, else the statement's (nullptr
+// when the connection broke; PQresultStatus reads that as a fatal error).
+PGresult* ExecPreparedAfterBegin(PGconn* pg, const char* name, int n, const char* const* values) {
+  if (PQenterPipelineMode(pg) != 1) {
+    PQclear(PQexec(pg, "BEGIN"));
+    return PQexecPrepared(pg, name, n, values, nullptr, nullptr, 0);
+  }
+  PQsendQueryParams(pg, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);
+  PQsendQueryPrepared(pg, name, n, values, nullptr, nullptr, 0);
+  PQpipelineSync(pg);
+  PGresult* out = nullptr;
+  for (int query = 0; query < 2; ++query) {
+    while (PGresult* r = PQgetResult(pg)) {
+      ExecStatusType st = PQresultStatus(r);
+      bool failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+      // The first failure explains the rest (a failed BEGIN aborts the statement).
+      if (!out && (query == 1 || failed)) {
+        out = r;
+      } else {
+        PQclear(r);
+      }
+    }
+  }
+  PQclear(PQgetResult(pg));  // the sync point
+  if (PQexitPipelineMode(pg) != 1) {
+    while (PGresult* r = PQgetResult(pg)) PQclear(r);
+    PQexitPipelineMode(pg);
+  }
+  return out;
+}
+
+}  // namespace
+
+ConnUse::ConnUse(Store& store) : store_(store), outer_(t_innermost) {
+  for (ConnUse* u = outer_; u; u = u->outer_)
+    if (&u->store_ == &store) {
+      conn_ = u->conn_;
+      break;
+    }
+  if (!conn_) {
+    conn_ = store.Acquire();
+    owner_ = true;
+  }
+  t_innermost = this;
+}
+
+ConnUse::~ConnUse() {
+  t_innermost = outer_;
+  if (owner_) store_.Release(conn_);
+}
+
 Conn::~Conn() {
   for (auto& [sql, stmt] : sqlite_cache) sqlite3_finalize(stmt);
   if (db) sqlite3_close_v2(db);
@@ -59,6 +113,10 @@ Status Conn::Exec(const std::string& sql) {
       return Status::Io("database " + where + ": " + msg);
     }
     return Status::Ok();
+  }
+  if (begin_deferred) {
+    begin_deferred = false;
+    MEDIC_RETURN_IF_ERROR(Exec("BEGIN"));
   }
   PGresult* res = PQexec(pg, sql.c_str());
   ExecStatusType st = PQresultStatus(res);
@@ -139,8 +197,13 @@ Stmt::Result Stmt::Step() {
     std::vector<const char*> values;
     values.reserve(params_.size());
     for (const auto& p : params_) values.push_back(p.c_str());
-    res_ = PQexecPrepared(conn_.pg, name_.c_str(), static_cast<int>(values.size()), values.data(),
-                          nullptr, nullptr, 0);
+    int n = static_cast<int>(values.size());
+    if (conn_.begin_deferred) {
+      conn_.begin_deferred = false;
+      res_ = ExecPreparedAfterBegin(conn_.pg, name_.c_str(), n, values.data());
+    } else {
+      res_ = PQexecPrepared(conn_.pg, name_.c_str(), n, values.data(), nullptr, nullptr, 0);
+    }
     ExecStatusType st = PQresultStatus(res_);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       const char* state = PQresultErrorField(res_, PG_DIAG_SQLSTATE);

@@ -16,6 +16,7 @@
 
 #include "base/json.h"
 #include "base/status.h"
+#include "store/store.h"
 
 namespace medic::store_internal {
 
@@ -23,7 +24,7 @@ enum class Dialect { kSqlite, kPostgres };
 
 // One connection and its prepared statements. Statements are prepared once per connection
 // and reused: preparing costs more than running them, and a step writes to the record
-// several times. The owner's mutex guards it.
+// several times. One thread at a time uses it, through a ConnUse.
 struct Conn {
   Dialect dialect = Dialect::kSqlite;
   std::string where;  ///< the file, or the connection URI without its password, for messages
@@ -34,6 +35,10 @@ struct Conn {
   PGconn* pg = nullptr;
   std::unordered_map<std::string, std::string> pg_prepared;  // SQL -> statement name
   std::string last_sqlstate;  ///< of the last PostgreSQL error ("" none)
+  int tx_depth = 0;  ///< nesting of Store::Transaction() calls on it
+  /// PostgreSQL: BEGIN is owed, and goes out with the next statement, in one round trip
+  /// (Store::Transaction sets it; a transaction that runs no statement sends none).
+  bool begin_deferred = false;
 
   ~Conn();
   bool postgres() const { return dialect == Dialect::kPostgres; }
@@ -52,6 +57,26 @@ struct Conn {
   bool Retryable() const {
     return last_sqlstate == "40001" || last_sqlstate == "40P01" || last_sqlstate == "23505";
   }
+};
+
+// The calling thread's connection to `store` for this object's life: the one an enclosing
+// ConnUse on this thread holds (a call inside a Transaction joins it), or a free one from the
+// store, given back on destruction. Declare it before any Stmt on it.
+class ConnUse {
+ public:
+  explicit ConnUse(Store& store);
+  ~ConnUse();
+  ConnUse(const ConnUse&) = delete;
+  ConnUse& operator=(const ConnUse&) = delete;
+
+  Conn& operator*() const { return *conn_; }
+  Conn* operator->() const { return conn_; }
+
+ private:
+  Store& store_;
+  Conn* conn_ = nullptr;
+  bool owner_ = false;    // took conn_ from the store, and gives it back
+  ConnUse* outer_;        // the enclosing ConnUse on this thread, any store
 };
 
 class Stmt {

@@ -14,6 +14,7 @@ namespace medic {
 namespace {
 
 using store_internal::Conn;
+using store_internal::ConnUse;
 using store_internal::Stmt;  // store/statement.h, shared with store/alerts.cc
 
 constexpr const char* kRunColumns =
@@ -122,11 +123,18 @@ Result<std::vector<EventRecord>> ReadEvents(Stmt& s, const char* what) {
 
 }  // namespace
 
-Store::Store(std::unique_ptr<Conn> conn) : conn_(std::move(conn)) {}
+Store::Store(std::unique_ptr<Conn> first, std::string target)
+    : target_(std::move(target)),
+      where_(first->where),
+      postgres_(first->postgres()),
+      max_conns_(first->postgres() ? kMaxPostgresConnections : 1) {
+  idle_.push_back(first.get());
+  conns_.push_back(std::move(first));
+}
 Store::~Store() = default;
 
-const std::string& Store::path() const { return conn_->where; }
-const char* Store::backend() const { return conn_->postgres() ? "postgres" : "sqlite"; }
+const std::string& Store::path() const { return where_; }
+const char* Store::backend() const { return postgres_ ? "postgres" : "sqlite"; }
 
 bool Store::IsPostgresTarget(const std::string& target) {
   return target.rfind("postgres://", 0) == 0 || target.rfind("postgresql://", 0) == 0;
@@ -192,23 +200,58 @@ Result<std::unique_ptr<Conn>> OpenPostgres(const std::string& uri) {
 Result<std::unique_ptr<Store>> Store::Open(const std::string& target) {
   auto conn = IsPostgresTarget(target) ? OpenPostgres(target) : OpenSqlite(target);
   if (!conn.ok()) return conn.status();
-  std::unique_ptr<Store> store(new Store(std::move(*conn)));
+  std::unique_ptr<Store> store(new Store(std::move(*conn), target));
   MEDIC_RETURN_IF_ERROR(store->Migrate());
   return store;
 }
 
+Conn* Store::Acquire() {
+  std::unique_lock<std::mutex> lock(pool_mu_);
+  for (;;) {
+    if (!idle_.empty()) {
+      Conn* c = idle_.back();
+      idle_.pop_back();
+      return c;
+    }
+    if (conns_.size() + opening_ < max_conns_) {
+      ++opening_;
+      lock.unlock();
+      auto opened = OpenPostgres(target_);  // only PostgreSQL has more than one
+      lock.lock();
+      --opening_;
+      if (opened.ok()) {
+        conns_.push_back(std::move(*opened));
+        return conns_.back().get();
+      }
+      // The server refuses more (max_connections): make do with those open.
+      max_conns_ = std::max<size_t>(1, conns_.size());
+      continue;
+    }
+    pool_free_.wait(lock);
+  }
+}
+
+void Store::Release(Conn* conn) {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    idle_.push_back(conn);
+  }
+  pool_free_.notify_one();
+}
+
 int Store::schema_version() {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_, conn_->postgres() ? "SELECT max(version) FROM medic_schema" : "PRAGMA user_version");
+  ConnUse conn(*this);
+  Stmt s(*conn, conn->postgres() ? "SELECT max(version) FROM medic_schema" : "PRAGMA user_version");
   return s.Step() == Stmt::kRow ? static_cast<int>(s.Int(0)) : -1;
 }
 
 Status Store::Migrate() {
+  ConnUse conn(*this);
   return Transaction([&]() -> Status {
-    bool pg = conn_->postgres();
+    bool pg = conn->postgres();
     if (pg) {
-      MEDIC_RETURN_IF_ERROR(conn_->Exec(store_internal::kMigrationLock));
-      MEDIC_RETURN_IF_ERROR(conn_->Exec(
+      MEDIC_RETURN_IF_ERROR(conn->Exec(store_internal::kMigrationLock));
+      MEDIC_RETURN_IF_ERROR(conn->Exec(
           "CREATE TABLE IF NOT EXISTS medic_schema (version INTEGER NOT NULL);"
           "INSERT INTO medic_schema (version) SELECT 0 WHERE NOT EXISTS "
           "(SELECT 1 FROM medic_schema)"));
@@ -219,8 +262,8 @@ Status Store::Migrate() {
                                   std::to_string(version) + ", newer than this medic knows (" +
                                   std::to_string(store_internal::LatestSchemaVersion()) + "): upgrade medic");
     for (int v = version; v < store_internal::LatestSchemaVersion(); ++v) {
-      MEDIC_RETURN_IF_ERROR(conn_->Exec(store_internal::MigrationSql(v, conn_->dialect)));
-      MEDIC_RETURN_IF_ERROR(conn_->Exec(
+      MEDIC_RETURN_IF_ERROR(conn->Exec(store_internal::MigrationSql(v, conn->dialect)));
+      MEDIC_RETURN_IF_ERROR(conn->Exec(
           pg ? "UPDATE medic_schema SET version = " + std::to_string(v + 1)
              : "PRAGMA user_version = " + std::to_string(v + 1)));
     }
@@ -229,46 +272,52 @@ Status Store::Migrate() {
 }
 
 Status Store::Transaction(const std::function<Status()>& body) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  ConnUse conn(*this);
   struct Depth {
     int& n;
     explicit Depth(int& d) : n(d) { ++n; }
     ~Depth() { --n; }
   };
-  if (tx_depth_ > 0) {
-    Depth nested(tx_depth_);
+  if (conn->tx_depth > 0) {
+    Depth nested(conn->tx_depth);
     return body();  // the outermost call commits or rolls back
   }
-  const char* begin = conn_->postgres() ? "BEGIN" : "BEGIN IMMEDIATE";
   for (int attempt = 1;; ++attempt) {
-    conn_->last_sqlstate.clear();
-    MEDIC_RETURN_IF_ERROR(Stmt(*conn_, begin).Done("begin"));
+    conn->last_sqlstate.clear();
+    // PostgreSQL: BEGIN goes out with the body's first statement (statement.cc).
+    if (conn->postgres())
+      conn->begin_deferred = true;
+    else
+      MEDIC_RETURN_IF_ERROR(Stmt(*conn, "BEGIN IMMEDIATE").Done("begin"));
     Status st;
     {
-      Depth outer(tx_depth_);
+      Depth outer(conn->tx_depth);
       st = body();
     }
+    bool begun = !conn->begin_deferred;  // a body that ran no statement has nothing to end
+    conn->begin_deferred = false;
     if (!st.ok()) {
-      bool again = conn_->postgres() && conn_->Retryable() && attempt < 5;
-      (void)Stmt(*conn_, "ROLLBACK").Done("rollback");
+      bool again = conn->postgres() && conn->Retryable() && attempt < 5;
+      if (begun) (void)Stmt(*conn, "ROLLBACK").Done("rollback");
       if (again) continue;
       return st;
     }
-    Status commit = Stmt(*conn_, "COMMIT").Done("commit");
-    if (!commit.ok()) (void)Stmt(*conn_, "ROLLBACK").Done("rollback");
+    if (!begun) return Status::Ok();
+    Status commit = Stmt(*conn, "COMMIT").Done("commit");
+    if (!commit.ok()) (void)Stmt(*conn, "ROLLBACK").Done("rollback");
     return commit;
   }
 }
 
 Status Store::DisableAutoCheckpoint() {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  if (conn_->postgres()) return Status::Precondition("PostgreSQL checkpoints on its own");
-  return conn_->Exec("PRAGMA wal_autocheckpoint=0");
+  ConnUse conn(*this);
+  if (conn->postgres()) return Status::Precondition("PostgreSQL checkpoints on its own");
+  return conn->Exec("PRAGMA wal_autocheckpoint=0");
 }
 
 Result<int64_t> Store::CreateIncident(const IncidentRecord& in) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          "INSERT INTO incidents (title, source, dedup_key, status, labels, created_at, "
          "detected_at, closed_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id");
   s.Bind(in.title).Bind(in.source).Bind(in.dedup_key).Bind(in.status).Bind(in.labels);
@@ -278,8 +327,8 @@ Result<int64_t> Store::CreateIncident(const IncidentRecord& in) {
 }
 
 Result<IncidentRecord> Store::GetIncident(int64_t id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_, (std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?"));
+  ConnUse conn(*this);
+  Stmt s(*conn, (std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?"));
   s.Bind(id);
   Stmt::Result rc = s.Step();
   if (rc == Stmt::kRow) return ReadIncident(s);
@@ -288,8 +337,8 @@ Result<IncidentRecord> Store::GetIncident(int64_t id) {
 }
 
 Result<std::optional<IncidentRecord>> Store::FindOpenIncident(const std::string& dedup_key) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          (std::string("SELECT ") + kIncidentColumns +
           " FROM incidents WHERE status = 'open' AND dedup_key = ? ORDER BY id DESC LIMIT 1"));
   s.Bind(dedup_key);
@@ -300,8 +349,9 @@ Result<std::optional<IncidentRecord>> Store::FindOpenIncident(const std::string&
 }
 
 Status Store::CloseIncident(int64_t id, int64_t at, const std::string& why) {
+  ConnUse conn(*this);
   return Transaction([&]() -> Status {
-    Stmt s(*conn_,
+    Stmt s(*conn,
            "UPDATE incidents SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'");
     s.Bind(at).Bind(id);
     MEDIC_RETURN_IF_ERROR(s.Done("close incident"));
@@ -316,8 +366,8 @@ Status Store::CloseIncident(int64_t id, int64_t at, const std::string& why) {
 }
 
 Result<std::vector<IncidentRecord>> Store::ListIncidents(int limit) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          (std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY id DESC LIMIT ?"));
   s.Bind(static_cast<int64_t>(limit));
   std::vector<IncidentRecord> out;
@@ -329,8 +379,9 @@ Result<std::vector<IncidentRecord>> Store::ListIncidents(int limit) {
 
 Result<int64_t> Store::CreateRun(const RunRecord& run, const std::vector<StepRecord>& steps) {
   int64_t id = 0;
+  ConnUse conn(*this);
   Status st = Transaction([&]() -> Status {
-    Stmt s(*conn_,
+    Stmt s(*conn,
            "INSERT INTO runs (incident_id, playbook, playbook_path, playbook_source, params, "
            "status, trigger, options, owner_pid, owner_start, created_at, started_at, ended_at, "
            "error, owner_host, lease_until) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id");
@@ -346,7 +397,7 @@ Result<int64_t> Store::CreateRun(const RunRecord& run, const std::vector<StepRec
     id = s.Int(0);
     for (StepRecord step : steps) {
       step.run_id = id;
-      Stmt i(*conn_,
+      Stmt i(*conn,
              "INSERT INTO steps (run_id, step_id, stage, position, action, status, budget_ms) "
              "VALUES (?,?,?,?,?,?,?)");
       i.Bind(id).Bind(step.step_id).Bind(step.stage).Bind(static_cast<int64_t>(step.position));
@@ -367,8 +418,8 @@ Result<int64_t> Store::CreateRun(const RunRecord& run, const std::vector<StepRec
 }
 
 Result<RunRecord> Store::GetRun(int64_t id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?"));
+  ConnUse conn(*this);
+  Stmt s(*conn, (std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?"));
   s.Bind(id);
   Stmt::Result rc = s.Step();
   if (rc == Stmt::kRow) return ReadRun(s);
@@ -379,8 +430,8 @@ Result<RunRecord> Store::GetRun(int64_t id) {
 }
 
 Result<std::vector<RunRecord>> Store::ListRuns(int limit) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          (std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT ?"));
   s.Bind(static_cast<int64_t>(limit));
   std::vector<RunRecord> out;
@@ -391,8 +442,8 @@ Result<std::vector<RunRecord>> Store::ListRuns(int limit) {
 }
 
 Result<std::vector<RunRecord>> Store::RunsOfIncident(int64_t incident_id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          (std::string("SELECT ") + kRunColumns + " FROM runs WHERE incident_id = ? ORDER BY id"));
   s.Bind(incident_id);
   std::vector<RunRecord> out;
@@ -409,19 +460,19 @@ std::string RouteRuns(const store_internal::Conn& conn) {
 }
 
 Result<int64_t> Store::CountRunsOfRoute(const std::string& route, int64_t since_ms) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
-         std::string("SELECT count(*) FROM runs WHERE created_at >= ? AND ") + RouteRuns(*conn_));
+  ConnUse conn(*this);
+  Stmt s(*conn,
+         std::string("SELECT count(*) FROM runs WHERE created_at >= ? AND ") + RouteRuns(*conn));
   s.Bind(since_ms).Bind(route);
   if (s.Step() != Stmt::kRow) return s.Error("count runs of route");
   return s.Int(0);
 }
 
 Result<int64_t> Store::CountFailedRunsOfRoute(const std::string& route, int64_t since_ms) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          std::string("SELECT count(*) FROM runs WHERE status = 'failed' AND ended_at >= ? AND ") +
-             RouteRuns(*conn_));
+             RouteRuns(*conn));
   s.Bind(since_ms).Bind(route);
   if (s.Step() != Stmt::kRow) return s.Error("count failed runs of route");
   return s.Int(0);
@@ -446,8 +497,8 @@ RouteBreakerRecord ReadBreaker(Stmt& s) {
 }  // namespace
 
 Result<RouteBreakerRecord> Store::GetRouteBreaker(const std::string& route) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          std::string("SELECT ") + kBreakerColumns + " FROM route_breakers WHERE route = ?");
   s.Bind(route);
   Stmt::Result rc = s.Step();
@@ -459,8 +510,8 @@ Result<RouteBreakerRecord> Store::GetRouteBreaker(const std::string& route) {
 }
 
 Result<std::vector<RouteBreakerRecord>> Store::ListRouteBreakers() {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          std::string("SELECT ") + kBreakerColumns + " FROM route_breakers ORDER BY route");
   std::vector<RouteBreakerRecord> out;
   Stmt::Result rc;
@@ -470,9 +521,9 @@ Result<std::vector<RouteBreakerRecord>> Store::ListRouteBreakers() {
 }
 
 Status Store::SaveRouteBreaker(const RouteBreakerRecord& b) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  ConnUse conn(*this);
   Stmt s(
-      *conn_,
+      *conn,
       "INSERT INTO route_breakers (route, opened_at, open_until, failures, reset_at, reset_by) "
       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(route) DO UPDATE SET opened_at = excluded.opened_at, "
       "open_until = excluded.open_until, failures = excluded.failures, "
@@ -488,11 +539,11 @@ Status Store::SaveRouteBreaker(const RouteBreakerRecord& b) {
 }
 
 Result<std::vector<RunRecord>> Store::RunsWithStatus(const std::vector<RunStatus>& statuses) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  ConnUse conn(*this);
   std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE status IN (";
   for (size_t i = 0; i < statuses.size(); ++i) sql += i ? ",?" : "?";
   sql += ") ORDER BY id";
-  Stmt s(*conn_, sql);
+  Stmt s(*conn, sql);
   for (RunStatus st : statuses) s.Bind(ToString(st));
   std::vector<RunRecord> out;
   Stmt::Result rc;
@@ -502,8 +553,9 @@ Result<std::vector<RunRecord>> Store::RunsWithStatus(const std::vector<RunStatus
 }
 
 Status Store::SaveRun(const RunRecord& run, const EventRecord* event) {
+  ConnUse conn(*this);
   return Transaction([&]() -> Status {
-    Stmt s(*conn_,
+    Stmt s(*conn,
            "UPDATE runs SET status = ?, started_at = ?, ended_at = ?, error = ?, owner_pid = ?, "
            "owner_start = ?, options = ?, owner_host = ?, lease_until = ?, warnings = ? "
            "WHERE id = ?");
@@ -521,9 +573,10 @@ Status Store::SaveRun(const RunRecord& run, const EventRecord* event) {
 
 Result<RunRecord> Store::ClaimRun(int64_t run_id, const RunClaim& claim) {
   RunRecord run;
+  ConnUse conn(*this);
   Status st = Transaction([&]() -> Status {
     // The run's row stays locked until commit: concurrent claims of one run queue up here.
-    Stmt lock(*conn_, std::string("SELECT id FROM runs WHERE id = ?") + conn_->ForUpdate());
+    Stmt lock(*conn, std::string("SELECT id FROM runs WHERE id = ?") + conn->ForUpdate());
     lock.Bind(run_id);
     if (lock.Step() == Stmt::kError) return lock.Error("lock run");
     auto current = GetRun(run_id);
@@ -548,7 +601,7 @@ Result<RunRecord> Store::ClaimRun(int64_t run_id, const RunClaim& claim) {
     run.owner_start = claim.start;
     run.lease_until = claim.now_ms + claim.lease_ms;
     run.fence += 1;
-    Stmt s(*conn_,
+    Stmt s(*conn,
            "UPDATE runs SET owner_host = ?, owner_pid = ?, owner_start = ?, lease_until = ?, "
            "fence = ? WHERE id = ?");
     s.Bind(run.owner_host).Bind(run.owner_pid).Bind(static_cast<int64_t>(run.owner_start));
@@ -560,9 +613,9 @@ Result<RunRecord> Store::ClaimRun(int64_t run_id, const RunClaim& claim) {
 }
 
 Status Store::CheckFence(int64_t run_id, int64_t fence) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  ConnUse conn(*this);
   // FOR UPDATE: the write this check guards commits before any claim can grow the fence.
-  Stmt s(*conn_, std::string("SELECT fence FROM runs WHERE id = ?") + conn_->ForUpdate());
+  Stmt s(*conn, std::string("SELECT fence FROM runs WHERE id = ?") + conn->ForUpdate());
   s.Bind(run_id);
   Stmt::Result rc = s.Step();
   if (rc != Stmt::kRow && rc != Stmt::kDone) return s.Error("check fence");
@@ -573,9 +626,10 @@ Status Store::CheckFence(int64_t run_id, int64_t fence) {
 }
 
 Status Store::RenewLease(int64_t run_id, int64_t fence, int64_t until) {
+  ConnUse conn(*this);
   return Transaction([&]() -> Status {
     MEDIC_RETURN_IF_ERROR(CheckFence(run_id, fence));
-    Stmt s(*conn_,
+    Stmt s(*conn,
            "UPDATE runs SET lease_until = ? WHERE id = ? AND fence = ? AND owner_pid != 0");
     s.Bind(until).Bind(run_id).Bind(fence);
     return s.Done("renew lease");
@@ -583,8 +637,8 @@ Status Store::RenewLease(int64_t run_id, int64_t fence, int64_t until) {
 }
 
 Result<int64_t> Store::RenewQueuedLeases(const RunClaim& owner, int64_t until) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          "UPDATE runs SET lease_until = ? WHERE status = 'queued' AND owner_host = ? AND "
          "owner_pid = ? AND owner_start = ?");
   s.Bind(until).Bind(owner.host).Bind(owner.pid).Bind(static_cast<int64_t>(owner.start));
@@ -593,8 +647,8 @@ Result<int64_t> Store::RenewQueuedLeases(const RunClaim& owner, int64_t until) {
 }
 
 Result<int64_t> Store::CountLeasesHeld(const RunClaim& owner, int64_t now_ms) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          "SELECT count(*) FROM runs WHERE owner_host = ? AND owner_pid = ? AND owner_start = ? "
          "AND lease_until > ?");
   s.Bind(owner.host).Bind(owner.pid).Bind(static_cast<int64_t>(owner.start)).Bind(now_ms);
@@ -604,8 +658,8 @@ Result<int64_t> Store::CountLeasesHeld(const RunClaim& owner, int64_t now_ms) {
 
 Result<bool> Store::TakeLead(const std::string& job, const std::string& holder, int64_t now_ms,
                              int64_t ttl_ms) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          "INSERT INTO leaders (job, holder, held_until) VALUES (?, ?, ?) ON CONFLICT (job) DO "
          "UPDATE SET holder = excluded.holder, held_until = excluded.held_until "
          "WHERE leaders.holder = excluded.holder OR leaders.held_until < ?");
@@ -616,16 +670,17 @@ Result<bool> Store::TakeLead(const std::string& job, const std::string& holder, 
 
 Result<int64_t> Store::DeleteEndedBefore(int64_t cutoff_ms) {
   int64_t deleted = 0;
+  ConnUse conn(*this);
   Status st = Transaction([&]() -> Status {
     const std::string old_runs =
         "SELECT id FROM runs WHERE status IN ('succeeded', 'failed') AND ended_at > 0 AND "
         "ended_at < ?";
     for (const char* table : {"steps", "events", "artifacts", "approvals"}) {
-      Stmt s(*conn_, std::string("DELETE FROM ") + table + " WHERE run_id IN (" + old_runs + ")");
+      Stmt s(*conn, std::string("DELETE FROM ") + table + " WHERE run_id IN (" + old_runs + ")");
       s.Bind(cutoff_ms);
       MEDIC_RETURN_IF_ERROR(s.Done("retention"));
     }
-    Stmt runs(*conn_,
+    Stmt runs(*conn,
               "DELETE FROM runs WHERE status IN ('succeeded', 'failed') AND ended_at > 0 AND "
               "ended_at < ?");
     runs.Bind(cutoff_ms);
@@ -635,15 +690,15 @@ Result<int64_t> Store::DeleteEndedBefore(int64_t cutoff_ms) {
         "SELECT id FROM incidents WHERE status = 'closed' AND closed_at < ? AND NOT EXISTS "
         "(SELECT 1 FROM runs WHERE runs.incident_id = incidents.id)";
     for (const char* table : {"alerts", "events"}) {
-      Stmt s(*conn_,
+      Stmt s(*conn,
              std::string("DELETE FROM ") + table + " WHERE incident_id IN (" + old_incidents + ")");
       s.Bind(cutoff_ms);
       MEDIC_RETURN_IF_ERROR(s.Done("retention"));
     }
-    Stmt incidents(*conn_, "DELETE FROM incidents WHERE id IN (" + old_incidents + ")");
+    Stmt incidents(*conn, "DELETE FROM incidents WHERE id IN (" + old_incidents + ")");
     incidents.Bind(cutoff_ms);
     MEDIC_RETURN_IF_ERROR(incidents.Done("retention"));
-    Stmt unrouted(*conn_, "DELETE FROM unrouted_alerts WHERE received_at < ?");
+    Stmt unrouted(*conn, "DELETE FROM unrouted_alerts WHERE received_at < ?");
     unrouted.Bind(cutoff_ms);
     return unrouted.Done("retention");
   });
@@ -652,9 +707,9 @@ Result<int64_t> Store::DeleteEndedBefore(int64_t cutoff_ms) {
 }
 
 Result<std::vector<StepRecord>> Store::GetSteps(int64_t run_id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  ConnUse conn(*this);
   Stmt s(
-      *conn_,
+      *conn,
       (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? ORDER BY position"));
   s.Bind(run_id);
   std::vector<StepRecord> out;
@@ -665,8 +720,8 @@ Result<std::vector<StepRecord>> Store::GetSteps(int64_t run_id) {
 }
 
 Result<StepRecord> Store::GetStep(int64_t run_id, const std::string& step_id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          (std::string("SELECT ") + kStepColumns + " FROM steps WHERE run_id = ? AND step_id = ?"));
   s.Bind(run_id).Bind(step_id);
   Stmt::Result rc = s.Step();
@@ -677,8 +732,9 @@ Result<StepRecord> Store::GetStep(int64_t run_id, const std::string& step_id) {
 }
 
 Status Store::SaveStep(const StepRecord& step, const EventRecord* event) {
+  ConnUse conn(*this);
   return Transaction([&]() -> Status {
-    Stmt s(*conn_,
+    Stmt s(*conn,
            "UPDATE steps SET status = ?, attempts = ?, started_at = ?, ended_at = ?, "
            "duration_ms = ?, over_budget = ?, outputs = ?, commands = ?, error = ?, pgid = ?, "
            "pgid_start = ?, approved = ?, pgid_host = ? WHERE run_id = ? AND step_id = ?");
@@ -697,7 +753,8 @@ Status Store::SaveStep(const StepRecord& step, const EventRecord* event) {
 }
 
 Status Store::InsertEvent(const EventRecord& e) {
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          "INSERT INTO events (incident_id, run_id, step_id, at, kind, message, data) "
          "VALUES (?,?,?,?,?,?,?)");
   s.Bind(e.incident_id)
@@ -711,13 +768,13 @@ Status Store::InsertEvent(const EventRecord& e) {
 }
 
 Status Store::AddEvent(const EventRecord& event) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
+  ConnUse conn(*this);
   return InsertEvent(event);
 }
 
 Result<std::vector<EventRecord>> Store::EventsOfRun(int64_t run_id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          "SELECT id, incident_id, run_id, step_id, at, kind, message, data FROM events "
          "WHERE run_id = ? ORDER BY id");
   s.Bind(run_id);
@@ -725,8 +782,8 @@ Result<std::vector<EventRecord>> Store::EventsOfRun(int64_t run_id) {
 }
 
 Result<std::vector<EventRecord>> Store::EventsOfIncident(int64_t incident_id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          "SELECT id, incident_id, run_id, step_id, at, kind, message, data FROM events "
          "WHERE incident_id = ? ORDER BY id");
   s.Bind(incident_id);
@@ -734,8 +791,8 @@ Result<std::vector<EventRecord>> Store::EventsOfIncident(int64_t incident_id) {
 }
 
 Result<int64_t> Store::AddArtifact(const ArtifactRecord& a) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          "INSERT INTO artifacts (run_id, step_id, kind, path, url, size, sha256, description, "
          "created_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id");
   s.Bind(a.run_id).Bind(a.step_id).Bind(a.kind).Bind(a.path).Bind(a.url).Bind(a.size);
@@ -745,8 +802,8 @@ Result<int64_t> Store::AddArtifact(const ArtifactRecord& a) {
 }
 
 Result<std::vector<ArtifactRecord>> Store::ArtifactsOfRun(int64_t run_id) {
-  std::lock_guard<std::recursive_mutex> lock(mu_);
-  Stmt s(*conn_,
+  ConnUse conn(*this);
+  Stmt s(*conn,
          "SELECT id, run_id, step_id, kind, path, url, size, sha256, description, created_at "
          "FROM artifacts WHERE run_id = ? ORDER BY id");
   s.Bind(run_id);

@@ -6,6 +6,7 @@
 // structs below.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,7 +21,8 @@
 
 namespace medic {
 namespace store_internal {
-struct Conn;  // store/statement.h
+struct Conn;     // store/statement.h
+class ConnUse;   // store/statement.h
 }
 
 struct IncidentRecord {
@@ -130,9 +132,12 @@ struct RouteBreakerRecord {
   bool open(int64_t now_ms) const { return now_ms < open_until; }
 };
 
-/// The record. Thread-safe: one connection guarded by a mutex; several medic processes may
-/// share a database (SQLite: busy timeout and one writer at a time; PostgreSQL: row locks on
-/// the runs a transaction claims or fences). Strings and JSON are redacted by callers before
+/// The record. Thread-safe: each call runs on a connection of its own for its length (a
+/// call made inside a Transaction() on the same thread joins its connection). SQLite has
+/// one connection, so calls take turns; PostgreSQL opens up to kMaxPostgresConnections as
+/// threads need them, so serve's requests and its runs do not wait for each other's
+/// commits. Several medic processes may share a database (SQLite: busy timeout and one
+/// writer at a time; PostgreSQL: row locks on the runs a transaction claims or fences). Strings and JSON are redacted by callers before
 /// they reach the store (the runner does it at one place).
 class Store {
  public:
@@ -240,16 +245,33 @@ class Store {
   /// connection instead (store/checkpointer.h). For long-lived writers such as medic serve.
   Status DisableAutoCheckpoint();
 
+  /// Connections one Store opens to PostgreSQL at most: enough for serve's HTTP threads
+  /// and run workers to commit side by side, few enough that three replicas stay far below
+  /// PostgreSQL's default max_connections of 100.
+  static constexpr size_t kMaxPostgresConnections = 8;
+
  private:
-  friend class AlertStore;  // store/alerts.cc: the alert intake tables on this connection
+  friend class AlertStore;              // store/alerts.cc: the alert intake tables
+  friend class store_internal::ConnUse;  // takes and gives back connections
 
-  explicit Store(std::unique_ptr<store_internal::Conn> conn);
+  Store(std::unique_ptr<store_internal::Conn> first, std::string target);
   Status Migrate();
-  Status InsertEvent(const EventRecord& event);  // caller holds mu_
+  Status InsertEvent(const EventRecord& event);  // on the caller's connection
 
-  std::unique_ptr<store_internal::Conn> conn_;
-  std::recursive_mutex mu_;
-  int tx_depth_ = 0;  // nesting of Transaction() calls; guarded by mu_
+  // A free connection: an idle one, a new one while below the cap (when opening fails, the
+  // cap becomes what is open), or the next one given back.
+  store_internal::Conn* Acquire();
+  void Release(store_internal::Conn* conn);
+
+  const std::string target_;  // what Open() was given: new connections open it too
+  const std::string where_;   // the file, or the URI, for messages
+  const bool postgres_;
+  std::mutex pool_mu_;
+  std::condition_variable pool_free_;
+  std::vector<std::unique_ptr<store_internal::Conn>> conns_;  // every open one; pool_mu_
+  std::vector<store_internal::Conn*> idle_;                   // pool_mu_
+  size_t max_conns_;                                          // pool_mu_
+  size_t opening_ = 0;  // connections being opened outside the lock; pool_mu_
 };
 
 }  // namespace medic

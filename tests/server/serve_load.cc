@@ -8,8 +8,10 @@
 //           request -> that process running.
 // Usage: serve_load --url http://127.0.0.1:PORT [--url ...] --token T --mode accept|start
 //          [--rate 1000] [--duration 30] [--connections 16] [--services 100]
-//          [--count 200] [--start-dir DIR]
-// With several --url (replicas of one record), connection i talks to url i mod N.
+//          [--count 200] [--start-dir DIR] [--after S] [--slow MS]
+// --after also reports the requests scheduled S seconds or more after the first (past the
+// burst of new incidents that opens an accept run). --slow prints each request that took MS or longer (when it was sent, on which connection) to
+// stderr, to line stalls up with the serves' logs. With several --url (replicas of one record), connection i talks to url i mod N.
 #include <httplib.h>
 
 #include <algorithm>
@@ -38,6 +40,8 @@ struct Options {
   int services = 100;
   int count = 200;
   std::string start_dir;
+  double slow_ms = 0;
+  int after_s = 0;
   std::string run_id = std::to_string(std::time(nullptr));
 };
 
@@ -62,6 +66,7 @@ void Report(const char* what, const std::vector<double>& ms) {
 
 struct Outcome {
   std::vector<double> latency_ms;
+  std::vector<double> later_ms;  // of the requests scheduled --after seconds or later
   std::map<int, int> codes;
   std::vector<std::pair<std::string, int64_t>> sent;  // service, wall ns at send (start mode)
   double max_lag_ms = 0;
@@ -100,12 +105,20 @@ void Worker(const Options& o, int thread, int64_t total, Clock::time_point t0, O
     auto a = Clock::now();
     auto res = client.Post("/hooks/generic", headers, body, "application/json");
     auto b = Clock::now();
-    local.latency_ms.push_back(std::chrono::duration<double, std::milli>(b - a).count());
+    double ms = std::chrono::duration<double, std::milli>(b - a).count();
+    local.latency_ms.push_back(ms);
+    if (o.after_s > 0 && when >= t0 + std::chrono::seconds(o.after_s)) local.later_ms.push_back(ms);
+    if (o.slow_ms > 0 && ms >= o.slow_ms)
+      std::fprintf(stderr, "slow: sent at %lld.%03lld (unix s), connection %d, request %lld: %.1fms\n",
+                   static_cast<long long>(sent_ns / 1'000'000'000),
+                   static_cast<long long>(sent_ns / 1'000'000 % 1000), thread,
+                   static_cast<long long>(i), ms);
     local.codes[res ? res->status : -1]++;
     if (o.mode == "start") local.sent.emplace_back(service, sent_ns);
   }
   std::lock_guard<std::mutex> lock(*mu);
   out->latency_ms.insert(out->latency_ms.end(), local.latency_ms.begin(), local.latency_ms.end());
+  out->later_ms.insert(out->later_ms.end(), local.later_ms.begin(), local.later_ms.end());
   for (auto [code, n] : local.codes) out->codes[code] += n;
   out->sent.insert(out->sent.end(), local.sent.begin(), local.sent.end());
   out->max_lag_ms = std::max(out->max_lag_ms, local.max_lag_ms);
@@ -135,6 +148,10 @@ int main(int argc, char** argv) {
       o.services = std::atoi(v.c_str());
     } else if (k == "--count") {
       o.count = std::atoi(v.c_str());
+    } else if (k == "--after") {
+      o.after_s = std::atoi(v.c_str());
+    } else if (k == "--slow") {
+      o.slow_ms = std::atof(v.c_str());
     } else if (k == "--start-dir") {
       o.start_dir = v;
     } else {
@@ -165,6 +182,10 @@ int main(int argc, char** argv) {
     if (code != 202) std::printf(", %d answered %d", n, code);
   std::printf("; max schedule lag %.1fms\n", out.max_lag_ms);
   Report("request -> 202", out.latency_ms);
+  if (o.after_s > 0) {
+    std::string what = "request -> 202 from " + std::to_string(o.after_s) + "s on";
+    Report(what.c_str(), out.later_ms);
+  }
   if (o.mode == "start") {
     std::vector<double> start_ms;
     auto deadline = Clock::now() + std::chrono::seconds(60);

@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -300,80 +302,158 @@ TEST(Store, AnApprovalIsConsumedOnceAcrossConnections) {
   EXPECT_FALSE(*AlertStore(**two).ConsumeApproval(approval, 7));
 }
 
-// Eight medics (one connection each) claim one queued run at the same instant: one wins.
-TEST(Store, ConcurrentClaimsFromManyConnectionsHaveOneWinner) {
-  ScopedTempDir dir;
-  std::string db = TestRecord(dir);
-  std::vector<std::unique_ptr<Store>> stores;
-  for (int i = 0; i < 8; ++i) {
+// `n` Stores on `db`, or one Store `n` times (the threads of one serve share one).
+std::vector<std::shared_ptr<Store>> Stores(const std::string& db, int n, bool shared) {
+  std::vector<std::shared_ptr<Store>> out;
+  for (int i = 0; i < n; ++i) {
+    if (shared && i > 0) {
+      out.push_back(out.front());
+      continue;
+    }
     auto s = Store::Open(db);
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    stores.push_back(std::move(*s));
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    if (!s.ok()) return {};
+    out.push_back(std::move(*s));
   }
+  return out;
+}
+
+// Runs fn(i) on `n` threads released at the same instant.
+void AtOnce(int n, const std::function<void(int)>& fn) {
+  std::atomic<int> go{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i)
+    threads.emplace_back([&, i] {
+      go.fetch_add(1);
+      while (go.load() < n) std::this_thread::yield();
+      fn(i);
+    });
+  for (auto& t : threads) t.join();
+}
+
+// Eight claimers of one queued run at the same instant, each on its own Store (eight medics)
+// or all on one (one serve's threads, several connections on PostgreSQL): one wins.
+void ClaimRace(bool shared) {
+  ScopedTempDir dir;
+  auto stores = Stores(TestRecord(dir), 8, shared);
+  ASSERT_EQ(stores.size(), 8u);
   for (int round = 0; round < 5; ++round) {
     int64_t id = NewRun(*stores[0]);
-    std::atomic<int> go{0};
     std::atomic<int> won{0};
-    std::vector<std::thread> threads;
-    for (int i = 0; i < 8; ++i)
-      threads.emplace_back([&, i] {
-        go.fetch_add(1);
-        while (go.load() < 8) std::this_thread::yield();
-        RunClaim c = ClaimBy(100 + i, 1'000);
-        c.statuses = {RunStatus::kQueued};
-        if (stores[i]->ClaimRun(id, c).ok()) won.fetch_add(1);
-      });
-    for (auto& t : threads) t.join();
+    AtOnce(8, [&](int i) {
+      RunClaim c = ClaimBy(100 + i, 1'000);
+      c.statuses = {RunStatus::kQueued};
+      if (stores[i]->ClaimRun(id, c).ok()) won.fetch_add(1);
+    });
     EXPECT_EQ(won.load(), 1) << "round " << round;
     EXPECT_EQ(stores[0]->GetRun(id)->fence, 1);
   }
 }
 
-// Replicas that receive the same new alert at once each look for its open incident and
-// create it when there is none, in one transaction: one incident results.
-TEST(Store, ConcurrentIntakesOfOneDedupKeyOpenOneIncident) {
+TEST(Store, ConcurrentClaimsFromManyConnectionsHaveOneWinner) { ClaimRace(false); }
+TEST(Store, ConcurrentClaimsFromThreadsOfOneStoreHaveOneWinner) { ClaimRace(true); }
+
+// Replicas (or one replica's threads) that receive the same new alert at once each look for
+// its open incident and create it when there is none, in one transaction: one incident
+// results.
+void IntakeRace(bool shared) {
   ScopedTempDir dir;
-  std::string db = TestRecord(dir);
-  std::vector<std::unique_ptr<Store>> stores;
-  for (int i = 0; i < 6; ++i) {
-    auto s = Store::Open(db);
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    stores.push_back(std::move(*s));
-  }
+  auto stores = Stores(TestRecord(dir), 6, shared);
+  ASSERT_EQ(stores.size(), 6u);
   for (int round = 0; round < 5; ++round) {
     std::string key = "prod/api/" + std::to_string(round);
-    std::atomic<int> go{0};
     std::vector<int64_t> ids(stores.size());
     std::vector<std::string> errors(stores.size());
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < stores.size(); ++i)
-      threads.emplace_back([&, i] {
-        go.fetch_add(1);
-        while (go.load() < static_cast<int>(stores.size())) std::this_thread::yield();
-        Store& s = *stores[i];
-        Status st = s.Transaction([&]() -> Status {
-          auto open = s.FindOpenIncident(key);
-          if (!open.ok()) return open.status();
-          if (open->has_value()) {
-            ids[i] = (*open)->id;
-            return Status::Ok();
-          }
-          IncidentRecord inc;
-          inc.title = "api panics";
-          inc.dedup_key = key;
-          inc.created_at = 1;
-          auto id = s.CreateIncident(inc);
-          if (!id.ok()) return id.status();
-          ids[i] = *id;
+    AtOnce(static_cast<int>(stores.size()), [&](int i) {
+      Store& s = *stores[i];
+      Status st = s.Transaction([&]() -> Status {
+        auto open = s.FindOpenIncident(key);
+        if (!open.ok()) return open.status();
+        if (open->has_value()) {
+          ids[i] = (*open)->id;
           return Status::Ok();
-        });
-        if (!st.ok()) errors[i] = st.message();
+        }
+        IncidentRecord inc;
+        inc.title = "api panics";
+        inc.dedup_key = key;
+        inc.created_at = 1;
+        auto id = s.CreateIncident(inc);
+        if (!id.ok()) return id.status();
+        ids[i] = *id;
+        return Status::Ok();
       });
-    for (auto& t : threads) t.join();
+      if (!st.ok()) errors[i] = st.message();
+    });
     std::set<int64_t> distinct(ids.begin(), ids.end());
     for (const auto& e : errors) EXPECT_EQ(e, "");
     EXPECT_EQ(distinct.size(), 1u) << "round " << round;
   }
+}
+
+TEST(Store, ConcurrentIntakesOfOneDedupKeyOpenOneIncident) { IntakeRace(false); }
+TEST(Store, ConcurrentIntakesOnThreadsOfOneStoreOpenOneIncident) { IntakeRace(true); }
+
+// On PostgreSQL a Store has several connections: a transaction that is open on one thread
+// (an intake waiting for its commit) does not hold up another thread's calls (a run's step
+// write). One connection would make the second thread wait for the first, which here waits
+// for the second: the reader would never finish.
+TEST(Store, AnOpenTransactionDoesNotHoldUpAnotherThread) {
+  if (!TestingPostgres()) GTEST_SKIP() << "SQLite has one connection: calls take turns";
+  ScopedTempDir dir;
+  auto store = Store::Open(TestRecord(dir));
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  Store& s = **store;
+  int64_t run = NewRun(s);
+  std::atomic<bool> read{false};
+  bool read_inside = false;
+  Status st = s.Transaction([&]() -> Status {
+    IncidentRecord inc;
+    inc.title = "not committed yet";
+    inc.created_at = 1;
+    auto id = s.CreateIncident(inc);
+    if (!id.ok()) return id.status();
+    std::thread other([&] {
+      auto got = s.GetRun(run);
+      EXPECT_TRUE(got.ok());
+      // The other thread's connection does not see this uncommitted transaction.
+      auto incidents = s.ListIncidents(100);
+      EXPECT_TRUE(incidents.ok());
+      if (incidents.ok())
+        for (const auto& i : *incidents) EXPECT_NE(i.title, "not committed yet");
+      read = true;
+    });
+    for (int i = 0; i < 2000 && !read; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    read_inside = read;
+    other.join();
+    return Status::Ok();
+  });
+  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_TRUE(read_inside) << "the other thread waited for this transaction to end";
+  auto incidents = s.ListIncidents(100);
+  ASSERT_TRUE(incidents.ok());
+  EXPECT_EQ(incidents->front().title, "not committed yet");
+}
+
+// Calls made inside a Transaction on its thread join it: a failure rolls them all back.
+TEST(Store, CallsInsideATransactionJoinIt) {
+  ScopedTempDir dir;
+  auto store = Store::Open(TestRecord(dir));
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  Store& s = **store;
+  Status st = s.Transaction([&]() -> Status {
+    IncidentRecord inc;
+    inc.title = "rolled back";
+    inc.created_at = 1;
+    auto id = s.CreateIncident(inc);
+    if (!id.ok()) return id.status();
+    MEDIC_RETURN_IF_ERROR(s.CloseIncident(*id, 2, "test"));
+    return Status::Io("fails after two calls");
+  });
+  EXPECT_FALSE(st.ok());
+  auto incidents = s.ListIncidents(100);
+  ASSERT_TRUE(incidents.ok());
+  EXPECT_TRUE(incidents->empty());
 }
 
 TEST(Store, APostgresUriWithAPasswordIsRefusedBeforeConnecting) {

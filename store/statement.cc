@@ -1,6 +1,8 @@
 #include "store/statement.h"
 
 #include <cstdlib>
+#include <filesystem>
+#include <string_view>
 
 #include "base/escape.h"
 
@@ -96,6 +98,59 @@ ConnUse::ConnUse(Store& store) : store_(store), outer_(t_innermost) {
 ConnUse::~ConnUse() {
   t_innermost = outer_;
   if (owner_) store_.Release(conn_);
+}
+
+Result<std::unique_ptr<Conn>> OpenSqlite(const std::string& path) {
+  std::error_code ec;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  auto conn = std::make_unique<Conn>();
+  conn->where = path;
+  int rc = sqlite3_open_v2(path.c_str(), &conn->db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = conn->db ? sqlite3_errmsg(conn->db) : sqlite3_errstr(rc);
+    return Status::Io("cannot open database " + path + ": " + msg +
+                      " (set --db PATH or MEDIC_DB to a writable location)");
+  }
+  sqlite3_busy_timeout(conn->db, 5000);
+  MEDIC_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
+  MEDIC_RETURN_IF_ERROR(conn->Exec("PRAGMA synchronous=NORMAL"));
+  MEDIC_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
+  return conn;
+}
+
+Result<std::unique_ptr<Conn>> OpenPostgres(const std::string& uri) {
+  char* err = nullptr;
+  PQconninfoOption* options = PQconninfoParse(uri.c_str(), &err);
+  if (!options) {
+    std::string msg = err ? err : "cannot parse it";
+    PQfreemem(err);
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    return Status::Invalid("database URI: " + msg);
+  }
+  bool has_password = false;
+  for (PQconninfoOption* o = options; o->keyword; ++o)
+    if (std::string_view(o->keyword) == "password" && o->val && *o->val) has_password = true;
+  PQconninfoFree(options);
+  if (has_password)
+    return Status::Invalid(
+        "the database URI carries a password; put it in PGPASSWORD or a PGPASSFILE instead "
+        "(a URI shows in `ps`, in shell history and in medic's own messages)");
+  auto conn = std::make_unique<Conn>();
+  conn->dialect = Dialect::kPostgres;
+  conn->where = uri;
+  conn->pg = PQconnectdb(uri.c_str());
+  if (PQstatus(conn->pg) != CONNECTION_OK) {
+    std::string msg = PQerrorMessage(conn->pg);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    return Status::Io("cannot connect to database " + uri + ": " + msg);
+  }
+  // Notices ("relation exists, skipping") are not for medic's users.
+  PQsetNoticeProcessor(conn->pg, [](void*, const char*) {}, nullptr);
+  MEDIC_RETURN_IF_ERROR(conn->Exec("SET client_encoding = 'UTF8'"));
+  return conn;
 }
 
 Conn::~Conn() {

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -58,6 +59,11 @@ struct Conn {
     return last_sqlstate == "40001" || last_sqlstate == "40P01" || last_sqlstate == "23505";
   }
 };
+
+// A new connection to the SQLite file (created with its directory; WAL) or the PostgreSQL
+// URI (refused when it carries a password).
+Result<std::unique_ptr<Conn>> OpenSqlite(const std::string& path);
+Result<std::unique_ptr<Conn>> OpenPostgres(const std::string& uri);
 
 // The calling thread's connection to `store` for this object's life: the one an enclosing
 // ConnUse on this thread holds (a call inside a Transaction joins it), or a free one from the

@@ -44,10 +44,8 @@ std::string PgError(PGconn* pg, const PGresult* res) {
   return msg.empty() ? "unknown error" : msg;
 }
 
-}  // namespace
-
-namespace {
 thread_local ConnUse* t_innermost = nullptr;  // this thread's innermost ConnUse
+
 // BEGIN and then prepared statement `name`, sent together in pipeline mode: one round trip
 // where two would be. Returns BEGIN's result when it failed, else the statement's (nullptr
 // when the connection broke; PQresultStatus reads that as a fatal error).

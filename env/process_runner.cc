@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sanitizer/asan_interface.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -216,7 +217,13 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec, const Can
   struct StackGuard {
     void* p;
     size_t n;
-    ~StackGuard() { munmap(p, n); }
+    ~StackGuard() {
+      // Under ASan the child's frames poisoned this stack's shadow before it exec'd; the
+      // shadow outlives munmap and would make whatever is mapped here next look like a
+      // stack overflow (a no-op in other builds).
+      ASAN_UNPOISON_MEMORY_REGION(p, n);
+      munmap(p, n);
+    }
   } stack_guard{stack, kStackSize};
   sigset_t all, old_mask;
   sigfillset(&all);

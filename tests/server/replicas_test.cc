@@ -206,7 +206,8 @@ TEST_F(Replicas, ADeliveryReplayedToEveryReplicaAtOnceIsHandledOnce) {
 }
 
 // 300 distinct alerts to random replicas while one replica at a time is killed with kill -9
-// and restarted, ten times.
+// and restarted, ten times. When the replicas restart slowly (an ASan build) the load goes
+// on past 300 until the tenth kill, so every kill lands under load.
 TEST_F(Replicas, KillingReplicasUnderLoadLosesNoAlertAndDoublesNoStep) {
   StartReplicas(3);
   constexpr int kAlerts = 300;
@@ -216,12 +217,15 @@ TEST_F(Replicas, KillingReplicasUnderLoadLosesNoAlertAndDoublesNoStep) {
   std::mutex mu;
   std::map<std::string, int64_t> accepted;  // service -> incident id
   std::atomic<int> next{0};
+  std::atomic<int> sent{0};
+  std::atomic<int> kills{0};
   std::atomic<bool> stop_killing{false};
   std::vector<std::thread> clients;
   for (int c = 0; c < 4; ++c)
     clients.emplace_back([&, c] {
       std::mt19937 rng(c * 7919 + 1);
-      for (int k; (k = next.fetch_add(1)) < kAlerts;) {
+      for (int k; (k = next.fetch_add(1)) < kAlerts || (kills < 10 && k < 4 * kAlerts);) {
+        sent.fetch_add(1);
         std::string service = "svc-" + std::to_string(k);
         // A client whose replica is down tries another, as Alertmanager would.
         for (int attempt = 0; attempt < 20 && std::chrono::steady_clock::now() < give_up;
@@ -237,7 +241,6 @@ TEST_F(Replicas, KillingReplicasUnderLoadLosesNoAlertAndDoublesNoStep) {
         std::this_thread::sleep_for(std::chrono::milliseconds(230));  // ~20 s of load
       }
     });
-  int kills = 0;
   std::thread killer([&] {
     std::mt19937 rng(42);
     for (; kills < 10 && !stop_killing; ++kills) {
@@ -258,11 +261,12 @@ TEST_F(Replicas, KillingReplicasUnderLoadLosesNoAlertAndDoublesNoStep) {
       << Query("select group_concat(id || ':' || status || ':' || owner_pid) from runs where "
                "status in ('queued', 'running')")
       << Logs();
-  EXPECT_EQ(kills, 10) << "the load ended before ten kills";
+  EXPECT_EQ(kills.load(), 10) << "the load ended before ten kills";
   std::printf("failover: load %.1f s with %d kills, settled %.1f s later\n",
-              std::chrono::duration<double>(loaded - began).count(), kills,
+              std::chrono::duration<double>(loaded - began).count(), kills.load(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - loaded).count());
-  EXPECT_EQ(static_cast<int>(accepted.size()), kAlerts) << Logs();
+  EXPECT_GE(sent.load(), kAlerts);
+  EXPECT_EQ(static_cast<int>(accepted.size()), sent.load()) << Logs();
   for (const auto& [service, incident] : accepted)
     EXPECT_EQ(Query("select dedup_key from incidents where id = " + std::to_string(incident)),
               "svc/" + service);

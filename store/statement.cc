@@ -50,8 +50,10 @@ thread_local ConnUse* t_innermost = nullptr;  // this thread's innermost ConnUse
 // where two would be. Returns BEGIN's result when it failed, else the statement's (nullptr
 // when the connection broke; PQresultStatus reads that as a fatal error).
 PGresult* ExecPreparedAfterBegin(PGconn* pg, const char* name, int n, const char* const* values) {
-  if (PQenterPipelineMode(pg) != 1) {
-    PQclear(PQexec(pg, "BEGIN"));
+  if (PQenterPipelineMode(pg) != 1) {  // one at a time, then; never outside the transaction
+    PGresult* begin = PQexec(pg, "BEGIN");
+    if (PQresultStatus(begin) != PGRES_COMMAND_OK) return begin;
+    PQclear(begin);
     return PQexecPrepared(pg, name, n, values, nullptr, nullptr, 0);
   }
   PQsendQueryParams(pg, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);

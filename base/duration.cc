@@ -7,6 +7,14 @@
 #include "base/strings.h"
 
 namespace medic {
+namespace {
+
+// Beyond these a value would not fit in int64 once converted; nothing medic times or sizes
+// comes near them (a year is 3.2e10 ms).
+constexpr double kMaxMs = 1e15;
+constexpr double kMaxBytes = 1e18;
+
+}  // namespace
 
 Result<int64_t> ParseDurationMs(std::string_view text) {
   std::string_view t = Trim(text);
@@ -22,7 +30,8 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
     size_t start = i;
     while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
     if (start == i) return bad();
-    double value = std::stod(std::string(t.substr(start, i - start)));
+    std::optional<double> value = ParseDouble(t.substr(start, i - start));
+    if (!value) return bad();
     size_t ustart = i;
     while (i < t.size() && std::isalpha(static_cast<unsigned char>(t[i]))) ++i;
     std::string_view unit = t.substr(ustart, i - ustart);
@@ -42,9 +51,10 @@ Result<int64_t> ParseDurationMs(std::string_view text) {
     else
       return bad();
     if (scale < 0) return bad();
-    total += value * scale;
+    total += *value * scale;
     any = true;
   }
+  if (total > kMaxMs) return bad();
   return static_cast<int64_t>(std::llround(total));
 }
 
@@ -56,8 +66,8 @@ Result<int64_t> ParseSizeBytes(std::string_view text) {
     return Status::Invalid("'" + std::string(text) +
                            "' is not a size (use e.g. 1048576, 512KiB, 1MiB, 10MB)");
   };
-  if (i == 0) return bad();
-  double value = std::stod(std::string(t.substr(0, i)));
+  std::optional<double> value = ParseDouble(t.substr(0, i));
+  if (!value) return bad();
   std::string unit(Trim(t.substr(i)));
   for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   double scale;
@@ -77,7 +87,8 @@ Result<int64_t> ParseSizeBytes(std::string_view text) {
     scale = 1e9;
   else
     return bad();
-  return static_cast<int64_t>(std::llround(value * scale));
+  if (*value * scale > kMaxBytes) return bad();
+  return static_cast<int64_t>(std::llround(*value * scale));
 }
 
 }  // namespace medic

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,11 @@
 namespace medic {
 
 std::string_view Trim(std::string_view s);
+/// All of `text` as a base-10 integer ("42", "-7"); nullopt when it is anything else or does
+/// not fit. Never throws, unlike std::stoll.
+std::optional<int64_t> ParseInt64(std::string_view text);
+/// All of `text` as a finite decimal number ("1.5", "-2e3", ".5"); nullopt otherwise.
+std::optional<double> ParseDouble(std::string_view text);
 std::vector<std::string> Split(std::string_view s, char sep);
 bool StartsWith(std::string_view s, std::string_view prefix);
 bool EndsWith(std::string_view s, std::string_view suffix);

@@ -40,21 +40,11 @@ std::string CheckValue(const ParamSpec& spec, const Json& v, bool allow_template
       return "";
     case ParamType::kInt:
       if (v.is_number_integer()) return "";
-      if (v.is_string()) {
-        const auto& s = v.get_ref<const std::string&>();
-        if (!s.empty() && s.find_first_not_of("-0123456789") == std::string::npos) return "";
-      }
+      if (v.is_string() && ParseInt64(v.get_ref<const std::string&>())) return "";
       return expected("an integer");
     case ParamType::kNumber:
       if (v.is_number()) return "";
-      if (v.is_string()) {
-        try {
-          size_t pos;
-          std::stod(v.get<std::string>(), &pos);
-          if (pos == v.get_ref<const std::string&>().size()) return "";
-        } catch (...) {
-        }
-      }
+      if (v.is_string() && ParseDouble(v.get_ref<const std::string&>())) return "";
       return expected("a number");
     case ParamType::kBool:
       if (v.is_boolean()) return "";
@@ -122,9 +112,9 @@ Json Normalize(const ParamSpec& spec, const Json& v) {
       return v.is_string() ? v
                            : Json(v.is_boolean() ? (v.get<bool>() ? "true" : "false") : v.dump());
     case ParamType::kInt:
-      return v.is_string() ? Json(std::stoll(v.get<std::string>())) : v;
+      return v.is_string() ? Json(ParseInt64(v.get_ref<const std::string&>()).value_or(0)) : v;
     case ParamType::kNumber:
-      return v.is_string() ? Json(std::stod(v.get<std::string>())) : v;
+      return v.is_string() ? Json(ParseDouble(v.get_ref<const std::string&>()).value_or(0)) : v;
     case ParamType::kBool:
       return v.is_string() ? Json(v == "true") : v;
     case ParamType::kDuration:

@@ -102,9 +102,9 @@ const Json* JsonAtPath(const Json& value, const std::vector<std::string>& rest) 
       cur = &*it;
     } else if (cur->is_array() && !seg.empty() &&
                seg.find_first_not_of("0123456789") == std::string::npos) {
-      size_t i = std::stoul(seg);
-      if (i >= cur->size()) return nullptr;
-      cur = &(*cur)[i];
+      std::optional<int64_t> i = ParseInt64(seg);
+      if (!i || static_cast<uint64_t>(*i) >= cur->size()) return nullptr;
+      cur = &(*cur)[static_cast<size_t>(*i)];
     } else {
       return nullptr;
     }

@@ -27,6 +27,31 @@ TEST(Duration, RejectsUnknownUnitsWithAHint) {
   EXPECT_FALSE(ParseDurationMs("s").ok());
 }
 
+// Text a fuzzer found: std::stod threw on a lone "." and on numbers past double's range.
+TEST(Duration, RefusesNumbersThatAreNotOnesWithoutThrowing) {
+  for (const char* text : {".", "..s", "1.2.3s", "5m.", ".ms", "1e5s"})
+    EXPECT_FALSE(ParseDurationMs(text).ok()) << text;
+  std::string huge(400, '9');
+  EXPECT_FALSE(ParseDurationMs(huge + "s").ok());
+  EXPECT_FALSE(ParseDurationMs("999999999999999999h").ok()) << "does not fit in int64 ms";
+  EXPECT_EQ(*ParseDurationMs(".5s"), 500);
+  EXPECT_FALSE(ParseSizeBytes(".").ok());
+  EXPECT_FALSE(ParseSizeBytes(huge).ok());
+  EXPECT_FALSE(ParseSizeBytes("99999999999GiB").ok());
+}
+
+TEST(Strings, ParsesWholeNumbersOnly) {
+  EXPECT_EQ(ParseInt64("42"), 42);
+  EXPECT_EQ(ParseInt64("-7"), -7);
+  for (const char* text : {"", "-", "--5", "5-3", " 5", "5 ", "0x10", "99999999999999999999"})
+    EXPECT_FALSE(ParseInt64(text).has_value()) << "'" << text << "'";
+  EXPECT_EQ(ParseDouble("1.5"), 1.5);
+  EXPECT_EQ(ParseDouble("-2e3"), -2000);
+  EXPECT_EQ(ParseDouble(".5"), 0.5);
+  for (const char* text : {"", ".", "1e999", "inf", "nan", "1.5x", " 1"})
+    EXPECT_FALSE(ParseDouble(text).has_value()) << "'" << text << "'";
+}
+
 TEST(Size, ParsesBinaryAndDecimalUnits) {
   EXPECT_EQ(*ParseSizeBytes("1MiB"), 1 << 20);
   EXPECT_EQ(*ParseSizeBytes("64KiB"), 64 << 10);

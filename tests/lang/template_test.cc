@@ -17,6 +17,14 @@ Resolver FromJson(const Json& data) {
   };
 }
 
+// An index into a list is a number that fits, or the path names nothing.
+TEST(Template, AnIndexPastAnyListNamesNothing) {
+  Json data = {{"pods", {"a", "b"}}};
+  EXPECT_EQ(*JsonAtPath(data, {"pods", "1"}), "b");
+  EXPECT_EQ(JsonAtPath(data, {"pods", "2"}), nullptr);
+  EXPECT_EQ(JsonAtPath(data, {"pods", std::string(40, '9')}), nullptr) << "once threw";
+}
+
 // A label value an attacker chose stays data where it lands: inside a PromQL string, a URL
 // path segment, a label selector.
 TEST(Template, FiltersEscapeAValueForWhereItLands) {

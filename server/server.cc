@@ -665,6 +665,9 @@ Status Server::Impl::Run(CancelToken& stop) {
       checkpointer = std::move(*started);
     }
   }
+  // Connections opened before the first alert: a burst of them then waits on no connect.
+  size_t connections = store_.OpenAllConnections();
+  spdlog::debug("record: {} connection(s) open", connections);
   WorkerServices ws;
   ws.store = &store_;
   ws.registry = &registry_;

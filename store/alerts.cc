@@ -129,7 +129,7 @@ Status AlertStore::LowerDetectedAt(int64_t incident_id, int64_t at) {
       *conn,
       "UPDATE incidents SET detected_at = ? WHERE id = ? AND (detected_at = 0 OR detected_at > ?)");
   s.Bind(at).Bind(incident_id).Bind(at);
-  return s.Done("update detected_at");
+  return s.Queue("update detected_at");
 }
 
 Result<std::optional<Json>> AlertStore::FindDelivery(const std::string& source,
@@ -151,7 +151,7 @@ Status AlertStore::SaveDelivery(const std::string& source, const std::string& de
          "INSERT INTO webhook_deliveries (source, delivery_id, received_at, response) "
          "VALUES (?,?,?,?)");
   s.Bind(source).Bind(delivery_id).Bind(at).Bind(response);
-  return s.Done("save delivery");
+  return s.Queue("save delivery");
 }
 
 Result<int64_t> AlertStore::PruneDeliveries(int64_t before) {

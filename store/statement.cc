@@ -46,38 +46,34 @@ std::string PgError(PGconn* pg, const PGresult* res) {
 
 thread_local ConnUse* t_innermost = nullptr;  // this thread's innermost ConnUse
 
-// BEGIN and then prepared statement `name`, sent together in pipeline mode: one round trip
-// where two would be. Returns BEGIN's result when it failed, else the statement's (nullptr
-// when the connection broke; PQresultStatus reads that as a fatal error).
-PGresult* ExecPreparedAfterBegin(PGconn* pg, const char* name, int n, const char* const* values) {
-  if (PQenterPipelineMode(pg) != 1) {  // one at a time, then; never outside the transaction
-    PGresult* begin = PQexec(pg, "BEGIN");
-    if (PQresultStatus(begin) != PGRES_COMMAND_OK) return begin;
-    PQclear(begin);
-    return PQexecPrepared(pg, name, n, values, nullptr, nullptr, 0);
+// Runs prepared statement `name` with `values` one query at a time, after BEGIN when
+// `begin` and after preparing it from `prepare_sql` when that is not null: what Stmt::Step
+// does when libpq's pipeline mode is unavailable. Returns the first failure's result, else the
+// statement's. `*prepared` says whether `name` was prepared here.
+PGresult* ExecOneByOne(PGconn* pg, bool begin, const char* prepare_sql, const char* name, int n,
+                       const char* const* values, bool* prepared) {
+  *prepared = false;
+  auto ok = [](const PGresult* r) {
+    ExecStatusType st = PQresultStatus(r);
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+  };
+  if (begin) {  // never outside the transaction
+    PGresult* r = PQexec(pg, "BEGIN");
+    if (!ok(r)) return r;
+    PQclear(r);
   }
-  PQsendQueryParams(pg, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);
-  PQsendQueryPrepared(pg, name, n, values, nullptr, nullptr, 0);
-  PQpipelineSync(pg);
-  PGresult* out = nullptr;
-  for (int query = 0; query < 2; ++query) {
-    while (PGresult* r = PQgetResult(pg)) {
-      ExecStatusType st = PQresultStatus(r);
-      bool failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
-      // The first failure explains the rest (a failed BEGIN aborts the statement).
-      if (!out && (query == 1 || failed)) {
-        out = r;
-      } else {
-        PQclear(r);
-      }
-    }
+  if (prepare_sql) {
+    PGresult* r = PQprepare(pg, name, prepare_sql, 0, nullptr);
+    if (!ok(r)) return r;
+    PQclear(r);
+    *prepared = true;
   }
-  PQclear(PQgetResult(pg));  // the sync point
-  if (PQexitPipelineMode(pg) != 1) {
-    while (PGresult* r = PQgetResult(pg)) PQclear(r);
-    PQexitPipelineMode(pg);
-  }
-  return out;
+  return PQexecPrepared(pg, name, n, values, nullptr, nullptr, 0);
+}
+
+bool Succeeded(const PGresult* r) {
+  ExecStatusType st = PQresultStatus(r);
+  return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
 }  // namespace
@@ -159,7 +155,52 @@ Conn::~Conn() {
   if (pg) PQfinish(pg);
 }
 
+PGresult* Conn::SyncOwed(std::string* failed) {
+  PGresult* out = nullptr;
+  if (PQpipelineSync(pg) == 1) {
+    for (size_t i = 0; i < pg_owed.size(); ++i) {
+      const Owed& o = pg_owed[i];
+      bool last = i + 1 == pg_owed.size();
+      while (PGresult* r = PQgetResult(pg)) {
+        bool ok = Succeeded(r);
+        if (o.kind == Owed::kPrepare && ok) pg_prepared.emplace(o.sql, o.name);
+        // The first failure explains the rest: the queries after it are aborted.
+        if (!out && (last || !ok)) {
+          out = r;
+          if (!ok && failed) *failed = o.what;
+        } else {
+          PQclear(r);
+        }
+      }
+    }
+    PQclear(PQgetResult(pg));  // the sync point
+  }
+  pg_owed.clear();
+  if (PQexitPipelineMode(pg) != 1) {
+    while (PGresult* r = PQgetResult(pg)) PQclear(r);
+    PQexitPipelineMode(pg);
+  }
+  pg_pipeline = false;
+  return out;
+}
+
+Status Conn::Drain() {
+  if (pg_owed.empty()) return Status::Ok();
+  std::string failed;
+  PGresult* r = SyncOwed(&failed);
+  Status st;
+  if (!Succeeded(r)) {
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    last_sqlstate = state ? state : "";
+    st = Status::Io("database: " + (failed.empty() ? std::string("write") : failed) + ": " +
+                    PgError(pg, r));
+  }
+  PQclear(r);
+  return st;
+}
+
 Status Conn::Exec(const std::string& sql) {
+  if (postgres()) MEDIC_RETURN_IF_ERROR(Drain());
   if (!postgres()) {
     char* err = nullptr;
     if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
@@ -201,17 +242,10 @@ Stmt::Stmt(Conn& conn, const std::string& sql) : conn_(conn) {
     name_ = it->second;
     return;
   }
-  std::string name = "medic_" + std::to_string(conn.pg_prepared.size() + 1);
-  PGresult* res = PQprepare(conn.pg, name.c_str(), NumberPlaceholders(sql).c_str(), 0, nullptr);
-  if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-    conn.pg_prepared[sql] = name;
-    name_ = name;
-  } else {
-    const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    conn.last_sqlstate = state ? state : "";
-    error_ = PgError(conn.pg, res);
-  }
-  PQclear(res);
+  // Prepared with its first run (Step), in the same round trip.
+  name_ = "medic_" + std::to_string(++conn.pg_names);
+  prepare_ = NumberPlaceholders(sql);
+  sql_ = sql;
 }
 
 Stmt::~Stmt() {
@@ -253,21 +287,30 @@ Stmt::Result Stmt::Step() {
     values.reserve(params_.size());
     for (const auto& p : params_) values.push_back(p.c_str());
     int n = static_cast<int>(values.size());
-    if (conn_.begin_deferred) {
-      conn_.begin_deferred = false;
-      res_ = ExecPreparedAfterBegin(conn_.pg, name_.c_str(), n, values.data());
-    } else {
+    std::string failed;  // a queued write that failed before this statement
+    if (!conn_.begin_deferred && prepare_.empty() && conn_.pg_owed.empty()) {
       res_ = PQexecPrepared(conn_.pg, name_.c_str(), n, values.data(), nullptr, nullptr, 0);
+    } else if (Send(values, "")) {
+      res_ = conn_.SyncOwed(&failed);
+    } else {  // pipeline mode unavailable (and so nothing is owed): one query at a time
+      bool begin = conn_.begin_deferred, prepared = false;
+      conn_.begin_deferred = false;
+      res_ = ExecOneByOne(conn_.pg, begin, prepare_.empty() ? nullptr : prepare_.c_str(),
+                          name_.c_str(), n, values.data(), &prepared);
+      if (prepared) conn_.pg_prepared.emplace(sql_, name_);
     }
+    prepare_.clear();
     ExecStatusType st = PQresultStatus(res_);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       const char* state = PQresultErrorField(res_, PG_DIAG_SQLSTATE);
       conn_.last_sqlstate = state ? state : "";
-      error_ = PgError(conn_.pg, res_);
+      error_ = (failed.empty() ? "" : failed + ": ") + PgError(conn_.pg, res_);
       // A broken connection loses its prepared statements: reconnect for the next call.
       if (PQstatus(conn_.pg) != CONNECTION_OK) {
         PQreset(conn_.pg);
         conn_.pg_prepared.clear();
+        conn_.pg_owed.clear();
+        conn_.pg_pipeline = false;
       }
       return kError;
     }
@@ -275,6 +318,40 @@ Stmt::Result Stmt::Step() {
   }
   ++row_;
   return row_ < PQntuples(res_) ? kRow : kDone;
+}
+
+bool Stmt::Send(const std::vector<const char*>& values, const char* what) {
+  PGconn* pg = conn_.pg;
+  if (!conn_.pg_pipeline) {
+    if (PQenterPipelineMode(pg) != 1) return false;
+    conn_.pg_pipeline = true;
+  }
+  using Owed = Conn::Owed;
+  if (conn_.begin_deferred) {
+    conn_.begin_deferred = false;
+    PQsendQueryParams(pg, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0);
+    conn_.pg_owed.push_back({Owed::kBegin, "begin", "", ""});
+  }
+  if (!prepare_.empty()) {
+    PQsendPrepare(pg, name_.c_str(), prepare_.c_str(), 0, nullptr);
+    conn_.pg_owed.push_back({Owed::kPrepare, *what ? std::string("prepare ") + what : "prepare",
+                             sql_, name_});
+    prepare_.clear();
+  }
+  PQsendQueryPrepared(pg, name_.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                      nullptr, 0);
+  conn_.pg_owed.push_back({Owed::kExecute, what, "", ""});
+  return true;
+}
+
+Status Stmt::Queue(const char* what) {
+  if (!conn_.postgres() || conn_.tx_depth == 0 || res_) return Done(what);
+  if (!error_.empty()) return Error(what);
+  std::vector<const char*> values;
+  values.reserve(params_.size());
+  for (const auto& p : params_) values.push_back(p.c_str());
+  if (!Send(values, what)) return Done(what);
+  return Status::Ok();
 }
 
 Status Stmt::Error(const char* what) const {

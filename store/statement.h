@@ -35,16 +35,36 @@ struct Conn {
 
   PGconn* pg = nullptr;
   std::unordered_map<std::string, std::string> pg_prepared;  // SQL -> statement name
+  int64_t pg_names = 0;  ///< statement names given out, prepared or not yet
   std::string last_sqlstate;  ///< of the last PostgreSQL error ("" none)
   int tx_depth = 0;  ///< nesting of Store::Transaction() calls on it
   /// PostgreSQL: BEGIN is owed, and goes out with the next statement, in one round trip
   /// (Store::Transaction sets it; a transaction that runs no statement sends none).
   bool begin_deferred = false;
 
+  /// PostgreSQL: a query sent in pipeline mode whose result is not read yet. Writes nothing
+  /// reads back (Stmt::Queue) go out without waiting; the next statement that waits for its
+  /// own result (a read, or the COMMIT) goes out behind them and reads their results first.
+  struct Owed {
+    enum Kind { kBegin, kPrepare, kExecute } kind;
+    std::string what;  ///< for an error message ("" for the statement that waits)
+    std::string sql;   ///< kPrepare: the SQL as given, the key of pg_prepared
+    std::string name;  ///< kPrepare: the name it is prepared under
+  };
+  std::vector<Owed> pg_owed;
+  bool pg_pipeline = false;  ///< in libpq's pipeline mode (pg_owed is then not empty)
+
   ~Conn();
   bool postgres() const { return dialect == Dialect::kPostgres; }
   /// Runs `sql` (several statements allowed) without parameters or results.
   Status Exec(const std::string& sql);
+  /// Sends the pipeline's sync point and reads every owed result. Returns the last query's
+  /// result, or the first failure's (then `*failed` names what failed when that was not the
+  /// last query); nullptr when the connection broke.
+  PGresult* SyncOwed(std::string* failed);
+  /// Reads what is owed, for a rollback or a statement outside the pipeline: the first
+  /// failure among the queued writes, if any.
+  Status Drain();
   /// The text of a JSON object's top-level field `key` of a TEXT column, NULL when absent.
   std::string JsonField(const char* column, const char* key) const {
     return postgres() ? std::string("(") + column + "::jsonb ->> '" + key + "')"
@@ -104,6 +124,10 @@ class Stmt {
   Result Step();
   /// Runs a statement that returns no rows (or whose rows do not matter).
   Status Done(const char* what) { return Step() == kError ? Error(what) : Status::Ok(); }
+  /// A write whose result nothing reads (no rows, no Changes()). Inside a transaction on
+  /// PostgreSQL it is sent without waiting, and a failure fails the transaction's next
+  /// statement or its COMMIT, so it costs no round trip of its own; elsewhere it is Done().
+  Status Queue(const char* what);
   Status Error(const char* what) const;
   /// Rows the last INSERT, UPDATE or DELETE changed.
   int64_t Changes() const;
@@ -127,8 +151,14 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
   int rc_ = SQLITE_OK;
   int index_ = 0;
-  // PostgreSQL: the statement's name, its text parameters, and the result rows
+  // PostgreSQL: the statement's name, its SQL when it is still to be prepared (with its first
+  // run, in one round trip), its text parameters, and the result rows
   std::string name_;
+  std::string prepare_;
+  std::string sql_;  // as given, the key of Conn::pg_prepared
+  // Sends BEGIN when owed, the preparation when owed, and the statement, in pipeline mode,
+  // without reading; false when pipeline mode is unavailable (nothing was sent then).
+  bool Send(const std::vector<const char*>& values, const char* what);
   std::vector<std::string> params_;
   PGresult* res_ = nullptr;
   int row_ = -1;

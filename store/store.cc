@@ -146,6 +146,21 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& target) {
   return store;
 }
 
+Conn* Store::OpenOne(std::unique_lock<std::mutex>& lock) {
+  ++opening_;
+  lock.unlock();
+  auto opened = OpenPostgres(target_);  // only PostgreSQL has more than one
+  lock.lock();
+  --opening_;
+  if (!opened.ok()) {
+    // The server refuses more (max_connections): make do with those open.
+    max_conns_ = std::max<size_t>(1, conns_.size());
+    return nullptr;
+  }
+  conns_.push_back(std::move(*opened));
+  return conns_.back().get();
+}
+
 Conn* Store::Acquire() {
   std::unique_lock<std::mutex> lock(pool_mu_);
   for (;;) {
@@ -155,21 +170,24 @@ Conn* Store::Acquire() {
       return c;
     }
     if (conns_.size() + opening_ < max_conns_) {
-      ++opening_;
-      lock.unlock();
-      auto opened = OpenPostgres(target_);  // only PostgreSQL has more than one
-      lock.lock();
-      --opening_;
-      if (opened.ok()) {
-        conns_.push_back(std::move(*opened));
-        return conns_.back().get();
-      }
-      // The server refuses more (max_connections): make do with those open.
-      max_conns_ = std::max<size_t>(1, conns_.size());
+      if (Conn* c = OpenOne(lock)) return c;
       continue;
     }
     pool_free_.wait(lock);
   }
+}
+
+size_t Store::OpenAllConnections() {
+  std::unique_lock<std::mutex> lock(pool_mu_);
+  while (postgres_ && conns_.size() + opening_ < max_conns_) {
+    Conn* c = OpenOne(lock);
+    if (!c) break;
+    idle_.push_back(c);
+  }
+  size_t open = conns_.size();
+  lock.unlock();
+  pool_free_.notify_all();
+  return open;
 }
 
 void Store::Release(Conn* conn) {
@@ -239,13 +257,19 @@ Status Store::Transaction(const std::function<Status()>& body) {
     conn->begin_deferred = false;
     if (!st.ok()) {
       bool again = conn->postgres() && conn->Retryable() && attempt < 5;
+      (void)conn->Drain();  // writes queued behind the failure: ROLLBACK must not be among them
       if (begun) (void)Stmt(*conn, "ROLLBACK").Done("rollback");
       if (again) continue;
       return st;
     }
     if (!begun) return Status::Ok();
+    // On PostgreSQL the body's queued writes go out with the COMMIT, and a failure among them
+    // (a unique key another replica committed first) is the COMMIT's: retried the same way.
     Status commit = Stmt(*conn, "COMMIT").Done("commit");
-    if (!commit.ok()) (void)Stmt(*conn, "ROLLBACK").Done("rollback");
+    if (commit.ok()) return commit;
+    bool again = conn->postgres() && conn->Retryable() && attempt < 5;
+    (void)Stmt(*conn, "ROLLBACK").Done("rollback");
+    if (again) continue;
     return commit;
   }
 }
@@ -343,7 +367,7 @@ Result<int64_t> Store::CreateRun(const RunRecord& run, const std::vector<StepRec
              "VALUES (?,?,?,?,?,?,?)");
       i.Bind(id).Bind(step.step_id).Bind(step.stage).Bind(static_cast<int64_t>(step.position));
       i.Bind(step.action).Bind(ToString(step.status)).Bind(step.budget_ms);
-      MEDIC_RETURN_IF_ERROR(i.Done("create step"));
+      MEDIC_RETURN_IF_ERROR(i.Queue("create step"));
     }
     EventRecord e;
     e.incident_id = run.incident_id;
@@ -507,7 +531,7 @@ Status Store::SaveRun(const RunRecord& run, const EventRecord* event) {
         .Bind(run.owner_pid);
     s.Bind(static_cast<int64_t>(run.owner_start)).Bind(run.options).Bind(run.owner_host);
     s.Bind(run.lease_until).Bind(run.warnings).Bind(run.id);
-    MEDIC_RETURN_IF_ERROR(s.Done("save run"));
+    MEDIC_RETURN_IF_ERROR(s.Queue("save run"));
     return event ? InsertEvent(*event) : Status::Ok();
   });
 }
@@ -705,7 +729,7 @@ Status Store::InsertEvent(const EventRecord& e) {
       .Bind(ToString(e.kind))
       .Bind(e.message);
   s.Bind(e.data);
-  return s.Done("add event");
+  return s.Queue("add event");
 }
 
 Status Store::AddEvent(const EventRecord& event) {

@@ -245,6 +245,11 @@ class Store {
   /// connection instead (store/checkpointer.h). For long-lived writers such as medic serve.
   Status DisableAutoCheckpoint();
 
+  /// Opens now every connection the pool may hold (PostgreSQL; SQLite has its one), so that
+  /// the first burst of calls does not wait on connecting. A refused connection makes the
+  /// pool do with those open, as when one is opened on demand; the count open is returned.
+  size_t OpenAllConnections();
+
   /// Connections one Store opens to PostgreSQL at most: enough for serve's HTTP threads
   /// and run workers to commit side by side, few enough that three replicas stay far below
   /// PostgreSQL's default max_connections of 100.
@@ -262,6 +267,9 @@ class Store {
   // cap becomes what is open), or the next one given back.
   store_internal::Conn* Acquire();
   void Release(store_internal::Conn* conn);
+  // Opens one more connection with `lock` (on pool_mu_) released meanwhile; nullptr when the
+  // server refused it, which lowers the cap to what is open.
+  store_internal::Conn* OpenOne(std::unique_lock<std::mutex>& lock);
 
   const std::string target_;  // what Open() was given: new connections open it too
   const std::string where_;   // the file, or the URI, for messages

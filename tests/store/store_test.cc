@@ -418,8 +418,9 @@ TEST(Store, AnOpenTransactionDoesNotHoldUpAnotherThread) {
       // The other thread's connection does not see this uncommitted transaction.
       auto incidents = s.ListIncidents(100);
       EXPECT_TRUE(incidents.ok());
-      if (incidents.ok())
+      if (incidents.ok()) {
         for (const auto& i : *incidents) EXPECT_NE(i.title, "not committed yet");
+      }
       read = true;
     });
     for (int i = 0; i < 2000 && !read; ++i)
@@ -433,6 +434,112 @@ TEST(Store, AnOpenTransactionDoesNotHoldUpAnotherThread) {
   auto incidents = s.ListIncidents(100);
   ASSERT_TRUE(incidents.ok());
   EXPECT_EQ(incidents->front().title, "not committed yet");
+}
+
+// serve opens its pool before the first alert: the record then holds that many sessions, and
+// each serves calls, including the first run of a statement (prepared in the same round trip).
+TEST(Store, OpenAllConnectionsOpensThePoolUpFront) {
+  ScopedTempDir dir;
+  std::string target = TestRecord(dir);
+  auto store = Store::Open(target);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  Store& s = **store;
+  if (!TestingPostgres()) {
+    EXPECT_EQ(s.OpenAllConnections(), 1u) << "SQLite has its one connection";
+    return;
+  }
+  EXPECT_EQ(s.OpenAllConnections(), Store::kMaxPostgresConnections);
+  std::string sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                         " AND pid <> pg_backend_pid()";  // not the session that asks
+  EXPECT_EQ(testing::QueryRecord(target, sessions), std::to_string(Store::kMaxPostgresConnections));
+  EXPECT_EQ(s.OpenAllConnections(), Store::kMaxPostgresConnections) << "opens none twice";
+  // Every connection runs statements it has not prepared before, in and out of transactions.
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (size_t t = 0; t < Store::kMaxPostgresConnections; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5; ++i) {
+        Status st = s.Transaction([&]() -> Status {
+          IncidentRecord inc;
+          inc.title = "pooled";
+          inc.created_at = 1;
+          auto id = s.CreateIncident(inc);
+          if (!id.ok()) return id.status();
+          return s.GetIncident(*id).status();
+        });
+        if (!st.ok() || !s.ListIncidents(1).ok()) ++failures;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(testing::QueryRecord(target, "SELECT count(*) FROM incidents"),
+            std::to_string(5 * Store::kMaxPostgresConnections));
+}
+
+// Writes nothing reads back go out without waiting (PostgreSQL: pipelined up to the next
+// read or the COMMIT). One that fails still fails its transaction and rolls back the rest,
+// the read after it reports it, and the connection goes on working.
+TEST(Store, AQueuedWriteThatFailsFailsItsTransaction) {
+  ScopedTempDir dir;
+  auto store = Store::Open(TestRecord(dir));
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  Store& s = **store;
+  AlertStore alerts(s);
+  ASSERT_TRUE(alerts.SaveDelivery("pagerduty", "d1", 1, Json::object()).ok());
+  enum After { kCommit, kRead, kBodyFails };
+  auto failing = [&](After after) {
+    return s.Transaction([&]() -> Status {
+      IncidentRecord inc;
+      inc.title = "rolled back";
+      inc.created_at = 1;
+      auto id = s.CreateIncident(inc);
+      if (!id.ok()) return id.status();
+      EventRecord e;
+      e.incident_id = *id;
+      e.at = 1;
+      e.kind = EventKind::kIncidentTriggered;
+      e.message = "queued before the failure";
+      MEDIC_RETURN_IF_ERROR(s.AddEvent(e));
+      MEDIC_RETURN_IF_ERROR(alerts.SaveDelivery("pagerduty", "d1", 2, Json::object()));
+      MEDIC_RETURN_IF_ERROR(s.AddEvent(e));  // after it, in the same pipeline
+      if (after == kRead) return alerts.FindDelivery("pagerduty", "d1").status();
+      if (after == kBodyFails) return Status::Io("the body fails for a reason of its own");
+      return Status::Ok();
+    });
+  };
+  for (After after : {kCommit, kRead, kBodyFails}) {
+    Status st = failing(after);
+    ASSERT_FALSE(st.ok()) << "the second delivery with one id";
+    // (SQLite runs each write at once: its body stops at the failing one.)
+    if (after != kBodyFails)
+      EXPECT_NE(st.message().find("save delivery"), std::string::npos) << st.message();
+    auto incidents = s.ListIncidents(100);
+    ASSERT_TRUE(incidents.ok()) << incidents.status().message();
+    EXPECT_TRUE(incidents->empty()) << "the incident was rolled back";
+  }
+  // A read inside the transaction sees the writes queued before it.
+  std::vector<EventRecord> seen;
+  Status st = s.Transaction([&]() -> Status {
+    IncidentRecord inc;
+    inc.title = "kept";
+    inc.created_at = 1;
+    auto id = s.CreateIncident(inc);
+    if (!id.ok()) return id.status();
+    EventRecord e;
+    e.incident_id = *id;
+    e.at = 1;
+    e.kind = EventKind::kIncidentTriggered;
+    e.message = "queued";
+    MEDIC_RETURN_IF_ERROR(s.AddEvent(e));
+    auto events = s.EventsOfIncident(*id);
+    if (!events.ok()) return events.status();
+    seen = *events;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].message, "queued");
+  EXPECT_EQ(s.ListIncidents(100)->size(), 1u);
 }
 
 // Calls made inside a Transaction on its thread join it: a failure rolls them all back.

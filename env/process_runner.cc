@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,6 +87,7 @@ bool Drain(int fd, std::string& buf, size_t cap, bool& truncated) {
 }
 
 struct ChildArgs {
+  pid_t parent;  // medic, which lets the child go
   int go_r, in_r, out_w, err_w, exec_err_w;
   const char* cwd;
   const char* path;
@@ -110,6 +112,12 @@ int ChildMain(void* p) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
+  // Until it execs, the child holds copies of all medic's descriptors: its database sessions
+  // (with their row locks), and the go pipes of steps starting beside it, which then wait on
+  // each other's. If medic dies before it lets the child go, the child goes too; otherwise
+  // no EOF would ever come, and the sessions would stay open for good.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != a->parent) _exit(125);
   char byte;
   // Wait until the parent has recorded our process group (or gives up: EOF).
   if (read(a->go_r, &byte, 1) != 1) _exit(125);
@@ -120,6 +128,7 @@ int ChildMain(void* p) {
   if (a->cwd && chdir(a->cwd) != 0) {
     e = errno;
   } else {
+    prctl(PR_SET_PDEATHSIG, 0);  // the step itself may outlive medic, as it always could
     execve(a->path, a->argv, a->envp);
     e = errno;
   }
@@ -193,6 +202,7 @@ Result<ProcessResult> PosixProcessRunner::Run(const ProcessSpec& spec, const Can
       return Status::Io("cannot write " + spec.stdout_path + ": " + std::strerror(errno));
   }
   ChildArgs child;
+  child.parent = getpid();
   child.go_r = go.r;
   child.in_r = in.r;
   child.out_w = out_file >= 0 ? out_file : out.w;

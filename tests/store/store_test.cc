@@ -487,21 +487,30 @@ TEST(Store, AQueuedWriteThatFailsFailsItsTransaction) {
   AlertStore alerts(s);
   ASSERT_TRUE(alerts.SaveDelivery("pagerduty", "d1", 1, Json::object()).ok());
   enum After { kCommit, kRead, kBodyFails };
+  // An incident and an event about it (queued): the incident's id.
+  auto incident_and_event = [&](const std::string& title) -> Result<int64_t> {
+    IncidentRecord inc;
+    inc.title = title;
+    inc.created_at = 1;
+    auto id = s.CreateIncident(inc);
+    if (!id.ok()) return id.status();
+    EventRecord e;
+    e.incident_id = *id;
+    e.at = 1;
+    e.kind = EventKind::kIncidentTriggered;
+    e.message = title;
+    MEDIC_RETURN_IF_ERROR(s.AddEvent(e));
+    return id;
+  };
   auto failing = [&](After after) {
     return s.Transaction([&]() -> Status {
-      IncidentRecord inc;
-      inc.title = "rolled back";
-      inc.created_at = 1;
-      auto id = s.CreateIncident(inc);
+      auto id = incident_and_event("rolled back");
       if (!id.ok()) return id.status();
-      EventRecord e;
-      e.incident_id = *id;
-      e.at = 1;
-      e.kind = EventKind::kIncidentTriggered;
-      e.message = "queued before the failure";
-      MEDIC_RETURN_IF_ERROR(s.AddEvent(e));
       MEDIC_RETURN_IF_ERROR(alerts.SaveDelivery("pagerduty", "d1", 2, Json::object()));
-      MEDIC_RETURN_IF_ERROR(s.AddEvent(e));  // after it, in the same pipeline
+      EventRecord after_it;  // queued after the failing write, in the same pipeline
+      after_it.incident_id = *id;
+      after_it.kind = EventKind::kIncidentTriggered;
+      MEDIC_RETURN_IF_ERROR(s.AddEvent(after_it));
       if (after == kRead) return alerts.FindDelivery("pagerduty", "d1").status();
       if (after == kBodyFails) return Status::Io("the body fails for a reason of its own");
       return Status::Ok();
@@ -520,17 +529,8 @@ TEST(Store, AQueuedWriteThatFailsFailsItsTransaction) {
   // A read inside the transaction sees the writes queued before it.
   std::vector<EventRecord> seen;
   Status st = s.Transaction([&]() -> Status {
-    IncidentRecord inc;
-    inc.title = "kept";
-    inc.created_at = 1;
-    auto id = s.CreateIncident(inc);
+    auto id = incident_and_event("queued");
     if (!id.ok()) return id.status();
-    EventRecord e;
-    e.incident_id = *id;
-    e.at = 1;
-    e.kind = EventKind::kIncidentTriggered;
-    e.message = "queued";
-    MEDIC_RETURN_IF_ERROR(s.AddEvent(e));
     auto events = s.EventsOfIncident(*id);
     if (!events.ok()) return events.status();
     seen = *events;

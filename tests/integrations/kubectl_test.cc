@@ -67,7 +67,7 @@ json Seed() {
   return {
       {"serverVersion", "v1.32.0"},
       {"rolloutDelayMs", 200},
-      {"ephemeralStartDelayMs", 400},
+      {"ephemeralStartAfterReads", 2},
       {"deployments",
        {Deployment("checkout", "registry.local/checkout:v1.4.2"), Deployment("stuck", "stuck:v1")}},
       {"replicasets",
@@ -488,7 +488,7 @@ TEST_F(KubectlTest, GcoreRunsGcoreInAnEphemeralDebugContainerAndStreamsTheCoreOu
   EXPECT_EQ(lines[2], "PATCH " + kPods + "/" + kCrashed + "/ephemeralcontainers");
   size_t polls = lines.size() - 3 - 8;
   EXPECT_GE(polls, 2u)
-      << "the container starts after 400 ms: medic must have polled more than once";
+      << "the container starts at the second read after the patch: medic must poll until it runs";
   for (size_t i = 3; i < 3 + polls; ++i) EXPECT_EQ(lines[i], pod);
   std::vector<json> commands = {json::array({"pidof", "-s", "checkout"}),
                                 json::array({"gcore", "-o", "/tmp/medic-core", "7"}),

@@ -85,6 +85,8 @@ let history = [];       // watch history: {rv, resource, type, object, old}
 const HISTORY_MAX = 2000;
 let watchers = new Set();
 let timers = new Map(); // "resource/ns/name" -> timeout (rollout / deletion simulation)
+// Pods whose new ephemeral containers start at a later read of the pod (ephemeralStartAfterReads).
+const startsAfterReads = new Map();
 let records = [];
 let seq = 0;
 
@@ -101,10 +103,11 @@ function table(resource) {
 function loadState(s) {
   for (const t of timers.values()) clearTimeout(t);
   timers = new Map();
+  startsAfterReads.clear();
   store = new Map();
   history = [];
   s = s || {};
-  const known = new Set(['token', 'serverVersion', 'discovery', 'rolloutDelayMs', 'podDeletionDelayMs', 'ephemeralStartDelayMs', 'ephemeralContainersApi',
+  const known = new Set(['token', 'serverVersion', 'discovery', 'rolloutDelayMs', 'podDeletionDelayMs', 'ephemeralStartDelayMs', 'ephemeralStartAfterReads', 'ephemeralContainersApi',
     'deny', 'logs', 'proxy', 'exec', 'rollouts', 'faults', 'objects', '__baseDir', ...RESOURCES.map(r => r.resource)]);
   for (const k of Object.keys(s)) if (!known.has(k) && !k.startsWith('//') && !k.startsWith('_')) console.error(`kube-api: warning: unknown state key "${k}"`);
   cfg = {
@@ -115,6 +118,7 @@ function loadState(s) {
     rolloutDelayMs: s.rolloutDelayMs == null ? 300 : s.rolloutDelayMs,
     podDeletionDelayMs: s.podDeletionDelayMs || 0,
     ephemeralStartDelayMs: s.ephemeralStartDelayMs == null ? 100 : s.ephemeralStartDelayMs,
+    ephemeralStartAfterReads: s.ephemeralStartAfterReads || 0,
     logs: s.logs || {},
     proxy: s.proxy || {},
     exec: s.exec || [],
@@ -909,7 +913,13 @@ function listObjects(r, ns, labels, fields) {
   return out;
 }
 function getObject(r, ns, name) {
-  const o = table(r.resource).get(keyOf(r.namespaced ? ns : '', name));
+  const key = keyOf(r.namespaced ? ns : '', name);
+  const pending = r.resource === 'pods' && startsAfterReads.get(key);
+  if (pending && --pending.left <= 0) {
+    startsAfterReads.delete(key);
+    pending.start();
+  }
+  const o = table(r.resource).get(key);
   if (!o) throw notFound(r, name);
   return o;
 }
@@ -996,7 +1006,7 @@ function podSideEffects(p, old) {
     p.status.ephemeralContainerStatuses.push({ name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } });
   }
   const nsName = keyOf(p.metadata.namespace, p.metadata.name);
-  setTimeout(() => {
+  const start = () => {
     const cur = table('pods').get(nsName);
     if (!cur) return;
     const before = clone(cur);
@@ -1008,7 +1018,10 @@ function podSideEffects(p, old) {
     }
     cur.metadata.resourceVersion = nextRV();
     emit('pods', 'MODIFIED', cur, before);
-  }, cfg.ephemeralStartDelayMs);
+  };
+  // Counted reads make "the client polled N times" exact, however slow the client runs.
+  if (cfg.ephemeralStartAfterReads > 0) startsAfterReads.set(nsName, { left: cfg.ephemeralStartAfterReads, start });
+  else setTimeout(start, cfg.ephemeralStartDelayMs);
 }
 
 function setContainerTerminated(ns, pod, container, code) {

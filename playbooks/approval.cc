@@ -118,7 +118,7 @@ Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id,
   return result;
 }
 
-Result<std::vector<int64_t>> TakeApprovals(Store& store, Clock& clock,
+Result<std::vector<int64_t>> TakeApprovals(Store& store, Clock& clock, const LeaseTiming& lease,
                                            const std::function<bool(int64_t)>& is_active) {
   AlertStore alerts(store);
   auto pending = alerts.PendingApprovals();
@@ -135,14 +135,19 @@ Result<std::vector<int64_t>> TakeApprovals(Store& store, Clock& clock,
       continue;
     }
     if (run->status != RunStatus::kNeedsAttention) continue;  // still queued or running: next poll
-    // Several serves poll one record: only the one that consumes the approval queues the run
-    // (and the run's lease keeps any other driver out of it).
+    // Several serves poll one record: only the one that consumes the approval queues the run.
+    // It holds the run's lease from the same commit, so that if it dies before its worker
+    // claims the run, the lease runs out and another serve continues it (it would otherwise
+    // wait in needs_attention with its approval used up).
     bool consumed = false;
     Status st = store.Transaction([&]() -> Status {
       auto once = alerts.ConsumeApproval(a.id, now);
       if (!once.ok()) return once.status();
       consumed = *once;
       if (!consumed) return Status::Ok();
+      auto held =
+          store.ClaimRun(a.run_id, ClaimByThisProcess(clock, lease, {RunStatus::kNeedsAttention}));
+      if (!held.ok()) return held.status();
       auto step = store.GetStep(a.run_id, a.step_id);
       if (step.ok() && step->status == StepStatus::kPending && !step->approved) {
         step->approved = true;
@@ -150,6 +155,8 @@ Result<std::vector<int64_t>> TakeApprovals(Store& store, Clock& clock,
       }
       return Status::Ok();
     });
+    // Another live process holds the run (a `medic resume` under way): the next poll.
+    if (st.code() == Code::kFailedPrecondition) continue;
     if (!st.ok()) return st;
     if (consumed && std::find(queued.begin(), queued.end(), a.run_id) == queued.end())
       queued.push_back(a.run_id);

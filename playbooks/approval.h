@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "base/status.h"
 #include "env/clock.h"
+#include "playbooks/lease.h"
 #include "store/store.h"
 
 namespace medic {
@@ -54,8 +55,11 @@ Result<ApproveResult> ApproveStep(Store& store, Clock& clock, int64_t run_id,
 /// again (a runner that reached the step after the approval may have overwritten it).
 /// Each approval is taken by one process only, however many poll the record. Approvals of
 /// runs that ended, or that a person drives, are marked done as they are; approvals of runs
-/// still running are left for the next poll. Returns the runs to continue, each once.
-Result<std::vector<int64_t>> TakeApprovals(Store& store, Clock& clock,
+/// still running are left for the next poll. The process that takes an approval holds the
+/// run's lease from then on (`lease`): if it dies before it continues the run, the lease runs
+/// out and another serve continues it. A run whose lease another live process holds is left
+/// for the next poll. Returns the runs to continue, each once.
+Result<std::vector<int64_t>> TakeApprovals(Store& store, Clock& clock, const LeaseTiming& lease,
                                            const std::function<bool(int64_t)>& is_active);
 
 }  // namespace medic

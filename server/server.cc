@@ -527,21 +527,26 @@ void Server::Impl::ResumeLeftovers() {
 // A running webhook run whose driver stopped renewing its lease (killed, or paused past the
 // lease, on this host or another sharing the record) is continued here, under the rules of
 // `medic resume`; the claim keeps two rescuers from both taking it. So is a queued run whose
-// creator (a replica that accepted its alert) stopped renewing before it started it.
+// creator (a replica that accepted its alert) stopped renewing before it started it, and an
+// approved run whose approver (the replica that took the approval) did so before it went on.
 void Server::Impl::RescueExpired() {
-  auto runs = store_.RunsWithStatus({RunStatus::kQueued, RunStatus::kRunning});
+  auto runs =
+      store_.RunsWithStatus({RunStatus::kQueued, RunStatus::kRunning, RunStatus::kNeedsAttention});
   if (!runs.ok()) return;
   int64_t now = clock_.NowUnixMs();
   for (const auto& run : *runs) {
     if (!IsWebhookTrigger(run.trigger) || RunIsHeld(run, now) || workers_->IsActive(run.id))
       continue;
-    if (run.status == RunStatus::kQueued && run.owner_pid == 0) continue;  // ResumeLeftovers'
+    // Unowned: queued ones are ResumeLeftovers', waiting ones wait for an approval.
+    if (run.status != RunStatus::kRunning && run.owner_pid == 0) continue;
     auto [it, fresh] = rescued_.try_emplace(run.id, run.fence);
     if (!fresh && it->second == run.fence) continue;  // queued already
     it->second = run.fence;
+    const char* role = run.status == RunStatus::kQueued    ? "creator"
+                       : run.status == RunStatus::kRunning ? "driver"
+                                                           : "approver";
     spdlog::warn("run {}: its {} (pid {} on {}) stopped renewing its lease; rescuing it", run.id,
-                 run.status == RunStatus::kQueued ? "creator" : "driver", run.owner_pid,
-                 run.owner_host.empty() ? "this host" : run.owner_host);
+                 role, run.owner_pid, run.owner_host.empty() ? "this host" : run.owner_host);
     metrics_.CountLease("rescue");
     queue_.Push(Queued(run, {run.status}));
   }
@@ -627,7 +632,8 @@ void Server::Impl::PollApprovals() {
     RescueExpired();
     Retention();
     auto approved =
-        TakeApprovals(store_, clock_, [this](int64_t id) { return workers_->IsActive(id); });
+        TakeApprovals(store_, clock_, config_.limits.lease,
+                      [this](int64_t id) { return workers_->IsActive(id); });
     if (!approved.ok()) {
       spdlog::warn("cannot read approvals: {}", approved.status().message());
     } else {

@@ -604,8 +604,8 @@ Status Store::RenewLease(int64_t run_id, int64_t fence, int64_t until) {
 Result<int64_t> Store::RenewQueuedLeases(const RunClaim& owner, int64_t until) {
   ConnUse conn(*this);
   Stmt s(*conn,
-         "UPDATE runs SET lease_until = ? WHERE status = 'queued' AND owner_host = ? AND "
-         "owner_pid = ? AND owner_start = ?");
+         "UPDATE runs SET lease_until = ? WHERE status IN ('queued', 'needs_attention') AND "
+         "owner_host = ? AND owner_pid = ? AND owner_start = ?");
   s.Bind(until).Bind(owner.host).Bind(owner.pid).Bind(static_cast<int64_t>(owner.start));
   MEDIC_RETURN_IF_ERROR(s.Done("renew queued leases"));
   return s.Changes();

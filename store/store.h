@@ -200,8 +200,8 @@ class Store {
   Status CheckFence(int64_t run_id, int64_t fence);
   /// Extends the lease of the holder of `fence` to `until` (unix ms); kLost when it lost it.
   Status RenewLease(int64_t run_id, int64_t fence, int64_t until);
-  /// Extends to `until` the leases `owner` holds on queued runs (those medic serve created
-  /// and has not started yet). Returns how many.
+  /// Extends to `until` the leases `owner` holds on runs it has not started yet: queued runs
+  /// medic serve created, and waiting runs whose approval it took. Returns how many.
   Result<int64_t> RenewQueuedLeases(const RunClaim& owner, int64_t until);
   /// Runs whose lease `owner` holds now, in any status.
   Result<int64_t> CountLeasesHeld(const RunClaim& owner, int64_t now_ms);

@@ -4,6 +4,7 @@
 #include "server/intake.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -230,7 +231,11 @@ TEST_F(IntakeTest, ApprovalsLetAWaitingWebhookRunGoOn) {
   Intake intake(*store_, config_, queue, *test::RealEnv().clock, metrics_);
   auto r = intake.Accept(Of({MakeAlert("checkout", "p1")}), 0);
   int64_t run_id = r->new_runs[0];
-  auto early = TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return false; });
+  auto take = [&](bool driven_here) {
+    return TakeApprovals(*store_, *test::RealEnv().clock, LeaseTiming{},
+                         [driven_here](int64_t) { return driven_here; });
+  };
+  auto early = take(false);
   EXPECT_TRUE(early->empty());
 
   EXPECT_EQ(
@@ -252,13 +257,23 @@ TEST_F(IntakeTest, ApprovalsLetAWaitingWebhookRunGoOn) {
   auto step = store_->GetStep(run_id, "restart");
   step->approved = false;
   ASSERT_TRUE(store_->SaveStep(*step).ok());
-  auto busy = TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return true; });
+  auto busy = take(true);
   EXPECT_TRUE(busy->empty()) << "a run being driven is left for the next poll";
-  auto queued = TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return false; });
+  run->owner_pid = 0;  // a waiting run has no driver
+  run->lease_until = 0;
+  ASSERT_TRUE(store_->SaveRun(*run).ok());
+  int64_t fence = store_->GetRun(run_id)->fence;
+  auto queued = take(false);
   ASSERT_EQ(*queued, std::vector<int64_t>{run_id});
   EXPECT_TRUE(store_->GetStep(run_id, "restart")->approved);
-  EXPECT_TRUE(
-      TakeApprovals(*store_, *test::RealEnv().clock, [](int64_t) { return false; })->empty());
+  EXPECT_TRUE(take(false)->empty());
+  // Whoever took the approval holds the run until its worker goes on with it: if it dies
+  // first, the lease runs out and another serve continues the run.
+  auto held = store_->GetRun(run_id);
+  EXPECT_EQ(held->status, RunStatus::kNeedsAttention);
+  EXPECT_EQ(held->owner_pid, getpid());
+  EXPECT_GT(held->lease_until, test::RealEnv().clock->NowUnixMs());
+  EXPECT_EQ(held->fence, fence + 1);
 }
 
 TEST(RunQueue, ReservationsCountAgainstCapacityUntilUsedOrReleased) {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -14,7 +16,9 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "playbooks/lease.h"
 #include "server/auth.h"
+#include "store/alerts.h"
 #include "tests/support/postgres_peer.h"
 #include "tests/support/serve_peer.h"
 #include "tests/support/test_support.h"
@@ -471,6 +475,46 @@ TEST_F(Serve, AStepStillRunningAtTheDrainTimeoutIsStoppedAndResumedOnTheNextStar
   ASSERT_EQ(serve_.Restart(), "");
   ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "needs_attention"; })) << serve_.log();
   EXPECT_EQ(ReadFile(effects_), "a checkout\nb checkout\n") << "b is idempotent: run again, once";
+}
+
+// The serve that took an approval died before it went on with the run. The approval is used
+// up, so no serve would take it again: the run is held by that serve's lease, and once the
+// lease is let go (its holder is gone), a serve continues the run.
+TEST_F(Serve, AnApprovedRunWhoseApproverDiedIsContinued) {
+  StartServe(WriteConfig());
+  Reply r = Post("/hooks/generic", Alert("checkout"));
+  ASSERT_EQ(r.status, 202) << r.body;
+  int64_t id = r.Json()["runs"][0].get<int64_t>();
+  std::string run = std::to_string(id);
+  ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "needs_attention"; })) << serve_.log();
+  serve_.Kill9();
+  ASSERT_EQ(Medic({"approve", run, "restart"}).exit_code, 0);
+  {
+    // What a serve does when it takes the approval (TakeApprovals), by a process now gone.
+    pid_t gone = fork();
+    if (gone == 0) _exit(0);
+    waitpid(gone, nullptr, 0);
+    auto store = Store::Open(Db());
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    AlertStore alerts(**store);
+    auto pending = alerts.PendingApprovals();
+    ASSERT_TRUE(pending.ok() && pending->size() == 1u);
+    ASSERT_TRUE(*alerts.ConsumeApproval(pending->front().id, 1));
+    RunClaim dead;
+    dead.host = ThisHost();
+    dead.pid = gone;
+    dead.start = 1;
+    dead.now_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
+    dead.lease_ms = 60'000;
+    ASSERT_TRUE((*store)->ClaimRun(id, dead).ok());
+    auto step = (*store)->GetStep(id, "restart");
+    step->approved = true;
+    ASSERT_TRUE((*store)->SaveStep(*step).ok());
+  }
+  ASSERT_EQ(serve_.Restart(), "");
+  ASSERT_TRUE(WaitFor([&] { return RunStatus(run) == "succeeded"; })) << serve_.log();
+  EXPECT_NE(serve_.log().find("its approver (pid"), std::string::npos) << serve_.log();
+  EXPECT_EQ(ReadFile(effects_), "a checkout\nb checkout\nrestart checkout\n");
 }
 
 TEST_F(Serve, KillNineWithRunsRunningAndQueuedLosesNothingAndRepeatsNothing) {

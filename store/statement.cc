@@ -46,6 +46,11 @@ std::string PgError(PGconn* pg, const PGresult* res) {
 
 thread_local ConnUse* t_innermost = nullptr;  // this thread's innermost ConnUse
 
+bool Succeeded(const PGresult* r) {
+  ExecStatusType st = PQresultStatus(r);
+  return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
 // Runs prepared statement `name` with `values` one query at a time, after BEGIN when
 // `begin` and after preparing it from `prepare_sql` when that is not null: what Stmt::Step
 // does when libpq's pipeline mode is unavailable. Returns the first failure's result, else the
@@ -53,27 +58,18 @@ thread_local ConnUse* t_innermost = nullptr;  // this thread's innermost ConnUse
 PGresult* ExecOneByOne(PGconn* pg, bool begin, const char* prepare_sql, const char* name, int n,
                        const char* const* values, bool* prepared) {
   *prepared = false;
-  auto ok = [](const PGresult* r) {
-    ExecStatusType st = PQresultStatus(r);
-    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-  };
   if (begin) {  // never outside the transaction
     PGresult* r = PQexec(pg, "BEGIN");
-    if (!ok(r)) return r;
+    if (!Succeeded(r)) return r;
     PQclear(r);
   }
   if (prepare_sql) {
     PGresult* r = PQprepare(pg, name, prepare_sql, 0, nullptr);
-    if (!ok(r)) return r;
+    if (!Succeeded(r)) return r;
     PQclear(r);
     *prepared = true;
   }
   return PQexecPrepared(pg, name, n, values, nullptr, nullptr, 0);
-}
-
-bool Succeeded(const PGresult* r) {
-  ExecStatusType st = PQresultStatus(r);
-  return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
 }  // namespace
@@ -283,9 +279,7 @@ Stmt::Result Stmt::Step() {
   }
   if (!error_.empty()) return kError;
   if (!res_) {
-    std::vector<const char*> values;
-    values.reserve(params_.size());
-    for (const auto& p : params_) values.push_back(p.c_str());
+    std::vector<const char*> values = Values();
     int n = static_cast<int>(values.size());
     std::string failed;  // a queued write that failed before this statement
     if (!conn_.begin_deferred && prepare_.empty() && conn_.pg_owed.empty()) {
@@ -346,12 +340,15 @@ bool Stmt::Send(const std::vector<const char*>& values, const char* what) {
 
 Status Stmt::Queue(const char* what) {
   if (!conn_.postgres() || conn_.tx_depth == 0 || res_) return Done(what);
-  if (!error_.empty()) return Error(what);
+  if (!Send(Values(), what)) return Done(what);
+  return Status::Ok();
+}
+
+std::vector<const char*> Stmt::Values() const {
   std::vector<const char*> values;
   values.reserve(params_.size());
   for (const auto& p : params_) values.push_back(p.c_str());
-  if (!Send(values, what)) return Done(what);
-  return Status::Ok();
+  return values;
 }
 
 Status Stmt::Error(const char* what) const {

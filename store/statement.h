@@ -159,6 +159,7 @@ class Stmt {
   // Sends BEGIN when owed, the preparation when owed, and the statement, in pipeline mode,
   // without reading; false when pipeline mode is unavailable (nothing was sent then).
   bool Send(const std::vector<const char*>& values, const char* what);
+  std::vector<const char*> Values() const;  // params_ as libpq takes them
   std::vector<std::string> params_;
   PGresult* res_ = nullptr;
   int row_ = -1;

@@ -536,9 +536,9 @@ Result<Json> TypedParamValue(const ParamDecl& p, const Json& value) {
     case ParamKind::kNumber: {
       if (value.is_number()) return value;
       static const std::regex kNumber(R"(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)");
-      std::optional<double> number = ParseDouble(text);
-      if (!value.is_string() || !std::regex_match(text, kNumber) || !number)
-        return bad("a number");
+      if (!value.is_string() || !std::regex_match(text, kNumber)) return bad("a number");
+      std::optional<double> number = ParseDouble(text);  // in double's range
+      if (!number) return bad("a number");
       return Json(*number);
     }
     case ParamKind::kBool:
